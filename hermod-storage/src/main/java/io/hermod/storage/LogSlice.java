@@ -1,0 +1,60 @@
+package io.hermod.storage;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A region of a segment file holding whole record batches, for zero-copy sends ({@code FileChannel.transferTo}, or a
+ * Netty {@code FileRegion} built from {@link #channel()}, {@link #position()} and {@link #size()}). The slice holds a
+ * lease on the file so that it stays open however many other files the store opens meanwhile; {@link #close()} it
+ * when the send is done. Thread-safe; close is idempotent.
+ */
+public final class LogSlice implements AutoCloseable {
+
+    private final PooledFile file;
+    private final FileChannel channel;
+    private final long position;
+    private final int size;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    LogSlice(PooledFile file, FileChannel channel, long position, int size) {
+        this.file = file;
+        this.channel = channel;
+        this.position = position;
+        this.size = size;
+    }
+
+    public FileChannel channel() {
+        return channel;
+    }
+
+    public long position() {
+        return position;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** Sends the whole region to {@code target}; returns the bytes sent. */
+    public long transferTo(WritableByteChannel target) throws IOException {
+        long sent = 0;
+        while (sent < size) {
+            long n = channel.transferTo(position + sent, size - sent, target);
+            if (n <= 0) {
+                break;
+            }
+            sent += n;
+        }
+        return sent;
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            file.release();
+        }
+    }
+}

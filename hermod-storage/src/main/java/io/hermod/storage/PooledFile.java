@@ -1,0 +1,151 @@
+package io.hermod.storage;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One segment file whose channel the {@link FileHandlePool} may close while it is idle and reopen on demand. Callers
+ * {@link #acquire} a lease, use the channel, and {@link #release} it; a leased channel is never closed under them.
+ *
+ * <p>Thread-safe. The channel, the lease count and the ring membership are guarded by {@code lock}; the write and
+ * fsync marks are volatile so the pool can tell a file with unflushed bytes (never evicted) from a clean one.
+ */
+final class PooledFile {
+
+    enum Eviction {
+        EVICTED,
+        KEPT,
+        NOT_OPEN
+    }
+
+    private final FileHandlePool pool;
+    private final Path path;
+    private final boolean pinWhileDirty;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private FileChannel channel;
+    private int leases;
+    private boolean inRing;
+    private boolean closed;
+    private volatile boolean referenced;
+    private volatile long writeMark;
+    private volatile long forceMark;
+
+    PooledFile(FileHandlePool pool, Path path, boolean pinWhileDirty) {
+        this.pool = pool;
+        this.path = path;
+        this.pinWhileDirty = pinWhileDirty;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    /** Leases the open channel, opening the file when the pool had closed it. Pair with {@link #release}. */
+    FileChannel acquire() throws IOException {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            referenced = true;
+            if (channel == null) {
+                channel = pool.fileSystem().open(path, StorageFileSystem.SEGMENT_OPTIONS);
+                boolean addToRing = !inRing;
+                inRing = true;
+                leases++;
+                pool.onOpened(this, addToRing);
+                return channel;
+            }
+            leases++;
+            return channel;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void release() {
+        lock.lock();
+        try {
+            leases--;
+            if (closed && leases == 0 && channel != null) {
+                closeChannel();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records that bytes up to {@code size} were written and await an fsync. */
+    void markWritten(long size) {
+        writeMark = size;
+    }
+
+    /** Records that an fsync started when bytes up to {@code size} were written has completed. */
+    void markForced(long size) {
+        if (size > forceMark) {
+            forceMark = size;
+        }
+    }
+
+    long writeMark() {
+        return writeMark;
+    }
+
+    boolean isDirty() {
+        return writeMark > forceMark;
+    }
+
+    /** Called by the pool's sweep: closes the channel when it is idle, clean and not used since the last sweep. */
+    Eviction tryEvict() {
+        if (!lock.tryLock()) {
+            return Eviction.KEPT;
+        }
+        try {
+            if (channel == null) {
+                inRing = false;
+                return Eviction.NOT_OPEN;
+            }
+            boolean dirty = pinWhileDirty && writeMark > forceMark;
+            if (leases > 0 || dirty || referenced) {
+                referenced = false;
+                return Eviction.KEPT;
+            }
+            inRing = false;
+            closeChannel();
+            return Eviction.EVICTED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Closes the file for good; later acquires fail. A lease still held (a zero-copy send in flight, say) keeps the
+     * channel open until its release.
+     */
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+            if (channel != null && leases == 0) {
+                closeChannel();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void closeChannel() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing a channel we no longer use: nothing to lose
+        } finally {
+            channel = null;
+            pool.onClosed();
+        }
+    }
+}

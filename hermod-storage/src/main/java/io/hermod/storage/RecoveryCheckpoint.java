@@ -1,0 +1,75 @@
+package io.hermod.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The recovery point of a log: every offset below it is known to be on stable storage, so recovery validates only
+ * what lies at or after it. One small text file, replaced atomically (write, fsync, rename, fsync directory):
+ *
+ * <pre>
+ *  hermod-recovery-point 1
+ *  &lt;offset&gt;
+ * </pre>
+ *
+ * Stateless; the owning log serialises writes.
+ */
+final class RecoveryCheckpoint {
+
+    static final String FILE_NAME = "recovery-point.checkpoint";
+    private static final String HEADER = "hermod-recovery-point 1";
+
+    private RecoveryCheckpoint() {}
+
+    /** The stored recovery point, or 0 when there is none (recovery then validates the whole log). */
+    static long read(Path dir) throws IOException {
+        Path file = dir.resolve(FILE_NAME);
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
+        String[] lines = text.split("\n");
+        try {
+            if (lines.length >= 2 && lines[0].equals(HEADER)) {
+                long offset = Long.parseLong(lines[1].trim());
+                if (offset >= 0) {
+                    return offset;
+                }
+            }
+        } catch (NumberFormatException e) {
+            // fall through: an unreadable checkpoint is treated as absent, which only widens the recovery scan
+        }
+        return 0;
+    }
+
+    static void write(Path dir, long recoveryPoint) throws IOException {
+        Path tmp = dir.resolve(FILE_NAME + ".tmp");
+        byte[] bytes = (HEADER + "\n" + recoveryPoint + "\n").getBytes(StandardCharsets.UTF_8);
+        try (FileChannel ch = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDirectory(dir);
+    }
+
+    /** Makes a directory's entries (new, renamed or deleted files) durable. */
+    static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+}
