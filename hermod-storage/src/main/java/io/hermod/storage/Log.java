@@ -236,7 +236,7 @@ public final class Log implements AutoCloseable {
             if (sync) {
                 old.force();
             }
-            old.seal(sync);
+            old.seal();
             Segment next = LogLoader.createSegment(dir, endOffset, store, config, now, sync);
             segments.put(next.baseOffset(), next);
             active = next;
@@ -290,7 +290,7 @@ public final class Log implements AutoCloseable {
             }
             long point = groupCommit.flushedEnd();
             if (point != checkpointed) {
-                active.persistIndexes(false);
+                active.persistIndexes();
                 writeCheckpoint(point);
             }
         } catch (IOException e) {
@@ -537,7 +537,7 @@ public final class Log implements AutoCloseable {
             groupCommit.failAll(new StorageException(Kind.CLOSED, "log " + name + " was closed"));
             if (failure == null) {
                 try {
-                    active.seal(true);
+                    active.seal();
                     writeCheckpoint(endOffset);
                 } catch (IOException e) {
                     LOG.warn("Could not write the recovery point of log {}: {}", name, e.getMessage());

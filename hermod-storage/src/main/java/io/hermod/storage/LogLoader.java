@@ -68,8 +68,9 @@ final class LogLoader {
                         Kind.CORRUPT,
                         "log directory " + dir + " has no segments but its recovery point is " + recoveryPoint);
             }
-            Files.createDirectories(dir);
-            RecoveryCheckpoint.fsyncDirectory(dir.getParent());
+            if (sync) {
+                RecoveryCheckpoint.fsyncDirectory(dir.getParent());
+            }
             segments.put(0L, createSegment(dir, 0, store, config, now, sync));
             return new Loaded(segments, 0);
         }
@@ -114,7 +115,7 @@ final class LogLoader {
                 long dropped = seg.fileSize() - damage.position();
                 seg.truncate(damage.position());
                 dropTail(segments, bases.subList(i + 1, bases.size()), dir, store, config, now, dropped, damage);
-                seg.persistIndexes(false);
+                seg.persistIndexes();
                 break;
             }
             if (belowRecoveryPoint) {
@@ -122,7 +123,7 @@ final class LogLoader {
             } else {
                 seg.force(); // what recovery validated is made durable before anything is acknowledged on top
             }
-            seg.persistIndexes(false);
+            seg.persistIndexes();
             expected = seg.nextOffset();
         }
         long end = segments.lastEntry().getValue().nextOffset();

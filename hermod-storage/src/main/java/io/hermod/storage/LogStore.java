@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -29,6 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class LogStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LogStore.class);
+    private static final int CLOSE_PARALLELISM = 16;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
 
     private final LogStoreConfig config;
@@ -160,11 +163,20 @@ public final class LogStore implements AutoCloseable {
             return;
         }
         closed = true;
-        for (Log log : new ArrayList<>(logs.values())) {
-            try {
-                log.close();
-            } catch (RuntimeException e) {
-                LOG.warn("Closing log {} failed: {}", log.name(), e.getMessage());
+        // Closing a log ends in an fsync; many at once let the file system commit them together.
+        try (ExecutorService closers = Executors.newFixedThreadPool(CLOSE_PARALLELISM, r -> {
+            Thread t = new Thread(r, "hermod-storage-close");
+            t.setDaemon(true);
+            return t;
+        })) {
+            for (Log log : new ArrayList<>(logs.values())) {
+                closers.execute(() -> {
+                    try {
+                        log.close();
+                    } catch (RuntimeException e) {
+                        LOG.warn("Closing log {} failed: {}", log.name(), e.getMessage());
+                    }
+                });
             }
         }
         scheduler.shutdown();

@@ -12,14 +12,16 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * The recovery point of a log: every offset below it is known to be on stable storage, so recovery validates only
- * what lies at or after it. One small text file, replaced atomically (write, fsync, rename, fsync directory):
+ * what lies at or after it. One small text file, replaced by rename:
  *
  * <pre>
  *  hermod-recovery-point 1
  *  &lt;offset&gt;
  * </pre>
  *
- * Stateless; the owning log serialises writes.
+ * The file is written only after the data below the point has been synced, and is itself not synced: after a crash
+ * it holds the old point, the new one, or something unreadable, which counts as 0. Each of these only widens the
+ * recovery scan; none claims more than is durable. Stateless; the owning log serialises writes.
  */
 final class RecoveryCheckpoint {
 
@@ -60,10 +62,8 @@ final class RecoveryCheckpoint {
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
-            ch.force(true);
         }
         Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDirectory(dir);
     }
 
     /** Makes a directory's entries (new, renamed or deleted files) durable. */

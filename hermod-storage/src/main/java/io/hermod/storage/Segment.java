@@ -164,24 +164,25 @@ final class Segment {
 
     /**
      * Called when the segment stops being the active one (roll, close): records the final max timestamp in the time
-     * index so that retention and time lookups of this segment need no scan, and persists both indexes.
+     * index so that retention and time lookups of this segment need no scan, and persists both indexes. Index files
+     * are not synced: a crash that garbles them costs a rebuild from the data, never data.
      */
-    void seal(boolean fsync) throws IOException {
+    void seal() throws IOException {
         if (maxTimestamp != RecordBatch.NO_TIMESTAMP && maxTimestamp > timeIndex.lastKey()) {
             timeIndex.append(maxTimestamp, (int) (offsetOfMaxTimestamp - baseOffset));
         }
-        persistIndexes(fsync);
+        persistIndexes();
     }
 
-    void persistIndexes(boolean fsync) throws IOException {
+    void persistIndexes() throws IOException {
         if (indexSuspect) {
             // never write on top of entries that disagree with the data: the next open rebuilds from the segment
             offsetIndex.delete();
             timeIndex.delete();
             return;
         }
-        offsetIndex.persist(fsync);
-        timeIndex.persist(fsync);
+        offsetIndex.persist();
+        timeIndex.persist();
     }
 
     // ------------------------------------------------------------------ reading (any thread)

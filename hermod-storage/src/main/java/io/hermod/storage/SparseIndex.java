@@ -152,10 +152,10 @@ final class SparseIndex {
         Files.deleteIfExists(path);
     }
 
-    /** Appends the entries not yet in the file; with {@code fsync} they are on stable storage on return. */
-    void persist(boolean fsync) throws IOException {
+    /** Appends the entries not yet in the file (not synced: an index is rebuilt from its segment when damaged). */
+    void persist() throws IOException {
         int n = count;
-        if (n == persisted && !fsync) {
+        if (n == persisted) {
             return;
         }
         try (FileChannel ch =
@@ -177,9 +177,6 @@ final class SparseIndex {
             long position = (long) persisted * entrySize;
             while (buf.hasRemaining()) {
                 position += ch.write(buf, position);
-            }
-            if (fsync) {
-                ch.force(true);
             }
             persisted = n;
         }
