@@ -63,14 +63,22 @@ public final class RecordBatch {
 
     public static final byte MAGIC = 2;
     public static final int COMPRESSION_MASK = 0x07;
+    public static final int TIMESTAMP_TYPE_MASK = 0x08;
+    public static final int TRANSACTIONAL_MASK = 0x10;
+    public static final int CONTROL_MASK = 0x20;
     public static final int NO_TIMESTAMP = -1;
 
     private final ByteBuffer buf;
     private final int start;
 
     private RecordBatch(ByteBuffer buf, int start) {
-        this.buf = buf.order() == ByteOrder.BIG_ENDIAN ? buf : buf.duplicate().order(ByteOrder.BIG_ENDIAN);
+        this.buf = bigEndian(buf);
         this.start = start;
+    }
+
+    /** The format is big-endian whatever order the caller's buffer has. */
+    private static ByteBuffer bigEndian(ByteBuffer buf) {
+        return buf.order() == ByteOrder.BIG_ENDIAN ? buf : buf.duplicate().order(ByteOrder.BIG_ENDIAN);
     }
 
     /** A view of the batch that starts at {@code start}; its header is not checked (see {@link #validate}). */
@@ -86,7 +94,7 @@ public final class RecordBatch {
         if (buf.limit() - start < LOG_OVERHEAD) {
             return -1;
         }
-        return (long) LOG_OVERHEAD + buf.getInt(start + LENGTH_OFFSET);
+        return (long) LOG_OVERHEAD + bigEndian(buf).getInt(start + LENGTH_OFFSET);
     }
 
     /**
@@ -104,7 +112,8 @@ public final class RecordBatch {
     }
 
     /** The first problem with the batch at {@code start}, or null when it is intact. Never throws. */
-    public static String problem(ByteBuffer buf, int start, int maxSize) {
+    public static String problem(ByteBuffer in, int start, int maxSize) {
+        ByteBuffer buf = bigEndian(in);
         int available = buf.limit() - start;
         if (available < HEADER_SIZE) {
             return "incomplete batch header: " + available + " of " + HEADER_SIZE + " bytes";
@@ -201,6 +210,19 @@ public final class RecordBatch {
         return compression() != 0;
     }
 
+    /** True when the broker stamped the batch: every record's timestamp is then the batch's max timestamp. */
+    public boolean isLogAppendTime() {
+        return (attributes() & TIMESTAMP_TYPE_MASK) != 0;
+    }
+
+    public boolean isTransactional() {
+        return (attributes() & TRANSACTIONAL_MASK) != 0;
+    }
+
+    public boolean isControl() {
+        return (attributes() & CONTROL_MASK) != 0;
+    }
+
     public long baseTimestamp() {
         return buf.getLong(start + BASE_TIMESTAMP_OFFSET);
     }
@@ -264,9 +286,10 @@ public final class RecordBatch {
         List<Record> records = new ArrayList<>(count);
         long baseOffset = baseOffset();
         long baseTimestamp = baseTimestamp();
+        long logAppendTime = isLogAppendTime() ? maxTimestamp() : NO_TIMESTAMP;
         try {
             for (int i = 0; i < count; i++) {
-                records.add(readRecord(in, baseOffset, baseTimestamp));
+                records.add(readRecord(in, baseOffset, baseTimestamp, logAppendTime));
             }
         } catch (RuntimeException e) {
             throw new StorageException(
@@ -275,7 +298,7 @@ public final class RecordBatch {
         return records;
     }
 
-    private static Record readRecord(ByteBuffer in, long baseOffset, long baseTimestamp) {
+    private static Record readRecord(ByteBuffer in, long baseOffset, long baseTimestamp, long logAppendTime) {
         int length = Varints.readVarint(in);
         if (length < 0 || length > in.remaining()) {
             throw new IllegalArgumentException("record length " + length + " exceeds the batch");
@@ -283,7 +306,8 @@ public final class RecordBatch {
         ByteBuffer rec = in.slice(in.position(), length);
         in.position(in.position() + length);
         rec.get(); // attributes: unused in v2
-        long timestamp = baseTimestamp + Varints.readVarlong(rec);
+        long timestampDelta = Varints.readVarlong(rec);
+        long timestamp = logAppendTime != NO_TIMESTAMP ? logAppendTime : baseTimestamp + timestampDelta;
         long offset = baseOffset + Varints.readVarint(rec);
         ByteBuffer key = readBytes(rec);
         ByteBuffer value = readBytes(rec);
@@ -298,6 +322,9 @@ public final class RecordBatch {
                 throw new IllegalArgumentException("null header key");
             }
             headers.add(new Header(StandardCharsets.UTF_8.decode(keyBytes).toString(), readBytes(rec)));
+        }
+        if (rec.hasRemaining()) {
+            throw new IllegalArgumentException(rec.remaining() + " bytes left over after the record's fields");
         }
         return new Record(offset, timestamp, key, value, List.copyOf(headers));
     }
