@@ -17,9 +17,11 @@ import java.util.concurrent.TimeUnit;
  * number of writers. The first waiting append may wait up to {@code maxDelayMicros} for company, unless
  * {@code maxBytes} are already waiting.
  *
- * <p>Threading: {@link #await} is called by appenders, {@link #flush()} by the storage pool (or a caller wanting a
- * synchronous flush); the waiter queue and the state are guarded by {@code this}. Completions finish outside the lock,
- * on the thread that ran the fsync.
+ * <p>Every sync of the log goes through here, whatever its policy: appends under {@code fsync-always}, the interval
+ * flush, an explicit {@code Log.flush()} and close all {@link #await} an end offset, so concurrent requests share
+ * fsyncs. Threading: {@link #await} is called from any thread; fsyncs run on the storage pool, one at a time per log;
+ * the waiter queue and the state are guarded by {@code this}. Completions finish outside the lock, on the thread that
+ * ran the fsync.
  */
 final class GroupCommit {
 
@@ -118,21 +120,16 @@ final class GroupCommit {
             state = State.RUNNING;
             delayed = null;
         }
-        if (flush(true)) {
+        if (flush()) {
             executor.execute(flushTask);
         }
     }
 
-    /** A synchronous flush on the caller's thread: forces what is written now and completes the waiters it covers. */
-    void flush() {
-        flush(false);
-    }
-
     /**
-     * Forces what is written now and completes every waiter it covers. Returns true when the pool's flush must run
-     * again for waiters that arrived meanwhile.
+     * Forces what is written now and completes every waiter it covers. Returns true when waiters arrived meanwhile
+     * that a further flush must cover.
      */
-    private boolean flush(boolean fromPool) {
+    private boolean flush() {
         long end = target.writtenEnd();
         List<Waiter> done = new ArrayList<>();
         StorageException failed = null;
@@ -158,13 +155,9 @@ final class GroupCommit {
                     done.add(w);
                 }
             }
-            if (!fromPool) {
-                again = false;
-            } else {
-                again = !waiting.isEmpty() && failure == null;
-                if (!again) {
-                    state = State.IDLE;
-                }
+            again = !waiting.isEmpty() && failure == null;
+            if (!again) {
+                state = State.IDLE;
             }
         }
         for (Waiter w : done) {

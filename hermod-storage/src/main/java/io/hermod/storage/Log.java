@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -250,19 +251,28 @@ public final class Log implements AutoCloseable {
 
     // ------------------------------------------------------------------ durability
 
-    /** Forces everything appended so far to stable storage, whatever the policy, and completes waiting appends. */
+    /**
+     * Forces everything appended so far to stable storage, whatever the policy, sharing the fsync with any other
+     * waiting append or flush. Returns when done.
+     *
+     * @throws StorageException the sticky failure when the fsync failed
+     */
     public void flush() {
         ensureOpen();
-        groupCommit.flush();
-        StorageException failed = failure;
-        if (failed != null) {
-            throw failed;
+        awaitDurable(endOffset);
+    }
+
+    private void awaitDurable(long end) {
+        try {
+            groupCommit.await(end, 0).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof StorageException se ? se : e;
         }
     }
 
     private void flushQuietly() {
         if (!closed && failure == null) {
-            groupCommit.flush();
+            groupCommit.await(endOffset, 0);
         }
     }
 
@@ -524,18 +534,27 @@ public final class Log implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(true);
+    }
+
+    /** With {@code sync}, a clean shutdown; without, the files are about to be deleted and nothing is worth syncing. */
+    private void close(boolean sync) {
         appendLock.lock();
         try {
             if (closed) {
                 return;
             }
             periodicTasks.forEach(t -> t.cancel(false));
-            if (failure == null) {
-                groupCommit.flush();
+            if (sync && failure == null) {
+                try {
+                    awaitDurable(endOffset);
+                } catch (StorageException e) {
+                    LOG.warn("Final sync of log {} failed: {}", name, e.getMessage());
+                }
             }
             closed = true;
             groupCommit.failAll(new StorageException(Kind.CLOSED, "log " + name + " was closed"));
-            if (failure == null) {
+            if (sync && failure == null) {
                 try {
                     active.seal();
                     writeCheckpoint(endOffset);
@@ -550,9 +569,9 @@ public final class Log implements AutoCloseable {
         }
     }
 
-    /** Closes the log and deletes its directory. */
+    /** Closes the log, without syncing what is about to go, and deletes its directory. */
     public void delete() {
-        close();
+        close(false);
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

@@ -38,7 +38,10 @@ public final class LogSlice implements AutoCloseable {
         return size;
     }
 
-    /** Sends the whole region to {@code target}; returns the bytes sent. */
+    /**
+     * Sends the region to {@code target} and returns the bytes sent: all of them for a blocking target, possibly fewer
+     * for a non-blocking one that stops taking bytes (send the rest from {@code position() + sent} later).
+     */
     public long transferTo(WritableByteChannel target) throws IOException {
         long sent = 0;
         while (sent < size) {

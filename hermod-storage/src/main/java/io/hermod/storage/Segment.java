@@ -38,6 +38,7 @@ final class Segment {
     private final long createdMs;
 
     private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
+    private static final int IO_CHUNK = 1 << 20;
 
     private volatile int size;
     private volatile boolean indexSuspect;
@@ -112,7 +113,12 @@ final class Segment {
             ByteBuffer src = batches.duplicate();
             long at = position;
             while (src.hasRemaining()) {
-                at += ch.write(src, at);
+                // at most IO_CHUNK per call: the JDK copies heap buffers through a per-thread direct buffer that
+                // stays as large as the largest call ever made on that thread
+                ByteBuffer chunk = src.slice(src.position(), Math.min(src.remaining(), IO_CHUNK));
+                int n = ch.write(chunk, at);
+                at += n;
+                src.position(src.position() + n);
             }
         } finally {
             file.release();
@@ -194,11 +200,13 @@ final class Segment {
         try {
             long at = position;
             while (buf.hasRemaining()) {
-                int n = ch.read(buf, at);
+                ByteBuffer chunk = buf.slice(buf.position(), Math.min(buf.remaining(), IO_CHUNK));
+                int n = ch.read(chunk, at);
                 if (n < 0) {
                     break;
                 }
                 at += n;
+                buf.position(buf.position() + n);
             }
         } finally {
             file.release();
