@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -94,8 +95,13 @@ final class GroupCommit {
                         state = State.RUNNING;
                         runNow = true;
                     } else {
-                        state = State.DELAYED;
-                        delayed = scheduler.schedule(flushTask, maxDelayMicros, TimeUnit.MICROSECONDS);
+                        try {
+                            delayed = scheduler.schedule(flushTask, maxDelayMicros, TimeUnit.MICROSECONDS);
+                            state = State.DELAYED;
+                        } catch (RejectedExecutionException e) {
+                            state = State.RUNNING;
+                            runNow = true; // submitFlush fails the waiters as the store is closed
+                        }
                     }
                 }
                 case DELAYED -> {
@@ -110,9 +116,24 @@ final class GroupCommit {
             }
         }
         if (runNow) {
-            executor.execute(flushTask);
+            submitFlush();
         }
         return future;
+    }
+
+    /** Everything below {@code end} was synced by someone else (a roll): later flushes need not cover it again. */
+    synchronized void advanceTo(long end) {
+        if (end > flushedEnd) {
+            flushedEnd = end;
+        }
+    }
+
+    private void submitFlush() {
+        try {
+            executor.execute(flushTask);
+        } catch (RejectedExecutionException e) {
+            failAll(new StorageException(StorageException.Kind.CLOSED, "the log's store is closed", e));
+        }
     }
 
     private void flushFromPool() {
@@ -121,7 +142,7 @@ final class GroupCommit {
             delayed = null;
         }
         if (flush()) {
-            executor.execute(flushTask);
+            submitFlush();
         }
     }
 
@@ -137,6 +158,9 @@ final class GroupCommit {
             target.force(end);
         } catch (IOException e) {
             failed = target.onForceFailed(e);
+        } catch (RuntimeException | Error e) {
+            // whatever went wrong, waiters must hear of it rather than wait forever
+            failed = target.onForceFailed(new IOException("fsync failed: " + e, e));
         }
         boolean again;
         synchronized (this) {

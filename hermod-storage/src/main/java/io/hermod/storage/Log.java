@@ -51,8 +51,10 @@ public final class Log implements AutoCloseable {
     private volatile Segment active;
     private volatile long endOffset;
     private volatile StorageException failure;
+    private volatile boolean closing;
     private volatile boolean closed;
     private long checkpointed;
+    private boolean directoryUnsynced;
 
     Log(String name, Path dir, LogConfig config, LogStore store, LogLoader.Loaded loaded) {
         this.name = name;
@@ -196,7 +198,7 @@ public final class Log implements AutoCloseable {
     }
 
     private void ensureWritable() {
-        if (closed) {
+        if (closing) {
             throw new StorageException(Kind.CLOSED, "log " + name + " is closed");
         }
         StorageException failed = failure;
@@ -236,13 +238,17 @@ public final class Log implements AutoCloseable {
         try {
             if (sync) {
                 old.force();
+                // every earlier segment was synced at its own roll: all below the old segment's end is durable
+                groupCommit.advanceTo(old.nextOffset());
             }
-            old.seal();
+            old.persistIndexes();
             Segment next = LogLoader.createSegment(dir, endOffset, store, config, now, sync);
             segments.put(next.baseOffset(), next);
             active = next;
             if (sync) {
                 writeCheckpoint(old.nextOffset());
+            } else {
+                directoryUnsynced = true;
             }
         } catch (IOException e) {
             throw fail(StorageException.fromWriteFailure("roll of log " + name + " failed", e));
@@ -263,6 +269,10 @@ public final class Log implements AutoCloseable {
     }
 
     private void awaitDurable(long end) {
+        if (LogStore.isStorageThread()) {
+            throw new IllegalStateException("a storage thread (running an append completion) must not wait for a sync;"
+                    + " hand the work to your own executor");
+        }
         try {
             groupCommit.await(end, 0).join();
         } catch (CompletionException e) {
@@ -286,6 +296,9 @@ public final class Log implements AutoCloseable {
             try {
                 seg.force();
             } catch (ClosedChannelException e) {
+                if (!seg.isDeleted()) {
+                    throw e;
+                }
                 // deleted by retention meanwhile: nothing of it is left to sync
             }
         }
@@ -295,24 +308,43 @@ public final class Log implements AutoCloseable {
     public void checkpoint() {
         appendLock.lock();
         try {
-            if (closed || failure != null) {
-                return;
-            }
-            long point = groupCommit.flushedEnd();
-            if (point != checkpointed) {
-                active.persistIndexes();
-                writeCheckpoint(point);
-            }
-        } catch (IOException e) {
-            LOG.warn("Could not checkpoint log {}: {}", name, e.getMessage());
+            checkpointLocked();
         } finally {
             appendLock.unlock();
         }
     }
 
+    /** Background checkpoint: skipped when the log is busy (a close waiting for its sync must not be blocked). */
+    void checkpointIfIdle() {
+        if (appendLock.tryLock()) {
+            try {
+                checkpointLocked();
+            } finally {
+                appendLock.unlock();
+            }
+        }
+    }
+
+    private void checkpointLocked() {
+        if (closed || failure != null) {
+            return;
+        }
+        long point = groupCommit.flushedEnd();
+        if (point > checkpointed) {
+            try {
+                active.persistIndexes();
+                writeCheckpoint(point);
+            } catch (IOException e) {
+                LOG.warn("Could not checkpoint log {}: {}", name, e.getMessage());
+            }
+        }
+    }
+
     private void writeCheckpoint(long point) throws IOException {
-        RecoveryCheckpoint.write(dir, point);
-        checkpointed = point;
+        if (point > checkpointed) {
+            RecoveryCheckpoint.write(dir, point);
+            checkpointed = point;
+        }
     }
 
     // ------------------------------------------------------------------ read
@@ -403,6 +435,9 @@ public final class Log implements AutoCloseable {
                 at = next.getKey();
             }
         } catch (ClosedChannelException e) {
+            if (closed) {
+                throw new StorageException(Kind.CLOSED, "log " + name + " was closed during the read", e);
+            }
             throw new StorageException(
                     Kind.OFFSET_OUT_OF_RANGE, "offset " + at + " was deleted from log " + name + " during the read", e);
         } catch (IOException e) {
@@ -426,7 +461,15 @@ public final class Log implements AutoCloseable {
                     continue;
                 }
                 ByteBuffer header = seg.readBytes(position, RecordBatch.HEADER_SIZE);
-                ByteBuffer batchBytes = seg.readBytes(position, (int) RecordBatch.sizeAt(header, 0));
+                long batchSize = RecordBatch.sizeAt(header, 0);
+                if (batchSize < RecordBatch.HEADER_SIZE || position + batchSize > seg.size()) {
+                    throw seg.corrupt(position, "batch length " + batchSize + " runs past the segment");
+                }
+                ByteBuffer batchBytes = seg.readBytes(position, (int) batchSize);
+                String problem = RecordBatch.problem(batchBytes, 0, Integer.MAX_VALUE);
+                if (problem != null) {
+                    throw seg.corrupt(position, problem);
+                }
                 RecordBatch batch = RecordBatch.at(batchBytes, 0);
                 if (batch.isCompressed()) {
                     return OptionalLong.of(batch.baseOffset());
@@ -478,31 +521,49 @@ public final class Log implements AutoCloseable {
         }
         appendLock.lock();
         try {
-            ensureOpen();
-            long now = store.clock().millis();
-            List<Segment> doomed = new ArrayList<>();
-            long size = sizeInBytes();
-            for (Segment seg : segments.values()) {
-                boolean expired = config.retentionMs() > 0
-                        && seg.maxTimestamp() != RecordBatch.NO_TIMESTAMP
-                        && now - seg.maxTimestamp() > config.retentionMs();
-                boolean oversize = config.retentionBytes() > 0 && size - seg.size() >= config.retentionBytes();
-                if (seg.isEmpty() || !(expired || oversize)) {
-                    break;
-                }
-                if (seg == active) {
-                    if (failure != null) {
-                        break;
-                    }
-                    roll(now);
-                }
-                doomed.add(seg);
-                size -= seg.size();
-            }
-            return delete(doomed, "by retention");
+            return applyRetentionLocked();
         } finally {
             appendLock.unlock();
         }
+    }
+
+    /** Background retention: skipped when the log is busy (a close waiting for its sync must not be blocked). */
+    void applyRetentionIfIdle() {
+        if (config.hasRetention() && appendLock.tryLock()) {
+            try {
+                applyRetentionLocked();
+            } finally {
+                appendLock.unlock();
+            }
+        }
+    }
+
+    private int applyRetentionLocked() {
+        ensureOpen();
+        if (closing) {
+            return 0;
+        }
+        long now = store.clock().millis();
+        List<Segment> doomed = new ArrayList<>();
+        long size = sizeInBytes();
+        for (Segment seg : segments.values()) {
+            boolean expired = config.retentionMs() > 0
+                    && seg.maxTimestamp() != RecordBatch.NO_TIMESTAMP
+                    && now - seg.maxTimestamp() > config.retentionMs();
+            boolean oversize = config.retentionBytes() > 0 && size - seg.size() >= config.retentionBytes();
+            if (seg.isEmpty() || !(expired || oversize)) {
+                break;
+            }
+            if (seg == active) {
+                if (failure != null) {
+                    break;
+                }
+                roll(now);
+            }
+            doomed.add(seg);
+            size -= seg.size();
+        }
+        return delete(doomed, "by retention");
     }
 
     private int delete(List<Segment> doomed, String why) {
@@ -541,22 +602,34 @@ public final class Log implements AutoCloseable {
     private void close(boolean sync) {
         appendLock.lock();
         try {
-            if (closed) {
+            if (closing) {
                 return;
             }
+            closing = true; // no appends from here on
             periodicTasks.forEach(t -> t.cancel(false));
-            if (sync && failure == null) {
-                try {
-                    awaitDurable(endOffset);
-                } catch (StorageException e) {
-                    LOG.warn("Final sync of log {} failed: {}", name, e.getMessage());
-                }
+        } finally {
+            appendLock.unlock();
+        }
+        // Wait for the final sync without the append lock: background work that takes it must not stall the sync.
+        boolean synced = false;
+        if (sync && failure == null) {
+            try {
+                awaitDurable(endOffset);
+                synced = true;
+            } catch (StorageException e) {
+                LOG.warn("Final sync of log {} failed: {}", name, e.getMessage());
             }
+        }
+        appendLock.lock();
+        try {
             closed = true;
             groupCommit.failAll(new StorageException(Kind.CLOSED, "log " + name + " was closed"));
-            if (sync && failure == null) {
+            if (synced && failure == null) {
                 try {
-                    active.seal();
+                    active.persistIndexes();
+                    if (directoryUnsynced) {
+                        RecoveryCheckpoint.fsyncDirectory(dir); // segments rolled under `os` must be findable
+                    }
                     writeCheckpoint(endOffset);
                 } catch (IOException e) {
                     LOG.warn("Could not write the recovery point of log {}: {}", name, e.getMessage());

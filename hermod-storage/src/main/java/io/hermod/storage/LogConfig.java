@@ -9,7 +9,7 @@ import java.util.Objects;
  * @param segmentBytes roll to a new segment before one grows past this many bytes (max 2 GiB - 1)
  * @param segmentMs roll to a new segment once the active one is this old (on the next append)
  * @param indexIntervalBytes bytes of batches between two sparse index entries
- * @param maxBatchBytes the largest batch accepted (and trusted by recovery)
+ * @param maxBatchBytes the largest batch an append accepts (stored batches are not held to a later, lower value)
  * @param durability when an append's completion finishes
  * @param flushIntervalMs under {@code fsync-interval}, how often the log is fsynced
  * @param groupCommitMaxDelayMicros under {@code fsync-always}, how long the first waiting append may wait for company

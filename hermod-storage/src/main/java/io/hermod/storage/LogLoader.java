@@ -74,18 +74,40 @@ final class LogLoader {
             segments.put(0L, createSegment(dir, 0, store, config, now, sync));
             return new Loaded(segments, 0);
         }
+        try {
+            return recover(dir, store, config, bases, recoveryPoint, segments, now, sync);
+        } catch (IOException | RuntimeException e) {
+            // a failed open leaves no file open behind it
+            segments.values().forEach(Segment::close);
+            throw e;
+        }
+    }
+
+    private static Loaded recover(
+            Path dir,
+            LogStore store,
+            LogConfig config,
+            List<Long> bases,
+            long recoveryPoint,
+            ConcurrentSkipListMap<Long, Segment> segments,
+            long now,
+            boolean sync)
+            throws IOException {
         long expected = bases.get(0);
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
             Segment seg = newSegment(dir, base, store, config, now);
+            segments.put(base, seg); // from here on closed with the others should the open fail
             long nextBase = i + 1 < bases.size() ? bases.get(i + 1) : Long.MAX_VALUE;
             boolean belowRecoveryPoint = nextBase <= recoveryPoint;
             if (base != expected) {
-                if (belowRecoveryPoint || base < recoveryPoint) {
+                segments.remove(base);
+                seg.close();
+                if (sync || belowRecoveryPoint || base < recoveryPoint) {
                     throw new StorageException(
                             Kind.CORRUPT,
                             "segment " + seg.path() + " starts at offset " + base + " where " + expected
-                                    + " was expected (before the recovery point " + recoveryPoint + ")");
+                                    + " was expected (recovery point " + recoveryPoint + ")");
                 }
                 dropTail(segments, bases.subList(i, bases.size()), dir, store, config, now, 0, null);
                 break;
@@ -94,23 +116,30 @@ final class LogLoader {
             long fromOffset = from == 0
                     ? base
                     : base + seg.offsetIndex().key(seg.offsetIndex().count() - 1);
-            Segment.Damage damage = seg.recover(from, fromOffset, config.maxBatchBytes());
+            Segment.Damage damage = seg.recover(from, fromOffset);
             if (damage != null && from > 0 && damage.position() == from) {
                 // the index's last entry does not point at the batch it names: rebuild the index from the data
                 seg.offsetIndex().clear();
                 seg.timeIndex().clear();
-                damage = seg.recover(0, base, config.maxBatchBytes());
+                damage = seg.recover(0, base);
             }
+            boolean last = i == bases.size() - 1;
             if (damage != null && (belowRecoveryPoint || damage.expectedOffset() < recoveryPoint)) {
-                seg.close();
                 throw new StorageException(
                         Kind.CORRUPT,
                         "corrupt segment " + seg.path() + " at position " + damage.position() + " (offset "
                                 + damage.expectedOffset() + ", before the recovery point " + recoveryPoint + "): "
                                 + damage.problem());
             }
+            if (damage != null && sync && !last) {
+                // under a syncing policy a segment is synced before the next one gets a byte: only the last segment
+                // can have a torn tail, and damage elsewhere is corruption of acknowledged data
+                throw new StorageException(
+                        Kind.CORRUPT,
+                        "corrupt segment " + seg.path() + " at position " + damage.position() + " (offset "
+                                + damage.expectedOffset() + "), which is not the last segment: " + damage.problem());
+            }
             trimTimeIndex(seg);
-            segments.put(base, seg);
             if (damage != null) {
                 long dropped = seg.fileSize() - damage.position();
                 seg.truncate(damage.position());
@@ -129,7 +158,6 @@ final class LogLoader {
         long end = segments.lastEntry().getValue().nextOffset();
         if (end < recoveryPoint) {
             Segment last = segments.lastEntry().getValue();
-            segments.values().forEach(Segment::close);
             throw new StorageException(
                     Kind.CORRUPT,
                     "log " + dir + " ends at offset " + end + " (in " + last.path() + ") below its recovery point "

@@ -32,6 +32,7 @@ public final class LogStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LogStore.class);
     private static final int CLOSE_PARALLELISM = 16;
+    private static final ThreadLocal<Boolean> STORAGE_THREAD = ThreadLocal.withInitial(() -> Boolean.FALSE);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
 
     private final LogStoreConfig config;
@@ -45,19 +46,24 @@ public final class LogStore implements AutoCloseable {
         this.filePool = new FileHandlePool(config.maxOpenFiles(), config.fileSystem());
         AtomicInteger threadNumber = new AtomicInteger();
         ThreadFactory threads = r -> {
-            Thread t = new Thread(r, "hermod-storage-" + threadNumber.incrementAndGet());
+            Thread t = new Thread(
+                    () -> {
+                        STORAGE_THREAD.set(Boolean.TRUE);
+                        r.run();
+                    },
+                    "hermod-storage-" + threadNumber.incrementAndGet());
             t.setDaemon(true);
             return t;
         };
         this.scheduler = new ScheduledThreadPoolExecutor(config.threads(), threads);
         this.scheduler.setRemoveOnCancelPolicy(true);
         this.scheduler.scheduleWithFixedDelay(
-                () -> forEachLog(Log::checkpoint),
+                () -> forEachLog(Log::checkpointIfIdle),
                 config.checkpointIntervalMs(),
                 config.checkpointIntervalMs(),
                 TimeUnit.MILLISECONDS);
         this.scheduler.scheduleWithFixedDelay(
-                () -> forEachLog(Log::applyRetention),
+                () -> forEachLog(Log::applyRetentionIfIdle),
                 config.retentionCheckIntervalMs(),
                 config.retentionCheckIntervalMs(),
                 TimeUnit.MILLISECONDS);
@@ -88,7 +94,7 @@ public final class LogStore implements AutoCloseable {
             throw new IllegalArgumentException("invalid log name '" + name + "'");
         }
         Path dir = config.directory().resolve(name);
-        return logs.compute(name, (n, existing) -> {
+        Log log = logs.compute(name, (n, existing) -> {
             if (existing != null) {
                 throw new IllegalStateException("log " + name + " is already open");
             }
@@ -98,6 +104,11 @@ public final class LogStore implements AutoCloseable {
                 throw new StorageException(Kind.IO_ERROR, "cannot open log " + dir + ": " + e.getMessage(), e);
             }
         });
+        if (closed) {
+            log.close(); // the store closed while this log was opening: it would be left open otherwise
+            throw new StorageException(Kind.CLOSED, "store " + config.directory() + " is closed");
+        }
+        return log;
     }
 
     /** The names of the logs stored under the directory, open or not. */
@@ -136,6 +147,11 @@ public final class LogStore implements AutoCloseable {
 
     InstantSource clock() {
         return config.clock();
+    }
+
+    /** True on the store's own threads, which run fsyncs and append completions and so must never wait for one. */
+    static boolean isStorageThread() {
+        return STORAGE_THREAD.get();
     }
 
     void onClosed(Log log) {

@@ -52,6 +52,11 @@ final class PooledFile {
                 throw new ClosedChannelException();
             }
             referenced = true;
+            if (channel != null && !channel.isOpen()) {
+                // closed under us, by the interrupt of some thread that was using it: reopen
+                channel = null;
+                pool.onClosed();
+            }
             if (channel == null) {
                 channel = pool.fileSystem().open(path, StorageFileSystem.SEGMENT_OPTIONS);
                 boolean addToRing = !inRing;
@@ -62,6 +67,52 @@ final class PooledFile {
             }
             leases++;
             return channel;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** An operation on the channel; it must be repeatable from scratch (positional I/O only). */
+    @FunctionalInterface
+    interface ChannelOp<T> {
+        T apply(FileChannel channel) throws IOException;
+    }
+
+    /**
+     * Runs {@code op} on a leased channel. A {@code FileChannel} closes itself when a thread using it is interrupted,
+     * for every user of the channel; so when {@code op} finds the channel closed while the file is still in use, it is
+     * run again on a reopened channel, with the caller's interrupt status set aside meanwhile and restored after.
+     * Positional writes repeated from scratch overwrite whatever part of them the closed channel had written.
+     *
+     * @throws ClosedChannelException when the file was closed for good (its log closed or the segment deleted)
+     */
+    <T> T use(ChannelOp<T> op) throws IOException {
+        boolean interrupted = false;
+        try {
+            for (int attempt = 1; ; attempt++) {
+                FileChannel ch = acquire();
+                try {
+                    return op.apply(ch);
+                } catch (ClosedChannelException e) {
+                    if (isClosedForGood() || attempt == 3) {
+                        throw e;
+                    }
+                    interrupted |= Thread.interrupted();
+                } finally {
+                    release();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    boolean isClosedForGood() {
+        lock.lock();
+        try {
+            return closed;
         } finally {
             lock.unlock();
         }

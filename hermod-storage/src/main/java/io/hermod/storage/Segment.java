@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Predicate;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,7 @@ final class Segment {
 
     private volatile int size;
     private volatile boolean indexSuspect;
+    private volatile boolean deleted;
     private volatile long nextOffset;
     private volatile long maxTimestamp = RecordBatch.NO_TIMESTAMP;
     private long offsetOfMaxTimestamp;
@@ -99,6 +101,11 @@ final class Segment {
         return timeIndex;
     }
 
+    /** True once retention or deletion removed the segment's files. */
+    boolean isDeleted() {
+        return deleted;
+    }
+
     boolean isEmpty() {
         return size == 0;
     }
@@ -108,8 +115,7 @@ final class Segment {
     /** Writes {@code batches} (whole, validated, offsets assigned) at the end of the file. */
     void write(ByteBuffer batches, long lastOffset) throws IOException {
         int position = size;
-        FileChannel ch = file.acquire();
-        try {
+        file.use(ch -> {
             ByteBuffer src = batches.duplicate();
             long at = position;
             while (src.hasRemaining()) {
@@ -120,14 +126,13 @@ final class Segment {
                 at += n;
                 src.position(src.position() + n);
             }
-        } finally {
-            file.release();
-        }
+            file.markWritten(at); // while leased, so the pool never closes the file with these bytes unsynced
+            return null;
+        });
         for (RecordBatch batch : RecordBatch.batches(batches)) {
             onBatch(position + batch.start() - batches.position(), batch);
         }
         int newSize = position + batches.remaining();
-        file.markWritten(newSize);
         nextOffset = lastOffset + 1;
         size = newSize;
     }
@@ -159,33 +164,27 @@ final class Segment {
             return;
         }
         long mark = file.writeMark();
-        FileChannel ch = file.acquire();
-        try {
+        file.use(ch -> {
             ch.force(false);
-        } finally {
-            file.release();
-        }
+            return null;
+        });
         file.markForced(mark);
     }
 
     /**
-     * Called when the segment stops being the active one (roll, close): records the final max timestamp in the time
-     * index so that retention and time lookups of this segment need no scan, and persists both indexes. Index files
-     * are not synced: a crash that garbles them costs a rebuild from the data, never data.
+     * Appends the index entries not yet in their files (at roll, checkpoint and close). The time index first gets an
+     * entry for the segment's max timestamp so far, so that recovery, retention and time lookups never miss it. Index
+     * files are not synced: a crash that garbles them costs a rebuild from the data, never data.
      */
-    void seal() throws IOException {
-        if (maxTimestamp != RecordBatch.NO_TIMESTAMP && maxTimestamp > timeIndex.lastKey()) {
-            timeIndex.append(maxTimestamp, (int) (offsetOfMaxTimestamp - baseOffset));
-        }
-        persistIndexes();
-    }
-
     void persistIndexes() throws IOException {
         if (indexSuspect) {
             // never write on top of entries that disagree with the data: the next open rebuilds from the segment
             offsetIndex.delete();
             timeIndex.delete();
             return;
+        }
+        if (maxTimestamp != RecordBatch.NO_TIMESTAMP && maxTimestamp > timeIndex.lastKey()) {
+            timeIndex.append(maxTimestamp, (int) (offsetOfMaxTimestamp - baseOffset));
         }
         offsetIndex.persist();
         timeIndex.persist();
@@ -196,8 +195,8 @@ final class Segment {
     /** Reads {@code length} bytes at {@code position} into a new heap buffer (position 0, limit = bytes read). */
     ByteBuffer readBytes(long position, int length) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(length);
-        FileChannel ch = file.acquire();
-        try {
+        return file.use(ch -> {
+            buf.clear();
             long at = position;
             while (buf.hasRemaining()) {
                 ByteBuffer chunk = buf.slice(buf.position(), Math.min(buf.remaining(), IO_CHUNK));
@@ -208,10 +207,8 @@ final class Segment {
                 at += n;
                 buf.position(buf.position() + n);
             }
-        } finally {
-            file.release();
-        }
-        return buf.flip();
+            return buf.flip();
+        });
     }
 
     /**
@@ -228,7 +225,7 @@ final class Segment {
                 return position < 0 ? size : position;
             }
         }
-        int position = findBatch(0, b -> true, b -> b.lastOffset() >= offset);
+        int position = findBatch(0, null, b -> b.lastOffset() >= offset);
         return position < 0 ? size : position;
     }
 
@@ -246,7 +243,7 @@ final class Segment {
                 return position;
             }
         }
-        return findBatch(0, b -> true, b -> b.maxTimestamp() >= timestamp);
+        return findBatch(0, null, b -> b.maxTimestamp() >= timestamp);
     }
 
     private static final int INDEX_MISMATCH = -2;
@@ -255,7 +252,8 @@ final class Segment {
      * Walks batch headers from {@code position}, which an index entry gave, to the first batch that {@code wanted}
      * accepts; -1 when none does. When the first batch does not agree with the entry ({@code entryAgrees}), the index
      * is marked suspect (lookups then walk from the start, and the index is rebuilt at the next open) and
-     * {@link #INDEX_MISMATCH} is returned.
+     * {@link #INDEX_MISMATCH} is returned. With {@code entryAgrees} null the walk starts at the segment's start, and an
+     * unreadable header is corruption.
      */
     private int findBatch(int position, Predicate<RecordBatch> entryAgrees, Predicate<RecordBatch> wanted)
             throws IOException {
@@ -267,7 +265,7 @@ final class Segment {
             boolean readable = header.remaining() == RecordBatch.HEADER_SIZE
                     && batch.sizeInBytes() >= RecordBatch.HEADER_SIZE
                     && batch.magic() == RecordBatch.MAGIC;
-            if (first && (!readable || !entryAgrees.test(batch))) {
+            if (first && entryAgrees != null && (!readable || !entryAgrees.test(batch))) {
                 return markIndexSuspect(position);
             }
             if (!readable) {
@@ -359,7 +357,7 @@ final class Segment {
      * the last intact batch. Returns null when the whole file is intact, else the first damage found; the file itself
      * is not changed (the caller decides between truncating a torn tail and failing the open).
      */
-    Damage recover(int from, long expectedOffset, int maxBatchBytes) throws IOException {
+    Damage recover(int from, long expectedOffset) throws IOException {
         long fileSize = fileSize();
         // what the (already trimmed) time index knows of the part before {@code from}
         maxTimestamp = timeIndex.count() == 0 ? RecordBatch.NO_TIMESTAMP : timeIndex.lastKey();
@@ -375,13 +373,16 @@ final class Segment {
             int rel = (int) (position - chunkStart);
             long wanted = RecordBatch.sizeAt(chunk, rel);
             if (wanted < RecordBatch.HEADER_SIZE || rel + wanted > chunk.limit()) {
-                long batchSize = Math.min(Math.max(wanted, RecordBatch.HEADER_SIZE), maxBatchBytes + 1L);
-                long toRead = Math.min(Math.max(SCAN_CHUNK, batchSize), fileSize - position);
-                chunk = readBytes(position, (int) toRead);
+                chunk = readBytes(position, (int) Math.min(SCAN_CHUNK, fileSize - position));
                 chunkStart = position;
                 rel = 0;
+                wanted = RecordBatch.sizeAt(chunk, 0);
             }
-            String problem = RecordBatch.problem(chunk, rel, maxBatchBytes);
+            // Stored batches are bounded by the file, not by today's maxBatchBytes: a lowered limit must not turn
+            // acknowledged data into "damage". A batch larger than a chunk is checked streaming, never held whole.
+            String problem = wanted > chunk.limit() && chunk.limit() >= RecordBatch.HEADER_SIZE
+                    ? largeBatchProblem(chunk, position, wanted, fileSize)
+                    : RecordBatch.problem(chunk, rel, Integer.MAX_VALUE);
             RecordBatch batch = RecordBatch.at(chunk, rel);
             if (problem == null && batch.baseOffset() != next) {
                 problem = "batch has base offset " + batch.baseOffset() + " where " + next + " was expected";
@@ -403,25 +404,41 @@ final class Segment {
         return damage;
     }
 
+    /** Checks a batch that starts at {@code position} (its header at the start of {@code head}) chunk by chunk. */
+    private String largeBatchProblem(ByteBuffer head, long position, long batchSize, long fileSize) throws IOException {
+        String problem = RecordBatch.headerProblem(head, 0, Integer.MAX_VALUE);
+        if (problem != null) {
+            return problem;
+        }
+        if (position + batchSize > fileSize) {
+            return "incomplete batch: " + (fileSize - position) + " of " + batchSize + " bytes";
+        }
+        CRC32C crc = new CRC32C();
+        long at = position + RecordBatch.ATTRIBUTES_OFFSET;
+        long end = position + batchSize;
+        while (at < end) {
+            ByteBuffer piece = readBytes(at, (int) Math.min(SCAN_CHUNK, end - at));
+            if (!piece.hasRemaining()) {
+                return "batch cut short at position " + at;
+            }
+            at += piece.remaining();
+            crc.update(piece);
+        }
+        return RecordBatch.crcProblem(head, 0, crc.getValue());
+    }
+
     /** Cuts the file at {@code position} (a torn tail) and drops index entries that point past it. */
     void truncate(int position) throws IOException {
-        FileChannel ch = file.acquire();
-        try {
+        file.use(ch -> {
             ch.truncate(position);
             ch.force(true);
-        } finally {
-            file.release();
-        }
+            return null;
+        });
         offsetIndex.truncateTo(offsetIndex.floorByValue(position - 1) + 1);
     }
 
     long fileSize() throws IOException {
-        FileChannel ch = file.acquire();
-        try {
-            return ch.size();
-        } finally {
-            file.release();
-        }
+        return file.use(FileChannel::size);
     }
 
     void close() {
@@ -429,6 +446,7 @@ final class Segment {
     }
 
     void deleteFiles() throws IOException {
+        deleted = true;
         file.close();
         Files.deleteIfExists(file.path());
         offsetIndex.delete();

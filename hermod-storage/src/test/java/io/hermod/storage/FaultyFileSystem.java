@@ -23,6 +23,7 @@ final class FaultyFileSystem implements StorageFileSystem {
     final AtomicInteger openNow = new AtomicInteger();
     final AtomicInteger maxOpenAtOnce = new AtomicInteger();
     final AtomicInteger forces = new AtomicInteger();
+    final AtomicInteger okForces = new AtomicInteger();
     final AtomicLong writeBudget = new AtomicLong(Long.MAX_VALUE);
     volatile String writeError = "No space left on device";
     volatile String forceError;
@@ -109,6 +110,7 @@ final class FaultyFileSystem implements StorageFileSystem {
                 throw new IOException(error);
             }
             delegate.force(metaData);
+            okForces.incrementAndGet();
         }
 
         @Override

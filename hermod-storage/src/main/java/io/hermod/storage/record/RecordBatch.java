@@ -114,6 +114,25 @@ public final class RecordBatch {
     /** The first problem with the batch at {@code start}, or null when it is intact. Never throws. */
     public static String problem(ByteBuffer in, int start, int maxSize) {
         ByteBuffer buf = bigEndian(in);
+        String problem = headerProblem(buf, start, maxSize);
+        if (problem != null) {
+            return problem;
+        }
+        long size = sizeAt(buf, start);
+        int available = buf.limit() - start;
+        if (size > available) {
+            return "incomplete batch: " + available + " of " + size + " bytes";
+        }
+        long computed = crc(buf, start + ATTRIBUTES_OFFSET, (int) size - ATTRIBUTES_OFFSET);
+        return crcProblem(buf, start, computed);
+    }
+
+    /**
+     * The first problem with the header of the batch at {@code start} (the header must be in {@code buf}; the rest of
+     * the batch need not be): length within [61, maxSize], magic, offset delta. Null when the header is sound.
+     */
+    public static String headerProblem(ByteBuffer in, int start, int maxSize) {
+        ByteBuffer buf = bigEndian(in);
         int available = buf.limit() - start;
         if (available < HEADER_SIZE) {
             return "incomplete batch header: " + available + " of " + HEADER_SIZE + " bytes";
@@ -122,9 +141,6 @@ public final class RecordBatch {
         if (size < HEADER_SIZE || size > maxSize) {
             return "batch length " + size + " outside [" + HEADER_SIZE + ", " + maxSize + "]";
         }
-        if (size > available) {
-            return "incomplete batch: " + available + " of " + size + " bytes";
-        }
         byte magic = buf.get(start + MAGIC_OFFSET);
         if (magic != MAGIC) {
             return "unsupported magic " + magic;
@@ -132,8 +148,12 @@ public final class RecordBatch {
         if (buf.getInt(start + LAST_OFFSET_DELTA_OFFSET) < 0) {
             return "negative last offset delta";
         }
-        long stored = Integer.toUnsignedLong(buf.getInt(start + CRC_OFFSET));
-        long computed = crc(buf, start + ATTRIBUTES_OFFSET, (int) size - ATTRIBUTES_OFFSET);
+        return null;
+    }
+
+    /** Compares the stored CRC of the batch at {@code start} with {@code computed}; null when they agree. */
+    public static String crcProblem(ByteBuffer in, int start, long computed) {
+        long stored = Integer.toUnsignedLong(bigEndian(in).getInt(start + CRC_OFFSET));
         if (stored != computed) {
             return "CRC mismatch: stored " + Long.toHexString(stored) + ", computed " + Long.toHexString(computed);
         }
