@@ -133,10 +133,6 @@ public final class LogStore implements AutoCloseable {
         return filePool.openCount();
     }
 
-    LogStoreConfig config() {
-        return config;
-    }
-
     FileHandlePool filePool() {
         return filePool;
     }

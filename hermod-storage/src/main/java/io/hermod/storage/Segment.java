@@ -292,10 +292,6 @@ final class Segment {
         return INDEX_MISMATCH;
     }
 
-    boolean indexSuspect() {
-        return indexSuspect;
-    }
-
     /**
      * End of the last whole batch in {@code [from, from + maxBytes)}, or the end of the batch at {@code from} when that
      * one alone is larger (a read always returns at least one batch). {@code from} must be a batch start. Walks at most

@@ -3,8 +3,13 @@ package io.hermod.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.hermod.storage.StorageException.Kind;
 import io.hermod.storage.record.Record;
+import io.hermod.storage.record.RecordBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,6 +23,7 @@ import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Recovery from torn tails, corruption and damaged index files, produced by truncating or garbling bytes at random
@@ -120,6 +126,35 @@ class LogRecoveryTest {
         long recovered = reopenAndCheck();
 
         assertThat(recovered).as("seed %d", seed).isLessThan(records);
+    }
+
+    @Test
+    void truncatingATornTailSaysHowManyBytesWereDropped() throws IOException {
+        fill();
+        Path last = files(".log").getLast();
+        setRecoveryPoint(
+                dir.resolve("q"), Long.parseLong(last.getFileName().toString().substring(0, 20)));
+        long size = Files.size(last);
+        int lastBatchSize = 0;
+        for (RecordBatch batch : RecordBatch.batches(ByteBuffer.wrap(Files.readAllBytes(last)))) {
+            lastBatchSize = batch.sizeInBytes();
+        }
+        truncate(last, size - 1); // the last batch loses its last byte: the rest of it is a torn tail
+        ListAppender<ILoggingEvent> warnings = new ListAppender<>();
+        Logger loaderLog = (Logger) LoggerFactory.getLogger(LogLoader.class);
+        warnings.start();
+        loaderLog.addAppender(warnings);
+        try {
+            reopenAndCheck();
+        } finally {
+            loaderLog.detachAppender(warnings);
+        }
+
+        long dropped = lastBatchSize - 1;
+        assertThat(warnings.list).singleElement().satisfies(e -> {
+            assertThat(e.getLevel()).isEqualTo(Level.WARN);
+            assertThat(e.getFormattedMessage()).contains("torn tail of " + dropped + " bytes");
+        });
     }
 
     @RepeatedTest(5)
