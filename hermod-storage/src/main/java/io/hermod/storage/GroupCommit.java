@@ -194,7 +194,10 @@ final class GroupCommit {
         return again;
     }
 
-    /** Fails every waiter and every later await with {@code e} (the log failed or closed). */
+    /**
+     * Fails every waiter and every later await with {@code e} (the log failed or closed); waiters whose bytes are
+     * already synced complete normally.
+     */
     void failAll(StorageException e) {
         List<Waiter> done;
         synchronized (this) {
@@ -207,6 +210,12 @@ final class GroupCommit {
                 delayed.cancel(false);
             }
         }
-        done.forEach(w -> w.future.completeExceptionally(e));
+        for (Waiter w : done) {
+            if (w.end <= flushedEnd) {
+                w.future.complete(null);
+            } else {
+                w.future.completeExceptionally(e);
+            }
+        }
     }
 }

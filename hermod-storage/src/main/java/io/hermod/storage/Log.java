@@ -13,12 +13,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -52,9 +54,10 @@ public final class Log implements AutoCloseable {
     private volatile long endOffset;
     private volatile StorageException failure;
     private volatile boolean closing;
+    private final CompletableFuture<Void> closeDone = new CompletableFuture<>();
     private volatile boolean closed;
     private long checkpointed;
-    private boolean directoryUnsynced;
+    private final AtomicBoolean directoryUnsynced = new AtomicBoolean();
 
     Log(String name, Path dir, LogConfig config, LogStore store, LogLoader.Loaded loaded) {
         this.name = name;
@@ -79,6 +82,10 @@ public final class Log implements AutoCloseable {
 
                     @Override
                     public StorageException onForceFailed(IOException e) {
+                        if (closing && e instanceof ClosedChannelException) {
+                            // the log was deleted or closed under a running fsync: nothing failed
+                            return new StorageException(Kind.CLOSED, "log " + name + " was closed", e);
+                        }
                         return fail(StorageException.fromWriteFailure("fsync of log " + name + " failed", e));
                     }
                 },
@@ -123,6 +130,11 @@ public final class Log implements AutoCloseable {
         return groupCommit.flushedEnd();
     }
 
+    /** The write or fsync failure that stopped this log accepting appends, if any (sticky). */
+    public Optional<StorageException> failure() {
+        return Optional.ofNullable(failure);
+    }
+
     public int segmentCount() {
         return segments.size();
     }
@@ -143,6 +155,10 @@ public final class Log implements AutoCloseable {
      *     {@code IO_ERROR}/{@code DISK_FULL} of a failed log
      */
     public AppendResult append(ByteBuffer batches) {
+        return PooledFile.withInterruptSetAside(() -> doAppend(batches));
+    }
+
+    private AppendResult doAppend(ByteBuffer batches) {
         int bytes = batches.remaining();
         int lastDeltaSum = validate(batches);
         if (bytes > config.segmentBytes()) {
@@ -242,13 +258,14 @@ public final class Log implements AutoCloseable {
                 groupCommit.advanceTo(old.nextOffset());
             }
             old.persistIndexes();
+            if (!sync) {
+                directoryUnsynced.set(true); // before the segment exists: a flush must sync the directory entry
+            }
             Segment next = LogLoader.createSegment(dir, endOffset, store, config, now, sync);
             segments.put(next.baseOffset(), next);
             active = next;
             if (sync) {
                 writeCheckpoint(old.nextOffset());
-            } else {
-                directoryUnsynced = true;
             }
         } catch (IOException e) {
             throw fail(StorageException.fromWriteFailure("roll of log " + name + " failed", e));
@@ -288,6 +305,14 @@ public final class Log implements AutoCloseable {
 
     /** Forces every segment with unsynced bytes, oldest first (only the active one, but for a roll in between). */
     private void forceSegments() throws IOException {
+        if (directoryUnsynced.getAndSet(false)) {
+            try {
+                RecoveryCheckpoint.fsyncDirectory(dir); // segments rolled under `os` become findable after a crash
+            } catch (IOException e) {
+                directoryUnsynced.set(true);
+                throw e;
+            }
+        }
         Map.Entry<Long, Segment> from = segments.floorEntry(groupCommit.flushedEnd());
         Iterable<Segment> candidates = from == null
                 ? segments.values()
@@ -308,7 +333,10 @@ public final class Log implements AutoCloseable {
     public void checkpoint() {
         appendLock.lock();
         try {
-            checkpointLocked();
+            PooledFile.withInterruptSetAside(() -> {
+                checkpointLocked();
+                return null;
+            });
         } finally {
             appendLock.unlock();
         }
@@ -481,7 +509,8 @@ public final class Log implements AutoCloseable {
             }
             return OptionalLong.empty();
         } catch (ClosedChannelException e) {
-            throw new StorageException(Kind.OFFSET_OUT_OF_RANGE, "segment deleted during the lookup", e);
+            throw new StorageException(
+                    closed ? Kind.CLOSED : Kind.OFFSET_OUT_OF_RANGE, "segment closed or deleted during the lookup", e);
         } catch (IOException e) {
             throw new StorageException(Kind.IO_ERROR, "time lookup in log " + name + " failed: " + e.getMessage(), e);
         }
@@ -521,7 +550,7 @@ public final class Log implements AutoCloseable {
         }
         appendLock.lock();
         try {
-            return applyRetentionLocked();
+            return PooledFile.withInterruptSetAside(this::applyRetentionLocked);
         } finally {
             appendLock.unlock();
         }
@@ -600,23 +629,41 @@ public final class Log implements AutoCloseable {
 
     /** With {@code sync}, a clean shutdown; without, the files are about to be deleted and nothing is worth syncing. */
     private void close(boolean sync) {
+        boolean alreadyClosing;
         appendLock.lock();
         try {
-            if (closing) {
-                return;
-            }
+            alreadyClosing = closing;
             closing = true; // no appends from here on
             periodicTasks.forEach(t -> t.cancel(false));
         } finally {
             appendLock.unlock();
         }
-        // Wait for the final sync without the append lock: background work that takes it must not stall the sync.
+        if (alreadyClosing) {
+            // someone else is closing: return once the log is closed (a storage thread must not wait)
+            if (!LogStore.isStorageThread()) {
+                closeDone.join();
+            }
+            return;
+        }
+        PooledFile.withInterruptSetAside(() -> {
+            try {
+                finishClose(sync);
+            } finally {
+                store.onClosed(this);
+                closeDone.complete(null);
+            }
+            return null;
+        });
+    }
+
+    private void finishClose(boolean sync) {
+        // The final sync runs without the append lock: background work that takes it must not stall the sync.
         boolean synced = false;
         if (sync && failure == null) {
             try {
-                awaitDurable(endOffset);
+                syncForClose();
                 synced = true;
-            } catch (StorageException e) {
+            } catch (StorageException | IOException e) {
                 LOG.warn("Final sync of log {} failed: {}", name, e.getMessage());
             }
         }
@@ -627,9 +674,6 @@ public final class Log implements AutoCloseable {
             if (synced && failure == null) {
                 try {
                     active.persistIndexes();
-                    if (directoryUnsynced) {
-                        RecoveryCheckpoint.fsyncDirectory(dir); // segments rolled under `os` must be findable
-                    }
                     writeCheckpoint(endOffset);
                 } catch (IOException e) {
                     LOG.warn("Could not write the recovery point of log {}: {}", name, e.getMessage());
@@ -638,7 +682,17 @@ public final class Log implements AutoCloseable {
             segments.values().forEach(Segment::close);
         } finally {
             appendLock.unlock();
-            store.onClosed(this);
+        }
+    }
+
+    /** Syncs everything; on a storage thread (a completion closing the log) inline, as the pool cannot be awaited. */
+    private void syncForClose() throws IOException {
+        long end = endOffset;
+        if (LogStore.isStorageThread()) {
+            forceSegments();
+            groupCommit.advanceTo(end);
+        } else {
+            awaitDurable(end);
         }
     }
 

@@ -1,13 +1,15 @@
 package io.hermod.storage;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A region of a segment file holding whole record batches, for zero-copy sends ({@code FileChannel.transferTo}, or a
- * Netty {@code FileRegion} built from {@link #channel()}, {@link #position()} and {@link #size()}). The slice holds a
+ * A region of a segment file holding whole record batches, for zero-copy sends ({@link #transferTo}, or a Netty
+ * {@code FileRegion} built from {@link #channel()}, {@link #position()} and {@link #size()}; the raw channel is shared
+ * and closes if any thread using it is interrupted, which {@link #transferTo} survives and a raw user must not cause). The slice holds a
  * lease on the file so that it stays open however many other files the store opens meanwhile; {@link #close()} it
  * when the send is done. Thread-safe; close is idempotent.
  */
@@ -44,8 +46,21 @@ public final class LogSlice implements AutoCloseable {
      */
     public long transferTo(WritableByteChannel target) throws IOException {
         long sent = 0;
+        FileChannel ch = channel;
         while (sent < size) {
-            long n = channel.transferTo(position + sent, size - sent, target);
+            long n;
+            try {
+                n = ch.transferTo(position + sent, size - sent, target);
+            } catch (ClosedChannelException e) {
+                if (!target.isOpen() || Thread.currentThread().isInterrupted() || file.isClosedForGood()) {
+                    throw e; // the target went, or this thread was interrupted: the caller's business
+                }
+                // another thread's interrupt closed the shared file channel: carry on with a fresh one
+                file.invalidate(ch);
+                ch = file.acquire();
+                file.release(); // this slice's own lease still pins the file
+                continue;
+            }
             if (n <= 0) {
                 break;
             }

@@ -98,11 +98,13 @@ public final class LogStore implements AutoCloseable {
             if (existing != null) {
                 throw new IllegalStateException("log " + name + " is already open");
             }
-            try {
-                return new Log(name, dir, logConfig, this, LogLoader.load(dir, this, logConfig));
-            } catch (IOException e) {
-                throw new StorageException(Kind.IO_ERROR, "cannot open log " + dir + ": " + e.getMessage(), e);
-            }
+            return PooledFile.withInterruptSetAside(() -> {
+                try {
+                    return new Log(name, dir, logConfig, this, LogLoader.load(dir, this, logConfig));
+                } catch (IOException e) {
+                    throw new StorageException(Kind.IO_ERROR, "cannot open log " + dir + ": " + e.getMessage(), e);
+                }
+            });
         });
         if (closed) {
             log.close(); // the store closed while this log was opening: it would be left open otherwise

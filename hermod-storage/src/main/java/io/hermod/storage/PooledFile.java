@@ -5,6 +5,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * One segment file whose channel the {@link FileHandlePool} may close while it is idle and reopen on demand. Callers
@@ -20,6 +21,9 @@ final class PooledFile {
         KEPT,
         NOT_OPEN
     }
+
+    /** Reopens tolerated within one operation: other threads' interrupts may close the channel again and again. */
+    private static final int MAX_REOPENS = 64;
 
     private final FileHandlePool pool;
     private final Path path;
@@ -94,14 +98,51 @@ final class PooledFile {
                 try {
                     return op.apply(ch);
                 } catch (ClosedChannelException e) {
-                    if (isClosedForGood() || attempt == 3) {
+                    if (isClosedForGood() || attempt == MAX_REOPENS) {
                         throw e;
                     }
                     interrupted |= Thread.interrupted();
+                    invalidate(ch);
                 } finally {
                     release();
                 }
             }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Drops {@code ch} if it is still this file's channel, so the next acquire opens a fresh one. Needed where a
+     * wrapping file system's channel still claims to be open after its inner channel was closed by an interrupt.
+     */
+    void invalidate(FileChannel ch) {
+        lock.lock();
+        try {
+            if (channel == ch) {
+                channel = null;
+                pool.onClosed();
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // it is already closed underneath; nothing to lose
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code action} with the calling thread's interrupt flag set aside and restored after: an interrupted caller
+     * must not close channels that every user of the log shares.
+     */
+    static <T> T withInterruptSetAside(Supplier<T> action) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return action.get();
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

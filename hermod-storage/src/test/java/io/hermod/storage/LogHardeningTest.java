@@ -15,6 +15,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -22,7 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Review probes: each asserts the CORRECT behaviour, so a failing probe demonstrates a bug. */
+/**
+ * Recovery, checkpoint, close and group-commit edge cases. Each test pins down a bug found in review and failed before
+ * its fix; its comment names the failure it guards against.
+ */
 @Timeout(60)
 class LogHardeningTest {
 
@@ -74,7 +78,7 @@ class LogHardeningTest {
     // ------------------------------------------------------------------ probes
 
     /**
-     * An interrupted reader closes the shared segment FileChannel (FileChannel is interruptible). Log.forceSegments then
+     * Regression, the failure it guards against: An interrupted reader closes the shared segment FileChannel (FileChannel is interruptible). Log.forceSegments then
      * swallows the ClosedChannelException as "deleted by retention" and group commit completes the append as durable
      * although no fsync succeeded.
      */
@@ -107,7 +111,7 @@ class LogHardeningTest {
         }
     }
 
-    /** After one interrupted reader, the segment stays unreadable for every later reader (channel never reopened). */
+    /** Regression, the failure it guards against: After one interrupted reader, the segment stays unreadable for every later reader (channel never reopened). */
     @Test
     void aChannelClosedByAnInterruptIsReopenedForLaterReaders() throws Exception {
         try (LogStore store = LogStore.open(LogStoreConfig.of(dir))) {
@@ -120,7 +124,7 @@ class LogHardeningTest {
     }
 
     /**
-     * Log.close holds the append lock while it waits for a flush that runs on the store scheduler; the scheduler's
+     * Regression, the failure it guards against: Log.close holds the append lock while it waits for a flush that runs on the store scheduler; the scheduler's
      * checkpoint task blocks on that append lock. With every scheduler thread so blocked, close never returns.
      */
     @Test
@@ -130,22 +134,27 @@ class LogHardeningTest {
         Log log =
                 store.openLog("p", LogConfig.builder().durability(Durability.OS).build());
         log.append(TestRecords.batch(0, 1, 100, 1000)); // endOffset > flushedEnd: close must schedule a flush
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         store.scheduler().execute(() -> {
+            started.countDown();
             try {
-                Thread.sleep(300); // occupy the only storage thread; the checkpoint task falls due meanwhile
+                release.await(); // occupy the only storage thread; checkpoint tasks fall due behind it meanwhile
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
-        Thread.sleep(50);
+        started.await();
         Thread closer = Thread.ofPlatform().daemon().start(log::close);
-        closer.join(5_000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> closer.getState() == Thread.State.WAITING);
+        release.countDown();
+        closer.join(10_000);
         assertThat(closer.isAlive()).as("Log.close() deadlocked").isFalse();
         store.close();
     }
 
     /**
-     * The recovery point file is not synced, so after a crash it may hold an older point. Damage in an older,
+     * Regression, the failure it guards against: The recovery point file is not synced, so after a crash it may hold an older point. Damage in an older,
      * fully-fsynced segment after that point is then taken for a torn tail: the segment is cut and every later
      * (acknowledged, fsynced) segment is deleted instead of failing the open.
      */
@@ -185,7 +194,7 @@ class LogHardeningTest {
         }
     }
 
-    /** Log.checkpoint() writes flushedEnd even when a roll already recorded a higher recovery point. */
+    /** Regression, the failure it guards against: Log.checkpoint() writes flushedEnd even when a roll already recorded a higher recovery point. */
     @Test
     void theRecoveryPointNeverMovesBackwards() throws IOException {
         LogConfig config = LogConfig.builder()
@@ -209,7 +218,7 @@ class LogHardeningTest {
         }
     }
 
-    /** Lowering maxBatchBytes makes a cleanly closed, healthy log fail to open. */
+    /** Regression, the failure it guards against: Lowering maxBatchBytes makes a cleanly closed, healthy log fail to open. */
     @Test
     void aLowerMaxBatchBytesStillOpensAHealthyLog() {
         LogConfig big = LogConfig.builder().durability(Durability.OS).build();
@@ -225,7 +234,7 @@ class LogHardeningTest {
         }
     }
 
-    /** Same, after a crash: the acknowledged (fsynced) large batch after the recovery point is silently truncated. */
+    /** Regression, the failure it guards against: Same, after a crash: the acknowledged (fsynced) large batch after the recovery point is silently truncated. */
     @Test
     void aLowerMaxBatchBytesNeverTruncatesStoredBatchesAfterACrash() throws IOException {
         LogConfig big = LogConfig.builder().durability(Durability.FSYNC_ALWAYS).build();
@@ -251,7 +260,7 @@ class LogHardeningTest {
     }
 
     /**
-     * After a crash recovered from a checkpoint inside the active segment, the segment's max timestamp forgets a max
+     * Regression, the failure it guards against: After a crash recovered from a checkpoint inside the active segment, the segment's max timestamp forgets a max
      * that lies between the last time-index entry and the last offset-index entry (non-monotonic timestamps).
      */
     @Test
@@ -279,7 +288,7 @@ class LogHardeningTest {
         }
     }
 
-    /** A failed open (CORRUPT) leaves the segment files it already opened open in the pool. */
+    /** Regression, the failure it guards against: A failed open (CORRUPT) leaves the segment files it already opened open in the pool. */
     @Test
     void aFailedOpenLeavesNoFileOpen() throws IOException {
         LogConfig config =
@@ -306,7 +315,7 @@ class LogHardeningTest {
         }
     }
 
-    /** A RuntimeException out of Target.force leaves GroupCommit RUNNING: that waiter and every later one hang. */
+    /** Regression, the failure it guards against: A RuntimeException out of Target.force leaves GroupCommit RUNNING: that waiter and every later one hang. */
     @Test
     void anUncheckedFailureInAnFsyncFailsTheWaitersInsteadOfHangingThem() throws Exception {
         try (LogStore store = LogStore.open(LogStoreConfig.of(dir))) {
