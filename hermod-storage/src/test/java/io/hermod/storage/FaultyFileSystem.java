@@ -3,6 +3,7 @@ package io.hermod.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
@@ -15,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A file seam that counts opens and fsyncs and, once armed, fails writes (after a byte budget, like a disk filling
- * up) or fsyncs with the given error message. Thread-safe.
+ * up) or fsyncs with the given error message, or closes channels under writes. Thread-safe.
  */
 final class FaultyFileSystem implements StorageFileSystem {
 
@@ -25,6 +26,9 @@ final class FaultyFileSystem implements StorageFileSystem {
     final AtomicInteger forces = new AtomicInteger();
     final AtomicInteger okForces = new AtomicInteger();
     final AtomicLong writeBudget = new AtomicLong(Long.MAX_VALUE);
+    /** The next this-many writes find their channel closed under them, as another thread's interrupt does. */
+    final AtomicInteger closeUnderWrites = new AtomicInteger();
+
     volatile String writeError = "No space left on device";
     volatile String forceError;
 
@@ -43,6 +47,10 @@ final class FaultyFileSystem implements StorageFileSystem {
         }
 
         private int guardedWrite(ByteBuffer src, long position) throws IOException {
+            if (closeUnderWrites.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                close();
+                throw new AsynchronousCloseException();
+            }
             int want = src.remaining();
             long left = writeBudget.getAndAdd(-want);
             if (left < want) {

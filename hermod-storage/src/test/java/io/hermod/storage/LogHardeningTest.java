@@ -5,11 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.hermod.storage.StorageException.Kind;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -18,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,48 +28,6 @@ class LogHardeningTest {
 
     @TempDir
     Path dir;
-
-    // ------------------------------------------------------------------ helpers
-
-    static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
-    }
-
-    static List<Path> segmentFiles(Path logDir) throws IOException {
-        try (Stream<Path> list = Files.list(logDir)) {
-            return list.filter(p -> p.toString().endsWith(".log")).sorted().toList();
-        }
-    }
-
-    static void flipByte(Path file, long position) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            ch.read(b, position);
-            b.put(0, (byte) (b.get(0) ^ 0x5a));
-            ch.write(b.flip(), position);
-        }
-    }
-
-    static void interruptedRead(Log log) throws InterruptedException {
-        Thread t = Thread.ofPlatform().start(() -> {
-            Thread.currentThread().interrupt();
-            try {
-                log.read(0, 1 << 20);
-            } catch (StorageException expected) {
-                // OFFSET_OUT_OF_RANGE "deleted during the read": the shared channel got closed by the interrupt
-            }
-        });
-        t.join();
-    }
 
     // ------------------------------------------------------------------ probes
 
@@ -97,7 +51,7 @@ class LogHardeningTest {
 
             AppendResult pending = log.append(TestRecords.batch(1, 1, 100, 1000));
             assertThat(pending.durable()).isNotDone();
-            interruptedRead(log);
+            TestFiles.interruptedRead(log);
 
             CompletableFuture<Void> durable = pending.durable();
             try {
@@ -118,7 +72,7 @@ class LogHardeningTest {
             Log log = store.openLog(
                     "p", LogConfig.builder().durability(Durability.OS).build());
             log.append(TestRecords.batch(0, 3, 100, 1000));
-            interruptedRead(log);
+            TestFiles.interruptedRead(log);
             assertThat(TestRecords.records(log.read(0, 1 << 20))).hasSize(3);
         }
     }
@@ -176,10 +130,10 @@ class LogHardeningTest {
             end = log.endOffset();
         }
         Path logDir = dir.resolve("p");
-        List<Path> segs = segmentFiles(logDir);
+        List<Path> segs = TestFiles.segmentFiles(logDir);
         long seg1Base = Long.parseLong(segs.get(1).getFileName().toString().substring(0, 20));
         RecoveryCheckpoint.write(logDir, seg1Base); // an older point, as an unsynced checkpoint file may hold
-        flipByte(segs.get(1), Files.size(segs.get(1)) - 10); // bit rot in the last batch of segment 1
+        TestFiles.flipByte(segs.get(1), Files.size(segs.get(1)) - 10); // bit rot in the last batch of segment 1
         try (LogStore store = LogStore.open(LogStoreConfig.of(dir))) {
             Log log;
             try {
@@ -243,7 +197,7 @@ class LogHardeningTest {
             Log log = store.openLog("p", big);
             log.append(TestRecords.batch(0, 1, 10, 1000)).durable().join();
             log.append(TestRecords.batch(1, 4, 8000, 1000)).durable().join(); // acknowledged
-            copyTree(dir.resolve("live"), crashed); // "kill -9" image
+            TestFiles.copyTree(dir.resolve("live"), crashed); // "kill -9" image
         }
         LogConfig small = big.toBuilder().maxBatchBytes(1024).build();
         try (LogStore store = LogStore.open(LogStoreConfig.of(crashed))) {
@@ -279,7 +233,7 @@ class LogHardeningTest {
             }
             assertThat(log.offsetForTimestamp(3000)).isEqualTo(OptionalLong.of(1));
             log.checkpoint();
-            copyTree(dir.resolve("live"), crashed);
+            TestFiles.copyTree(dir.resolve("live"), crashed);
         }
         try (LogStore store = LogStore.open(LogStoreConfig.of(crashed))) {
             Log log = store.openLog("p", config);
@@ -301,8 +255,8 @@ class LogHardeningTest {
                 seq += 2;
             }
         }
-        List<Path> segs = segmentFiles(dir.resolve("p"));
-        flipByte(segs.get(2), Files.size(segs.get(2)) - 10);
+        List<Path> segs = TestFiles.segmentFiles(dir.resolve("p"));
+        TestFiles.flipByte(segs.get(2), Files.size(segs.get(2)) - 10);
         try (LogStore store = LogStore.open(LogStoreConfig.of(dir))) {
             try {
                 store.openLog("p", config);

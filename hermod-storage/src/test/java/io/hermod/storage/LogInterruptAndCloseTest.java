@@ -7,10 +7,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -33,43 +31,6 @@ class LogInterruptAndCloseTest {
 
     @TempDir
     Path dir;
-
-    static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
-    }
-
-    static List<Path> segmentFiles(Path logDir) throws IOException {
-        try (Stream<Path> list = Files.list(logDir)) {
-            return list.filter(p -> p.toString().endsWith(".log")).sorted().toList();
-        }
-    }
-
-    static void truncateBy(Path file, long bytes) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.truncate(ch.size() - bytes);
-        }
-    }
-
-    static void interruptedRead(Log log) throws InterruptedException {
-        Thread t = Thread.ofPlatform().start(() -> {
-            Thread.currentThread().interrupt();
-            try {
-                log.read(0, 1 << 20);
-            } catch (StorageException ignored) {
-                // whatever
-            }
-        });
-        t.join();
-    }
 
     // ------------------------------------------------------------------ probes
 
@@ -189,7 +150,7 @@ class LogInterruptAndCloseTest {
             log.append(TestRecords.batch(0, 3, 100, 1000));
             List<LogSlice> slices = log.readSlices(0, 1 << 20);
             try {
-                interruptedRead(log);
+                TestFiles.interruptedRead(log);
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 long sent = slices.get(0).transferTo(Channels.newChannel(out));
                 assertThat(sent).isEqualTo(slices.get(0).size());
@@ -246,151 +207,30 @@ class LogInterruptAndCloseTest {
             Log log = store.openLog(
                     "p", LogConfig.builder().durability(Durability.OS).build());
             log.append(TestRecords.batch(0, 3, 100, 1000));
-            interruptedRead(log);
+            TestFiles.interruptedRead(log);
             assertThat(TestRecords.records(log.read(0, 1 << 20))).hasSize(3);
         }
     }
 
     /**
-     * Stands in for other threads' interrupts: the first {@code closes} writes find their channel closed under them
-     * (AsynchronousCloseException, channel no longer open), as when a concurrent reader of the same segment is
-     * interrupted.
-     */
-    static final class ClosedUnderWritesFileSystem implements StorageFileSystem {
-        final java.util.concurrent.atomic.AtomicInteger closes;
-
-        ClosedUnderWritesFileSystem(int closes) {
-            this.closes = new java.util.concurrent.atomic.AtomicInteger(closes);
-        }
-
-        @Override
-        public FileChannel open(Path path, java.util.Set<? extends java.nio.file.OpenOption> options)
-                throws IOException {
-            FileChannel real = FileChannel.open(path, options);
-            return new Wrapper(real);
-        }
-
-        final class Wrapper extends FileChannel {
-            final FileChannel d;
-
-            Wrapper(FileChannel d) {
-                this.d = d;
-            }
-
-            @Override
-            public int write(ByteBuffer src, long position) throws IOException {
-                if (closes.getAndDecrement() > 0) {
-                    close();
-                    throw new java.nio.channels.AsynchronousCloseException();
-                }
-                return d.write(src, position);
-            }
-
-            @Override
-            public int read(ByteBuffer dst, long position) throws IOException {
-                return d.read(dst, position);
-            }
-
-            @Override
-            public int read(ByteBuffer dst) throws IOException {
-                return d.read(dst);
-            }
-
-            @Override
-            public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-                return d.read(dsts, offset, length);
-            }
-
-            @Override
-            public int write(ByteBuffer src) throws IOException {
-                return d.write(src);
-            }
-
-            @Override
-            public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-                return d.write(srcs, offset, length);
-            }
-
-            @Override
-            public long position() throws IOException {
-                return d.position();
-            }
-
-            @Override
-            public FileChannel position(long newPosition) throws IOException {
-                d.position(newPosition);
-                return this;
-            }
-
-            @Override
-            public long size() throws IOException {
-                return d.size();
-            }
-
-            @Override
-            public FileChannel truncate(long size) throws IOException {
-                d.truncate(size);
-                return this;
-            }
-
-            @Override
-            public void force(boolean metaData) throws IOException {
-                d.force(metaData);
-            }
-
-            @Override
-            public long transferTo(long position, long count, java.nio.channels.WritableByteChannel target)
-                    throws IOException {
-                return d.transferTo(position, count, target);
-            }
-
-            @Override
-            public long transferFrom(java.nio.channels.ReadableByteChannel src, long position, long count)
-                    throws IOException {
-                return d.transferFrom(src, position, count);
-            }
-
-            @Override
-            public java.nio.MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-                return d.map(mode, position, size);
-            }
-
-            @Override
-            public java.nio.channels.FileLock lock(long position, long size, boolean shared) throws IOException {
-                return d.lock(position, size, shared);
-            }
-
-            @Override
-            public java.nio.channels.FileLock tryLock(long position, long size, boolean shared) throws IOException {
-                return d.tryLock(position, size, shared);
-            }
-
-            @Override
-            protected void implCloseChannel() throws IOException {
-                d.close();
-            }
-        }
-    }
-
-    /**
-     * Regression, the failure it guards against: PooledFile.use gives up after 3 attempts: three closes by other threads' interrupts during one append (a burst
+     * Regression, the failure it guards against: PooledFile.use gave up after 3 attempts: three closes by other threads' interrupts during one append (a burst
      * of interrupted readers of the active segment, say an executor's shutdownNow) make the append fail and the log
      * failed for good, though this writer was never interrupted.
      */
     @Test
     void otherThreadsInterruptsNeverFailTheLog() throws Exception {
-        ClosedUnderWritesFileSystem fs = new ClosedUnderWritesFileSystem(0);
+        FaultyFileSystem fs = new FaultyFileSystem();
         try (LogStore store = LogStore.open(LogStoreConfig.of(dir).withFileSystem(fs))) {
             Log log = store.openLog(
                     "p", LogConfig.builder().durability(Durability.OS).build());
             log.append(TestRecords.batch(0, 1, 100, 1000));
-            fs.closes.set(3);
+            fs.closeUnderWrites.set(3);
             try {
                 log.append(TestRecords.batch(1, 1, 100, 1000));
             } catch (StorageException e) {
                 // tolerable for this one append; the log must not be failed for good
             }
-            fs.closes.set(0);
+            fs.closeUnderWrites.set(0);
             log.append(TestRecords.batch(2, 1, 100, 1000));
         }
     }
@@ -425,7 +265,7 @@ class LogInterruptAndCloseTest {
                 seq += 3;
             }
             for (int i = 0; i < 5; i++) {
-                interruptedRead(log);
+                TestFiles.interruptedRead(log);
                 assertThat(TestRecords.readAll(log)).hasSize((int) seq);
             }
             assertThat(store.openFileCount()).isEqualTo(openSegmentFds(dir));
@@ -449,10 +289,10 @@ class LogInterruptAndCloseTest {
             assertThat(big.remaining()).isGreaterThan(3 << 20);
             log.append(big).durable().join();
             log.append(TestRecords.batch(81, 1, 10, 1000)).durable().join();
-            copyTree(dir.resolve("live"), crashed);
-            copyTree(dir.resolve("live"), torn);
+            TestFiles.copyTree(dir.resolve("live"), crashed);
+            TestFiles.copyTree(dir.resolve("live"), torn);
         }
-        truncateBy(segmentFiles(crashed.resolve("p")).get(0), 5); // tears only the last small batch
+        TestFiles.truncateBy(TestFiles.segmentFiles(crashed.resolve("p")).get(0), 5); // tears only the last small batch
         LogConfig small = config.toBuilder().maxBatchBytes(1024).build();
         try (LogStore store = LogStore.open(LogStoreConfig.of(crashed))) {
             Log log = store.openLog("p", small);
@@ -463,8 +303,8 @@ class LogInterruptAndCloseTest {
                     .hasSize(80)
                     .allMatch(r -> TestRecords.intact(r, 100_000));
         }
-        Path seg = segmentFiles(torn.resolve("p")).get(0);
-        truncateBy(seg, 1_000_000); // into the big batch
+        Path seg = TestFiles.segmentFiles(torn.resolve("p")).get(0);
+        TestFiles.truncateBy(seg, 1_000_000); // into the big batch
         try (LogStore store = LogStore.open(LogStoreConfig.of(torn))) {
             Log log = store.openLog("p", small);
             assertThat(log.endOffset()).isEqualTo(1);
