@@ -18,6 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Recovery, checkpoint, close and group-commit edge cases. Each test pins down a bug found in review and failed before
@@ -65,10 +67,16 @@ class LogHardeningTest {
         }
     }
 
-    /** Regression, the failure it guards against: After one interrupted reader, the segment stays unreadable for every later reader (channel never reopened). */
-    @Test
-    void aChannelClosedByAnInterruptIsReopenedForLaterReaders() throws Exception {
-        try (LogStore store = LogStore.open(LogStoreConfig.of(dir))) {
+    /**
+     * Regression, the failure it guards against: after one interrupted reader, the segment stayed unreadable for every
+     * later reader (the channel was never reopened), also behind a wrapping file system whose channel still claims to be
+     * open when its inner channel was closed.
+     */
+    @ParameterizedTest(name = "wrapped file system: {0}")
+    @ValueSource(booleans = {false, true})
+    void aChannelClosedByAnInterruptIsReopenedForLaterReaders(boolean wrapped) throws Exception {
+        StorageFileSystem fs = wrapped ? new FaultyFileSystem() : StorageFileSystem.DEFAULT;
+        try (LogStore store = LogStore.open(LogStoreConfig.of(dir).withFileSystem(fs))) {
             Log log = store.openLog(
                     "p", LogConfig.builder().durability(Durability.OS).build());
             log.append(TestRecords.batch(0, 3, 100, 1000));

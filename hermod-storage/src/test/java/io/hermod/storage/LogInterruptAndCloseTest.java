@@ -196,23 +196,6 @@ class LogInterruptAndCloseTest {
     }
 
     /**
-     * Regression, the failure it guards against: PooledFile detects an interrupt-closed channel only by channel.isOpen(). A StorageFileSystem whose channel wraps
-     * another (FaultyFileSystem here) stays "open" while its delegate was closed by the interrupt: use() retries the
-     * same dead channel 3 times and the segment stays unreadable for every later reader.
-     */
-    @Test
-    void aWrappedChannelClosedByAnInterruptIsReopened() throws Exception {
-        FaultyFileSystem fs = new FaultyFileSystem();
-        try (LogStore store = LogStore.open(LogStoreConfig.of(dir).withFileSystem(fs))) {
-            Log log = store.openLog(
-                    "p", LogConfig.builder().durability(Durability.OS).build());
-            log.append(TestRecords.batch(0, 3, 100, 1000));
-            TestFiles.interruptedRead(log);
-            assertThat(TestRecords.records(log.read(0, 1 << 20))).hasSize(3);
-        }
-    }
-
-    /**
      * Regression, the failure it guards against: PooledFile.use gave up after 3 attempts: three closes by other threads' interrupts during one append (a burst
      * of interrupted readers of the active segment, say an executor's shutdownNow) make the append fail and the log
      * failed for good, though this writer was never interrupted.
