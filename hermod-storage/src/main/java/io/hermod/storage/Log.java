@@ -370,7 +370,7 @@ public final class Log implements AutoCloseable {
 
     private void writeCheckpoint(long point) throws IOException {
         if (point > checkpointed) {
-            RecoveryCheckpoint.write(dir, point);
+            RecoveryCheckpoint.write(dir, point, config.durability() != Durability.OS);
             checkpointed = point;
         }
     }

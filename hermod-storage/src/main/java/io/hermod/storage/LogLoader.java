@@ -60,7 +60,8 @@ final class LogLoader {
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve(RecoveryCheckpoint.FILE_NAME + ".tmp"));
         List<Long> bases = segmentBases(dir);
-        long recoveryPoint = RecoveryCheckpoint.read(dir);
+        RecoveryCheckpoint.Point checkpoint = RecoveryCheckpoint.load(dir);
+        long recoveryPoint = checkpoint.offset();
         ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
         if (bases.isEmpty()) {
             if (recoveryPoint > 0) {
@@ -75,7 +76,12 @@ final class LogLoader {
             return new Loaded(segments, 0);
         }
         try {
-            return recover(dir, store, config, bases, recoveryPoint, segments, now, sync);
+            Loaded loaded = recover(dir, store, config, bases, recoveryPoint, segments, now, checkpoint.rollsSynced());
+            if (checkpoint.rollsSynced() != sync) {
+                // the policy changed: what this writer promises about its rolls from now on is what recovery trusts
+                RecoveryCheckpoint.write(dir, loaded.recoveryPoint(), sync);
+            }
+            return loaded;
         } catch (IOException | RuntimeException e) {
             // a failed open leaves no file open behind it
             segments.values().forEach(Segment::close);
@@ -91,7 +97,7 @@ final class LogLoader {
             long recoveryPoint,
             ConcurrentSkipListMap<Long, Segment> segments,
             long now,
-            boolean sync)
+            boolean rollsSynced)
             throws IOException {
         long expected = bases.get(0);
         for (int i = 0; i < bases.size(); i++) {
@@ -103,7 +109,7 @@ final class LogLoader {
             if (base != expected) {
                 segments.remove(base);
                 seg.close();
-                if (sync || belowRecoveryPoint || base < recoveryPoint) {
+                if (rollsSynced || belowRecoveryPoint || base < recoveryPoint) {
                     throw new StorageException(
                             Kind.CORRUPT,
                             "segment " + seg.path() + " starts at offset " + base + " where " + expected
@@ -131,9 +137,9 @@ final class LogLoader {
                                 + damage.expectedOffset() + ", before the recovery point " + recoveryPoint + "): "
                                 + damage.problem());
             }
-            if (damage != null && sync && !last) {
-                // under a syncing policy a segment is synced before the next one gets a byte: only the last segment
-                // can have a torn tail, and damage elsewhere is corruption of acknowledged data
+            if (damage != null && rollsSynced && !last) {
+                // the log's writer synced each segment before the next got a byte: only the last segment can have a
+                // torn tail, and damage elsewhere is corruption of acknowledged data
                 throw new StorageException(
                         Kind.CORRUPT,
                         "corrupt segment " + seg.path() + " at position " + damage.position() + " (offset "

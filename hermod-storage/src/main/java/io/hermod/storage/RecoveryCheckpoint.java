@@ -17,7 +17,12 @@ import java.nio.file.StandardOpenOption;
  * <pre>
  *  hermod-recovery-point 1
  *  &lt;offset&gt;
+ *  rolls synced | rolls unsynced
  * </pre>
+ *
+ * The third line says whether the log's writer syncs every segment before rolling to the next ({@code fsync-always},
+ * {@code fsync-interval}) or not ({@code os}): only in the first case is damage in a segment other than the last
+ * corruption rather than a torn write, whatever policy the log is reopened with.
  *
  * The file is written only after the data below the point has been synced, and is itself not synced: after a crash
  * it holds the old point, the new one, or something unreadable, which counts as 0. Each of these only widens the
@@ -30,32 +35,43 @@ final class RecoveryCheckpoint {
 
     private RecoveryCheckpoint() {}
 
-    /** The stored recovery point, or 0 when there is none (recovery then validates the whole log). */
-    static long read(Path dir) throws IOException {
+    /** A stored recovery point and whether the log that wrote it synced each segment before rolling. */
+    record Point(long offset, boolean rollsSynced) {}
+
+    private static final String ROLLS_SYNCED = "rolls synced";
+
+    /** The stored recovery point, or (0, unsynced) when there is none (recovery then validates the whole log). */
+    static Point load(Path dir) throws IOException {
         Path file = dir.resolve(FILE_NAME);
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            return 0;
+            return new Point(0, false);
         }
         String[] lines = text.split("\n");
         try {
             if (lines.length >= 2 && lines[0].equals(HEADER)) {
                 long offset = Long.parseLong(lines[1].trim());
                 if (offset >= 0) {
-                    return offset;
+                    return new Point(offset, lines.length >= 3 && lines[2].equals(ROLLS_SYNCED));
                 }
             }
         } catch (NumberFormatException e) {
             // fall through: an unreadable checkpoint is treated as absent, which only widens the recovery scan
         }
-        return 0;
+        return new Point(0, false);
     }
 
-    static void write(Path dir, long recoveryPoint) throws IOException {
+    /** The stored recovery point's offset (0 when there is none). */
+    static long read(Path dir) throws IOException {
+        return load(dir).offset();
+    }
+
+    static void write(Path dir, long recoveryPoint, boolean rollsSynced) throws IOException {
         Path tmp = dir.resolve(FILE_NAME + ".tmp");
-        byte[] bytes = (HEADER + "\n" + recoveryPoint + "\n").getBytes(StandardCharsets.UTF_8);
+        String rolls = rollsSynced ? ROLLS_SYNCED : "rolls unsynced";
+        byte[] bytes = (HEADER + "\n" + recoveryPoint + "\n" + rolls + "\n").getBytes(StandardCharsets.UTF_8);
         try (FileChannel ch = FileChannel.open(
                 tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes);

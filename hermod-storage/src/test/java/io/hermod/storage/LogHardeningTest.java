@@ -1,6 +1,7 @@
 package io.hermod.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.hermod.storage.StorageException.Kind;
@@ -140,7 +141,7 @@ class LogHardeningTest {
         Path logDir = dir.resolve("p");
         List<Path> segs = TestFiles.segmentFiles(logDir);
         long seg1Base = Long.parseLong(segs.get(1).getFileName().toString().substring(0, 20));
-        RecoveryCheckpoint.write(logDir, seg1Base); // an older point, as an unsynced checkpoint file may hold
+        RecoveryCheckpoint.write(logDir, seg1Base, true); // an older point, as an unsynced checkpoint file may hold
         TestFiles.flipByte(segs.get(1), Files.size(segs.get(1)) - 10); // bit rot in the last batch of segment 1
         try (LogStore store = LogStore.open(LogStoreConfig.of(dir))) {
             Log log;
@@ -313,5 +314,63 @@ class LogHardeningTest {
             // the failure is sticky: later waiters fail at once rather than hang
             assertThat(second).isCompletedExceptionally();
         }
+    }
+
+    /**
+     * Regression, the failure it guards against: a segment torn by a machine crash while the log ran under os (whose
+     * rolls are not synced) made the log unopenable once it was reopened under fsync-always, because the loader judged
+     * the data by today's policy instead of the one it was written under.
+     */
+    @Test
+    void aTornSegmentWrittenUnderOsStillOpensAfterAPolicyChange() throws Exception {
+        LogConfig os =
+                LogConfig.builder().segmentBytes(1024).durability(Durability.OS).build();
+        Path crashed = dir.resolve("crashed");
+        try (LogStore store = LogStore.open(LogStoreConfig.of(dir.resolve("live")))) {
+            Log log = store.openLog("p", os);
+            long seq = 0;
+            while (log.segmentCount() < 3) {
+                log.append(TestRecords.batch(seq, 3, 100, 1000));
+                seq += 3;
+            }
+            TestFiles.copyTree(dir.resolve("live"), crashed); // the image a machine crash could leave
+        }
+        TestFiles.truncateBy(TestFiles.segmentFiles(crashed.resolve("p")).get(0), 10);
+
+        try (LogStore store = LogStore.open(LogStoreConfig.of(crashed))) {
+            Log log = store.openLog(
+                    "p", os.toBuilder().durability(Durability.FSYNC_ALWAYS).build());
+
+            assertThat(log.endOffset()).isPositive();
+            assertThat(log.segmentCount()).isEqualTo(1);
+            assertThat(TestRecords.readAll(log)).allMatch(r -> TestRecords.intact(r, 100));
+        }
+    }
+
+    @Test
+    void aLogWrittenUnderFsyncAlwaysKeepsItsStrictRecoveryWhenReopenedUnderOs() throws Exception {
+        LogConfig strict = LogConfig.builder().segmentBytes(1024).build();
+        try (LogStore store = LogStore.open(LogStoreConfig.of(dir))) {
+            Log log = store.openLog("p", strict);
+            long seq = 0;
+            while (log.segmentCount() < 3) {
+                log.append(TestRecords.batch(seq, 3, 100, 1000)).durable().join();
+                seq += 3;
+            }
+        }
+        List<Path> segs = TestFiles.segmentFiles(dir.resolve("p"));
+        RecoveryCheckpoint.write(dir.resolve("p"), 0, true); // lagging, as after a crash
+        TestFiles.flipByte(segs.get(0), Files.size(segs.get(0)) - 10);
+
+        assertThatThrownBy(() -> {
+                    try (LogStore store = LogStore.open(LogStoreConfig.of(dir))) {
+                        store.openLog(
+                                "p",
+                                strict.toBuilder().durability(Durability.OS).build());
+                    }
+                })
+                .isInstanceOfSatisfying(
+                        StorageException.class, e -> assertThat(e.kind()).isEqualTo(Kind.CORRUPT));
+        assertThat(TestFiles.segmentFiles(dir.resolve("p"))).hasSize(3);
     }
 }
