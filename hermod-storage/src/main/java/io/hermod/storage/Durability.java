@@ -14,7 +14,7 @@ public enum Durability {
      * interval (Kafka's {@code flush.ms}). A machine crash may lose up to one interval; a process crash loses nothing.
      */
     FSYNC_INTERVAL("fsync-interval"),
-    /** The completion finishes once the bytes are written to the page cache; only roll and close fsync. */
+    /** The completion finishes once the bytes are written to the page cache; only close and {@code Log.flush()} fsync. */
     OS("os");
 
     private final String configName;
