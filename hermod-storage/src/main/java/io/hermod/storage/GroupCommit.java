@@ -31,8 +31,8 @@ final class GroupCommit {
         /** End offset of what has been written so far. */
         long writtenEnd();
 
-        /** Forces everything written up to at least {@code end} to stable storage. */
-        void force(long end) throws IOException;
+        /** Forces everything written so far (at least up to a {@link #writtenEnd()} read before) to stable storage. */
+        void force() throws IOException;
 
         /** Makes the log failed (sticky) and returns the exception to fail waiters with. */
         StorageException onForceFailed(IOException e);
@@ -155,7 +155,7 @@ final class GroupCommit {
         List<Waiter> done = new ArrayList<>();
         StorageException failed = null;
         try {
-            target.force(end);
+            target.force();
         } catch (IOException e) {
             failed = target.onForceFailed(e);
         } catch (RuntimeException | Error e) {

@@ -76,7 +76,7 @@ public final class Log implements AutoCloseable {
                     }
 
                     @Override
-                    public void force(long end) throws IOException {
+                    public void force() throws IOException {
                         forceSegments();
                     }
 

@@ -55,10 +55,6 @@ final class SparseIndex {
         this.layout = layout;
     }
 
-    Path path() {
-        return path;
-    }
-
     int count() {
         return count;
     }

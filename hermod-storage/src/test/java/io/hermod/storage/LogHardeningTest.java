@@ -291,7 +291,7 @@ class LogHardeningTest {
                         }
 
                         @Override
-                        public void force(long end) {
+                        public void force() {
                             if (calls.getAndIncrement() == 0) {
                                 throw new IllegalStateException("unexpected");
                             }
