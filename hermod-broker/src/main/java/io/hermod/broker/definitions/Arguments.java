@@ -1,0 +1,172 @@
+package io.hermod.broker.definitions;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The value model of arguments (of exchanges, queues, bindings and consumers) and of message headers as the broker sees
+ * them: an AMQP field table in plain Java types. A value is {@code null}, {@link String}, {@link Boolean},
+ * {@link Byte}, {@link Short}, {@link Integer}, {@link Long}, {@link Float}, {@link Double}, {@link BigDecimal},
+ * {@link Instant} (a timestamp), {@code byte[]}, a {@link List} of values, or a {@link Map} from {@link String} to
+ * values. Protocol modules translate their own field types into these.
+ *
+ * <p>Equivalence follows what RabbitMQ users rely on: integers compare by value whatever their width ({@code 5} as a
+ * short equals {@code 5L}), so do floating-point numbers and decimals; byte arrays compare by content.
+ */
+public final class Arguments {
+
+    private Arguments() {}
+
+    /**
+     * An unmodifiable deep copy of {@code arguments} ({@code null} gives an empty map), in the same order.
+     *
+     * @throws IllegalArgumentException when a value is not of a supported type
+     */
+    public static Map<String, Object> copyOf(Map<String, ?> arguments) {
+        if (arguments == null || arguments.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Object> copy = new LinkedHashMap<>(arguments.size() * 2);
+        for (Map.Entry<String, ?> e : arguments.entrySet()) {
+            if (e.getKey() == null) {
+                throw new IllegalArgumentException("argument names must not be null");
+            }
+            copy.put(e.getKey(), copyValue(e.getValue(), e.getKey()));
+        }
+        return Collections.unmodifiableMap(copy);
+    }
+
+    private static Object copyValue(Object value, String name) {
+        return switch (value) {
+            case null -> null;
+            case String s -> s;
+            case Boolean b -> b;
+            case Byte b -> b;
+            case Short s -> s;
+            case Integer i -> i;
+            case Long l -> l;
+            case Float f -> f;
+            case Double d -> d;
+            case BigDecimal d -> d;
+            case Instant t -> t;
+            case byte[] bytes -> bytes.clone();
+            case List<?> list -> {
+                List<Object> copy = new ArrayList<>(list.size());
+                for (Object element : list) {
+                    copy.add(copyValue(element, name));
+                }
+                yield Collections.unmodifiableList(copy);
+            }
+            case Map<?, ?> map -> {
+                Map<String, Object> copy = new LinkedHashMap<>(map.size() * 2);
+                for (Map.Entry<?, ?> e : map.entrySet()) {
+                    if (!(e.getKey() instanceof String key)) {
+                        throw new IllegalArgumentException("table keys must be strings in argument " + name);
+                    }
+                    copy.put(key, copyValue(e.getValue(), name));
+                }
+                yield Collections.unmodifiableMap(copy);
+            }
+            default ->
+                throw new IllegalArgumentException(
+                        "unsupported value type " + value.getClass().getName() + " in argument " + name);
+        };
+    }
+
+    /** Whether two argument tables are equivalent: the same names with equivalent values. */
+    public static boolean equivalent(Map<String, ?> a, Map<String, ?> b) {
+        Map<String, ?> left = a == null ? Map.of() : a;
+        Map<String, ?> right = b == null ? Map.of() : b;
+        if (left.size() != right.size()) {
+            return false;
+        }
+        for (Map.Entry<String, ?> e : left.entrySet()) {
+            if (!right.containsKey(e.getKey()) || !valuesEquivalent(e.getValue(), right.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether two values are equivalent (see the class comment). */
+    public static boolean valuesEquivalent(Object a, Object b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        if (isIntegral(a) && isIntegral(b)) {
+            return ((Number) a).longValue() == ((Number) b).longValue();
+        }
+        if (a instanceof Number x && b instanceof Number y && !isIntegral(a) && !isIntegral(b)) {
+            return new BigDecimal(x.toString()).compareTo(new BigDecimal(y.toString())) == 0;
+        }
+        if (a instanceof byte[] x && b instanceof byte[] y) {
+            return Arrays.equals(x, y);
+        }
+        if (a instanceof List<?> x && b instanceof List<?> y) {
+            if (x.size() != y.size()) {
+                return false;
+            }
+            for (int i = 0; i < x.size(); i++) {
+                if (!valuesEquivalent(x.get(i), y.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
+            @SuppressWarnings("unchecked")
+            boolean same = equivalent((Map<String, ?>) x, (Map<String, ?>) y);
+            return same;
+        }
+        return a.equals(b);
+    }
+
+    /** A hash consistent with {@link #equivalent}. */
+    public static int hash(Map<String, ?> arguments) {
+        int h = 0;
+        if (arguments != null) {
+            for (Map.Entry<String, ?> e : arguments.entrySet()) {
+                h += e.getKey().hashCode() ^ valueHash(e.getValue());
+            }
+        }
+        return h;
+    }
+
+    private static int valueHash(Object value) {
+        return switch (value) {
+            case null -> 0;
+            case Byte b -> Long.hashCode(b);
+            case Short s -> Long.hashCode(s);
+            case Integer i -> Long.hashCode(i);
+            case Long l -> Long.hashCode(l);
+            // floats, doubles and decimals may be equivalent across types: one bucket (rare in arguments)
+            case Float f -> 0;
+            case Double d -> 0;
+            case BigDecimal d -> 0;
+            case byte[] bytes -> Arrays.hashCode(bytes);
+            case List<?> list -> {
+                int h = 1;
+                for (Object element : list) {
+                    h = 31 * h + valueHash(element);
+                }
+                yield h;
+            }
+            case Map<?, ?> map -> {
+                @SuppressWarnings("unchecked")
+                int h = hash((Map<String, ?>) map);
+                yield h;
+            }
+            default -> value.hashCode();
+        };
+    }
+
+    private static boolean isIntegral(Object value) {
+        return value instanceof Byte || value instanceof Short || value instanceof Integer || value instanceof Long;
+    }
+}
