@@ -24,7 +24,9 @@ public enum ErrorCode {
     /** Storage failed (disk full, I/O error, corruption); nothing was confirmed (AMQP 541 INTERNAL_ERROR). */
     STORAGE_FAILED(7),
     /** The broker, vhost, session or channel was closed (AMQP 320 CONNECTION_FORCED). */
-    CLOSED(8);
+    CLOSED(8),
+    /** A request the broker recognises but does not implement (AMQP 540 NOT_IMPLEMENTED). */
+    NOT_IMPLEMENTED(9);
 
     private final int code;
 

@@ -1,0 +1,365 @@
+package io.hermod.broker;
+
+import io.hermod.broker.definitions.BindingDefinition;
+import io.hermod.broker.definitions.BindingDefinition.DestinationKind;
+import io.hermod.broker.definitions.ExchangeDefinition;
+import io.hermod.broker.queue.DeliverySink;
+import io.hermod.broker.queue.Queue;
+import io.hermod.broker.queue.QueueConsumer;
+import io.hermod.broker.queue.StoredMessage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A channel of a session: what a protocol channel (AMQP) translates into. Every operation of AMQP's exchange, queue
+ * and basic classes has a method here that applies the broker's rules; the channel numbers deliveries (delivery tags)
+ * and remembers which are unacknowledged, so that acks, nacks, rejects and recover settle them, and closing the
+ * channel returns them to their queues ahead of newer messages.
+ *
+ * <p>Threading: operations are called by one thread at a time (the protocol's connection thread); deliveries arrive on
+ * queue threads. The unacknowledged map is shared between them under the channel's lock, held briefly. Definition
+ * operations and {@link #consume} wait for the broker, so they must not be called from a {@link DeliveryHandler}.
+ */
+public final class Channel implements AutoCloseable {
+
+    private final Session session;
+    private final Broker broker;
+    private final VirtualHost vhost;
+    private final Map<String, ChannelConsumer> consumers = new HashMap<>();
+
+    // guarded by this
+    private long nextTag = 1;
+    private final NavigableMap<Long, Unacked> unacked = new TreeMap<>();
+    private boolean closed;
+
+    private record Unacked(Queue queue, long offset) {}
+
+    Channel(Session session, Broker broker) {
+        this.session = session;
+        this.broker = broker;
+        this.vhost = session.vhost();
+    }
+
+    // ------------------------------------------------------------------ exchanges
+
+    /** Declares an exchange, or checks that the existing one is equivalent. */
+    public ExchangeDefinition declareExchange(ExchangeSpec spec) {
+        ensureOpen();
+        return vhost.declareExchange(spec);
+    }
+
+    /** Passive declare: the exchange's definition, or {@code NOT_FOUND}. */
+    public ExchangeDefinition declareExchangePassive(String name) {
+        ensureOpen();
+        return vhost.exchangeExists(name);
+    }
+
+    public void deleteExchange(String name, boolean ifUnused) {
+        ensureOpen();
+        vhost.deleteExchange(name, ifUnused);
+    }
+
+    /** Binds exchange {@code destination} to exchange {@code source} (exchange-to-exchange binding). */
+    public void bindExchange(String destination, String source, String routingKey, Map<String, Object> arguments) {
+        ensureOpen();
+        vhost.bind(binding(source, DestinationKind.EXCHANGE, destination, routingKey, arguments), session);
+    }
+
+    public void unbindExchange(String destination, String source, String routingKey, Map<String, Object> arguments) {
+        ensureOpen();
+        vhost.unbind(binding(source, DestinationKind.EXCHANGE, destination, routingKey, arguments), session);
+    }
+
+    // ------------------------------------------------------------------ queues
+
+    /** Declares a queue (an empty name gets a server-chosen one), or checks that the existing one is equivalent. */
+    public QueueInfo declareQueue(QueueSpec spec) {
+        ensureOpen();
+        return vhost.declareQueue(spec, session);
+    }
+
+    /** Passive declare: the queue's counts, or {@code NOT_FOUND}. */
+    public QueueInfo declareQueuePassive(String name) {
+        ensureOpen();
+        return vhost.queueInfo(name, session);
+    }
+
+    /** Deletes a queue and returns the number of ready messages it had (0 if there was no such queue). */
+    public long deleteQueue(String name, boolean ifUnused, boolean ifEmpty) {
+        ensureOpen();
+        return vhost.deleteQueue(name, ifUnused, ifEmpty, session);
+    }
+
+    /** Drops the ready messages of a queue and returns how many. */
+    public long purgeQueue(String name) {
+        ensureOpen();
+        return vhost.purgeQueue(name, session);
+    }
+
+    public void bindQueue(String queue, String exchange, String routingKey, Map<String, Object> arguments) {
+        ensureOpen();
+        vhost.bind(binding(exchange, DestinationKind.QUEUE, queue, routingKey, arguments), session);
+    }
+
+    public void unbindQueue(String queue, String exchange, String routingKey, Map<String, Object> arguments) {
+        ensureOpen();
+        vhost.unbind(binding(exchange, DestinationKind.QUEUE, queue, routingKey, arguments), session);
+    }
+
+    private BindingDefinition binding(
+            String source, DestinationKind kind, String destination, String routingKey, Map<String, Object> args) {
+        return new BindingDefinition(vhost.name(), source, kind, destination, routingKey, args);
+    }
+
+    // ------------------------------------------------------------------ publishing
+
+    /**
+     * Publishes a message. The future completes when every queue it reached has taken it — for a persistent message on
+     * a durable queue, once on stable storage — which is when a publisher confirm may be sent; it fails (a negative
+     * confirm) if any queue could not store it. A result that is not {@link PublishResult#routed() routed} is to be
+     * returned to a mandatory publisher.
+     *
+     * @throws BrokerException {@code NOT_FOUND} for an unknown exchange; {@code ACCESS_REFUSED} for an internal one
+     */
+    public CompletableFuture<PublishResult> publish(Message message) {
+        ensureOpen();
+        return vhost.publish(message);
+    }
+
+    // ------------------------------------------------------------------ consuming
+
+    /**
+     * Starts a consumer on a queue and returns its tag (server-chosen when the options' tag is empty).
+     *
+     * @throws BrokerException {@code NOT_FOUND} for an unknown queue; {@code ACCESS_REFUSED} for an exclusivity
+     *     conflict; {@code RESOURCE_LOCKED} for another session's exclusive queue; {@code NOT_ALLOWED}-style {@code
+     *     PRECONDITION_FAILED} for a tag in use on this channel
+     */
+    public String consume(String queueName, ConsumeOptions options, DeliveryHandler handler) {
+        ensureOpen();
+        Queue queue = vhost.queue(queueName, session);
+        String tag = options.consumerTag().isEmpty() ? broker.generateName("amq.ctag-") : options.consumerTag();
+        ChannelConsumer consumer;
+        synchronized (this) {
+            if (consumers.containsKey(tag)) {
+                throw new BrokerException(ErrorCode.PRECONDITION_FAILED, "consumer tag '" + tag + "' is in use");
+            }
+            QueueConsumer qc = new QueueConsumer(
+                    tag,
+                    options.priority(),
+                    options.prefetchCount(),
+                    options.prefetchBytes(),
+                    options.exclusive(),
+                    options.autoAck(),
+                    new Sink(handler));
+            consumer = new ChannelConsumer(queue, qc);
+            consumers.put(tag, consumer);
+        }
+        try {
+            Broker.await(queue.addConsumer(consumer.queueConsumer()));
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                consumers.remove(tag);
+            }
+            throw e;
+        }
+        return tag;
+    }
+
+    /** Cancels a consumer; its unacknowledged messages stay with the channel. False if no such consumer. */
+    public boolean cancel(String consumerTag) {
+        ChannelConsumer c;
+        synchronized (this) {
+            c = consumers.remove(consumerTag);
+        }
+        if (c == null) {
+            return false;
+        }
+        Broker.await(c.queue().removeConsumer(c.queueConsumer()));
+        return true;
+    }
+
+    /** Takes one message from a queue (polling get); empty when the queue has none ready. */
+    public Optional<Delivery> get(String queueName, boolean autoAck) {
+        ensureOpen();
+        Queue queue = vhost.queue(queueName, session);
+        Optional<Queue.GetResult> got = Broker.await(queue.get(autoAck));
+        if (got.isEmpty()) {
+            return Optional.empty();
+        }
+        Queue.GetResult r = got.get();
+        long tag = autoAck ? nextTag() : track(queue, r.message().offset());
+        if (tag < 0) {
+            return Optional.empty(); // the channel closed meanwhile; the message went back
+        }
+        StoredMessage m = r.message();
+        return Optional.of(new Delivery(
+                "", tag, r.redelivered(), m.exchange(), m.routingKey(), m.properties(), m.body(), r.messagesLeft()));
+    }
+
+    // ------------------------------------------------------------------ acknowledgements
+
+    /** Acknowledges one delivery, or with {@code multiple} every one up to it. */
+    public void ack(long deliveryTag, boolean multiple) {
+        settle(deliveryTag, multiple, Queue.Outcome.ACK);
+    }
+
+    /** Negatively acknowledges: requeued (flagged redelivered, ahead of newer messages) or discarded. */
+    public void nack(long deliveryTag, boolean multiple, boolean requeue) {
+        settle(deliveryTag, multiple, requeue ? Queue.Outcome.REQUEUE : Queue.Outcome.DISCARD);
+    }
+
+    public void reject(long deliveryTag, boolean requeue) {
+        nack(deliveryTag, false, requeue);
+    }
+
+    /**
+     * Returns every unacknowledged message of this channel to its queue (AMQP basic.recover with requeue). Without
+     * requeue RabbitMQ refuses; so do we.
+     */
+    public void recover(boolean requeue) {
+        if (!requeue) {
+            throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "requeue=false");
+        }
+        requeueAll();
+    }
+
+    /** The number of deliveries awaiting acknowledgement on this channel. */
+    public synchronized int unackedCount() {
+        return unacked.size();
+    }
+
+    private void settle(long deliveryTag, boolean multiple, Queue.Outcome outcome) {
+        List<Unacked> settled = new ArrayList<>();
+        synchronized (this) {
+            ensureOpen();
+            if (multiple) {
+                if (deliveryTag == 0) {
+                    settled.addAll(unacked.values()); // AMQP: multiple with tag 0 means everything outstanding
+                    unacked.clear();
+                } else {
+                    NavigableMap<Long, Unacked> upTo = unacked.headMap(deliveryTag, true);
+                    if (upTo.isEmpty() && !unacked.containsKey(deliveryTag)) {
+                        throw unknownTag(deliveryTag);
+                    }
+                    settled.addAll(upTo.values());
+                    upTo.clear();
+                }
+            } else {
+                Unacked u = unacked.remove(deliveryTag);
+                if (u == null) {
+                    throw unknownTag(deliveryTag);
+                }
+                settled.add(u);
+            }
+        }
+        settleOnQueues(settled, outcome);
+    }
+
+    private static BrokerException unknownTag(long tag) {
+        return new BrokerException(ErrorCode.PRECONDITION_FAILED, "unknown delivery tag " + tag);
+    }
+
+    private static void settleOnQueues(List<Unacked> settled, Queue.Outcome outcome) {
+        Map<Queue, List<Long>> byQueue = new IdentityHashMap<>();
+        for (Unacked u : settled) {
+            byQueue.computeIfAbsent(u.queue(), q -> new ArrayList<>()).add(u.offset());
+        }
+        byQueue.forEach((q, offsets) ->
+                q.settle(offsets.stream().mapToLong(Long::longValue).toArray(), outcome));
+    }
+
+    private void requeueAll() {
+        List<Unacked> all;
+        synchronized (this) {
+            all = new ArrayList<>(unacked.values());
+            unacked.clear();
+        }
+        settleOnQueues(all, Queue.Outcome.REQUEUE);
+    }
+
+    private synchronized long nextTag() {
+        return nextTag++;
+    }
+
+    /** Numbers a delivery and remembers it as unacknowledged; -1 (and requeued) if the channel is closed. */
+    private long track(Queue queue, long offset) {
+        synchronized (this) {
+            if (!closed) {
+                long tag = nextTag++;
+                unacked.put(tag, new Unacked(queue, offset));
+                return tag;
+            }
+        }
+        queue.settle(new long[] {offset}, Queue.Outcome.REQUEUE);
+        return -1;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Cancels the consumers and returns every unacknowledged message to its queue. Idempotent. */
+    @Override
+    public void close() {
+        List<ChannelConsumer> cancelled;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            cancelled = new ArrayList<>(consumers.values());
+            consumers.clear();
+        }
+        // requeue first: a consumer that goes last may auto-delete its queue, which should then see no stragglers
+        requeueAll();
+        for (ChannelConsumer c : cancelled) {
+            c.queue().removeConsumer(c.queueConsumer());
+        }
+        session.channelClosed(this);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new BrokerException(ErrorCode.CLOSED, "channel is closed");
+        }
+    }
+
+    private record ChannelConsumer(Queue queue, QueueConsumer queueConsumer) {}
+
+    /** Turns a queue's hand-over into a numbered delivery for the consumer's handler. */
+    private final class Sink implements DeliverySink {
+        private final DeliveryHandler handler;
+
+        Sink(DeliveryHandler handler) {
+            this.handler = handler;
+        }
+
+        @Override
+        public void onDelivery(Queue queue, QueueConsumer consumer, StoredMessage m, boolean redelivered) {
+            long tag = consumer.autoAck() ? nextTag() : track(queue, m.offset());
+            if (tag < 0) {
+                return;
+            }
+            handler.onDelivery(new Delivery(
+                    consumer.tag(), tag, redelivered, m.exchange(), m.routingKey(), m.properties(), m.body(), -1));
+        }
+
+        @Override
+        public void onCancelledByQueue(Queue queue, QueueConsumer consumer) {
+            synchronized (Channel.this) {
+                consumers.remove(consumer.tag());
+            }
+            handler.onCancelledByBroker(consumer.tag());
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.hermod.broker;
+
+/**
+ * Receives a consumer's messages. Called on a broker thread, one message at a time per queue; it must not block (hand
+ * slow work to your own executor) and may call the channel back (acknowledging is asynchronous).
+ */
+public interface DeliveryHandler {
+
+    void onDelivery(Delivery delivery);
+
+    /** The broker cancelled the consumer because its queue went away (consumer cancel notification). */
+    default void onCancelledByBroker(String consumerTag) {}
+}

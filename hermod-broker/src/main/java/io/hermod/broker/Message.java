@@ -1,0 +1,38 @@
+package io.hermod.broker;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A message as a publisher hands it to the broker. {@code properties} are the protocol's encoded message properties
+ * (for AMQP the content-header property bytes), stored and delivered back unchanged so that delivery re-encodes
+ * nothing; the broker reads only what its rules need, passed alongside: the routing key, the headers table (for headers
+ * exchanges, in {@link io.hermod.broker.definitions.Arguments} types) and whether the message is persistent.
+ *
+ * <p>The arrays and the map are not copied: the caller must not change them after publishing.
+ *
+ * @param exchange the exchange published to ({@code ""} is the default exchange)
+ */
+public record Message(
+        String exchange,
+        String routingKey,
+        Map<String, Object> headers,
+        boolean persistent,
+        byte[] properties,
+        byte[] body) {
+
+    private static final byte[] NONE = {};
+
+    public Message {
+        Objects.requireNonNull(exchange, "exchange");
+        Objects.requireNonNull(routingKey, "routingKey");
+        headers = headers == null ? Map.of() : headers;
+        properties = properties == null ? NONE : properties;
+        Objects.requireNonNull(body, "body");
+    }
+
+    /** A message with no properties and no headers. */
+    public static Message of(String exchange, String routingKey, boolean persistent, byte[] body) {
+        return new Message(exchange, routingKey, Map.of(), persistent, NONE, body);
+    }
+}

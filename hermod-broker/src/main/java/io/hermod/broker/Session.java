@@ -1,0 +1,72 @@
+package io.hermod.broker;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A client's connection to one vhost: it owns its channels and its exclusive queues, which go away with it.
+ *
+ * <p>Threading: thread-safe; a protocol module normally drives it from the connection's event loop.
+ */
+public final class Session implements AutoCloseable {
+
+    private final Broker broker;
+    private final VirtualHost vhost;
+    private final String clientName;
+    private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    Session(Broker broker, VirtualHost vhost, String clientName) {
+        this.broker = broker;
+        this.vhost = vhost;
+        this.clientName = clientName;
+    }
+
+    public VirtualHost vhost() {
+        return vhost;
+    }
+
+    public String clientName() {
+        return clientName;
+    }
+
+    /** Opens a channel: the scope of delivery tags, consumers and unacknowledged messages. */
+    public Channel openChannel() {
+        if (closed) {
+            throw new BrokerException(ErrorCode.CLOSED, "session " + clientName + " is closed");
+        }
+        Channel c = new Channel(this, broker);
+        channels.add(c);
+        return c;
+    }
+
+    void channelClosed(Channel channel) {
+        channels.remove(channel);
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Closes every channel (their unacknowledged messages return to their queues) and deletes the session's exclusive
+     * queues. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Channel c : Set.copyOf(channels)) {
+            c.close();
+        }
+        vhost.sessionClosed(this);
+        broker.sessionClosed(this);
+    }
+
+    @Override
+    public String toString() {
+        return "session " + clientName + " on vhost '" + vhost.name() + "'";
+    }
+}

@@ -1,0 +1,675 @@
+package io.hermod.broker;
+
+import io.hermod.broker.definitions.Arguments;
+import io.hermod.broker.definitions.BindingDefinition;
+import io.hermod.broker.definitions.BindingDefinition.DestinationKind;
+import io.hermod.broker.definitions.DefinitionRecord;
+import io.hermod.broker.definitions.DefinitionRecord.BindingAdded;
+import io.hermod.broker.definitions.DefinitionRecord.BindingRemoved;
+import io.hermod.broker.definitions.DefinitionRecord.ExchangeAdded;
+import io.hermod.broker.definitions.DefinitionRecord.ExchangeRemoved;
+import io.hermod.broker.definitions.DefinitionRecord.QueueAdded;
+import io.hermod.broker.definitions.DefinitionRecord.QueueRemoved;
+import io.hermod.broker.definitions.DefinitionRecord.VhostAdded;
+import io.hermod.broker.definitions.DefinitionRecord.VhostRemoved;
+import io.hermod.broker.definitions.ExchangeDefinition;
+import io.hermod.broker.definitions.QueueDefinition;
+import io.hermod.broker.exchange.ExchangeType;
+import io.hermod.broker.queue.Queue;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A virtual host: its exchanges, queues and bindings, the rules that check every change to them (RabbitMQ's, reply
+ * for reply) and the routing of published messages.
+ *
+ * <p>State changes follow STYLE.md rule 8: a command checks, yields {@link DefinitionRecord}s, the broker makes the
+ * durable ones durable, and {@link #replay} applies them; replay is the only mutator, live and at recovery.
+ *
+ * <p>Threading: commands and replay run under the broker's definitions lock (one writer). Routing and lookups read
+ * concurrent maps and the routers' copy-on-write state without locks, from any thread.
+ */
+public final class VirtualHost {
+
+    /** The exchanges every vhost has, which cannot be declared anew or deleted. */
+    static final Map<String, ExchangeType> PREDECLARED = Map.of(
+            "amq.direct", ExchangeType.DIRECT,
+            "amq.fanout", ExchangeType.FANOUT,
+            "amq.topic", ExchangeType.TOPIC,
+            "amq.headers", ExchangeType.HEADERS,
+            "amq.match", ExchangeType.HEADERS);
+
+    /** Queue arguments whose values must match on a re-declare (RabbitMQ's equivalence list). */
+    private static final List<String> EQUIVALENT_QUEUE_ARGUMENTS = List.of(
+            "x-expires",
+            "x-message-ttl",
+            "x-max-length",
+            "x-max-length-bytes",
+            "x-max-priority",
+            "x-overflow",
+            "x-dead-letter-exchange",
+            "x-dead-letter-routing-key",
+            "x-queue-type",
+            "x-single-active-consumer",
+            "x-delivery-limit");
+
+    private final String name;
+    private final Broker broker;
+    private final ConcurrentHashMap<String, Exchange> exchanges = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Queue> queues = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Session> exclusiveOwners = new ConcurrentHashMap<>();
+    // writer-only
+    private final Map<String, Set<BindingDefinition>> bindingsBySource = new HashMap<>();
+    private final Map<String, Set<BindingDefinition>> bindingsByDestination = new HashMap<>();
+
+    VirtualHost(String name, Broker broker) {
+        this.name = name;
+        this.broker = broker;
+        exchanges.put("", new Exchange(exchangeDefinition("", ExchangeType.DIRECT), ExchangeType.DIRECT));
+        PREDECLARED.forEach((n, type) -> exchanges.put(n, new Exchange(exchangeDefinition(n, type), type)));
+    }
+
+    private ExchangeDefinition exchangeDefinition(String exchange, ExchangeType type) {
+        return new ExchangeDefinition(name, exchange, type.typeName(), true, false, false, Map.of());
+    }
+
+    public String name() {
+        return name;
+    }
+
+    // ------------------------------------------------------------------ exchanges
+
+    ExchangeDefinition declareExchange(ExchangeSpec spec) {
+        broker.command(() -> {
+            if (spec.name().isEmpty()) {
+                throw defaultExchangeRefused();
+            }
+            ExchangeType type = ExchangeType.byName(spec.type())
+                    .orElseThrow(() -> new BrokerException(
+                            ErrorCode.COMMAND_INVALID, "unknown exchange type '" + spec.type() + "'"));
+            Exchange existing = exchanges.get(spec.name());
+            if (existing != null) {
+                assertEquivalent(existing.definition(), spec, type);
+                return List.of();
+            }
+            checkName("exchange", spec.name());
+            if (spec.arguments().containsKey(Exchange.ALTERNATE_EXCHANGE)
+                    && !(spec.arguments().get(Exchange.ALTERNATE_EXCHANGE) instanceof String)) {
+                throw new BrokerException(
+                        ErrorCode.PRECONDITION_FAILED, "invalid arg 'alternate-exchange' for " + describe(spec.name()));
+            }
+            return List.of(new ExchangeAdded(new ExchangeDefinition(
+                    name,
+                    spec.name(),
+                    type.typeName(),
+                    spec.durable(),
+                    spec.autoDelete(),
+                    spec.internal(),
+                    spec.arguments())));
+        });
+        return exchange(spec.name()).definition();
+    }
+
+    ExchangeDefinition exchangeExists(String exchange) {
+        return exchange(exchange).definition();
+    }
+
+    void deleteExchange(String exchange, boolean ifUnused) {
+        broker.command(() -> {
+            if (exchange.isEmpty()) {
+                throw defaultExchangeRefused();
+            }
+            if (PREDECLARED.containsKey(exchange)) {
+                throw new BrokerException(
+                        ErrorCode.ACCESS_REFUSED, "deletion of system " + describe(exchange) + " is not allowed");
+            }
+            Exchange x = exchanges.get(exchange);
+            if (x == null) {
+                return List.of(); // as RabbitMQ: deleting what is not there succeeds
+            }
+            if (ifUnused && !bindingsBySource.getOrDefault(exchange, Set.of()).isEmpty()) {
+                throw new BrokerException(ErrorCode.PRECONDITION_FAILED, describe(exchange) + " in use");
+            }
+            List<DefinitionRecord> records = new ArrayList<>();
+            records.add(new ExchangeRemoved(name, exchange));
+            autoDeleteSources(
+                    bindingsByDestination.getOrDefault(destinationKey(DestinationKind.EXCHANGE, exchange), Set.of()),
+                    records);
+            return records;
+        });
+    }
+
+    private Exchange exchange(String exchange) {
+        Exchange x = exchanges.get(exchange);
+        if (x == null) {
+            throw new BrokerException(ErrorCode.NOT_FOUND, "no " + describe(exchange));
+        }
+        return x;
+    }
+
+    private void assertEquivalent(ExchangeDefinition current, ExchangeSpec spec, ExchangeType type) {
+        String what = describe(spec.name());
+        requireSame("type", current.type(), type.typeName(), what);
+        requireSame("durable", current.durable(), spec.durable(), what);
+        requireSame("auto_delete", current.autoDelete(), spec.autoDelete(), what);
+        requireSame("internal", current.internal(), spec.internal(), what);
+        requireSameArgument(Exchange.ALTERNATE_EXCHANGE, current.arguments(), spec.arguments(), what);
+    }
+
+    // ------------------------------------------------------------------ queues
+
+    QueueInfo declareQueue(QueueSpec spec, Session owner) {
+        String queueName = spec.name().isEmpty() ? broker.generateName("amq.gen-") : spec.name();
+        broker.command(() -> {
+            Queue existing = queues.get(queueName);
+            if (existing != null) {
+                checkOwner(queueName, owner);
+                assertEquivalent(existing.definition(), spec, owner);
+                return List.of();
+            }
+            if (!spec.name().isEmpty()) {
+                checkName("queue", queueName);
+            }
+            QueueDefinition definition = new QueueDefinition(
+                    name,
+                    queueName,
+                    broker.newStorageId(),
+                    spec.durable(),
+                    spec.exclusive(),
+                    spec.autoDelete(),
+                    spec.arguments());
+            return List.of(new QueueAdded(definition));
+        });
+        if (spec.exclusive()) {
+            exclusiveOwners.putIfAbsent(queueName, owner);
+        }
+        return queueInfo(queueName, owner);
+    }
+
+    QueueInfo queueInfo(String queueName, Session session) {
+        Queue q = queue(queueName, session);
+        return new QueueInfo(queueName, q.messageCount(), q.consumerCount());
+    }
+
+    /** The counts of a queue, if there is one by this name. */
+    public Optional<QueueInfo> queueInfo(String queueName) {
+        Queue q = queues.get(queueName);
+        return q == null
+                ? Optional.empty()
+                : Optional.of(new QueueInfo(queueName, q.messageCount(), q.consumerCount()));
+    }
+
+    /** The names of the queues. */
+    public Set<String> queueNames() {
+        return Set.copyOf(queues.keySet());
+    }
+
+    /** The names of the exchanges, the default exchange ({@code ""}) included. */
+    public Set<String> exchangeNames() {
+        return Set.copyOf(exchanges.keySet());
+    }
+
+    /** Every binding (a copy), the default exchange's implicit ones excepted. */
+    public List<BindingDefinition> bindings() {
+        synchronized (broker.definitionsLock()) {
+            List<BindingDefinition> all = new ArrayList<>();
+            bindingsBySource.values().forEach(all::addAll);
+            return all;
+        }
+    }
+
+    long deleteQueue(String queueName, boolean ifUnused, boolean ifEmpty, Session session) {
+        long[] count = {0};
+        broker.command(() -> {
+            Queue q = queues.get(queueName);
+            if (q == null) {
+                return List.of(); // as RabbitMQ: deleting what is not there succeeds, with a count of 0
+            }
+            checkOwner(queueName, session);
+            count[0] = Broker.await(q.checkDeletable(ifUnused, ifEmpty));
+            return queueRemoval(q);
+        });
+        return count[0];
+    }
+
+    /** Deletes a queue without conditions (auto-delete, exclusive owner gone) if it is still this queue. */
+    void deleteQueueIfCurrent(Queue q) {
+        broker.command(() -> queues.get(q.name()) == q ? queueRemoval(q) : List.of());
+    }
+
+    private List<DefinitionRecord> queueRemoval(Queue q) {
+        List<DefinitionRecord> records = new ArrayList<>();
+        records.add(new QueueRemoved(name, q.name()));
+        autoDeleteSources(
+                bindingsByDestination.getOrDefault(destinationKey(DestinationKind.QUEUE, q.name()), Set.of()), records);
+        return records;
+    }
+
+    long purgeQueue(String queueName, Session session) {
+        return Broker.await(queue(queueName, session).purge());
+    }
+
+    /** The queue by name, checked for exclusive ownership by {@code session}. */
+    Queue queue(String queueName, Session session) {
+        Queue q = queues.get(queueName);
+        if (q == null) {
+            throw new BrokerException(ErrorCode.NOT_FOUND, "no queue '" + queueName + "' in vhost '" + name + "'");
+        }
+        checkOwner(queueName, session);
+        return q;
+    }
+
+    private void checkOwner(String queueName, Session session) {
+        Session owner = exclusiveOwners.get(queueName);
+        if (owner != null && owner != session) {
+            throw new BrokerException(
+                    ErrorCode.RESOURCE_LOCKED,
+                    "cannot obtain exclusive access to locked queue '" + queueName + "' in vhost '" + name
+                            + "'. It could be originally declared on another connection or the exclusive property"
+                            + " value does not match that of the original declaration.");
+        }
+    }
+
+    private void assertEquivalent(QueueDefinition current, QueueSpec spec, Session owner) {
+        String what = "queue '" + spec.name() + "' in vhost '" + name + "'";
+        requireSame("durable", current.durable(), spec.durable(), what);
+        requireSame("exclusive", current.exclusive(), spec.exclusive(), what);
+        requireSame("auto_delete", current.autoDelete(), spec.autoDelete(), what);
+        for (String argument : EQUIVALENT_QUEUE_ARGUMENTS) {
+            requireSameArgument(argument, current.arguments(), spec.arguments(), what);
+        }
+    }
+
+    /** Exclusive queues of a session that is closing: they go with it. */
+    void sessionClosed(Session session) {
+        for (Map.Entry<String, Session> e : exclusiveOwners.entrySet()) {
+            if (e.getValue() == session) {
+                Queue q = queues.get(e.getKey());
+                if (q != null) {
+                    deleteQueueIfCurrent(q);
+                }
+                exclusiveOwners.remove(e.getKey(), session);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ bindings
+
+    void bind(BindingDefinition binding, Session session) {
+        broker.command(() -> {
+            Exchange source = bindable(binding.source());
+            checkDestination(binding, session);
+            if (bindingsBySource.getOrDefault(source.name(), Set.of()).contains(binding)) {
+                return List.of();
+            }
+            // let the exchange type refuse bad arguments before anything is recorded
+            ExchangeType.byName(source.definition().type())
+                    .orElseThrow()
+                    .newRouter()
+                    .bind(binding.routingKey(), binding.arguments(), binding);
+            return List.of(new BindingAdded(binding));
+        });
+    }
+
+    void unbind(BindingDefinition binding, Session session) {
+        broker.command(() -> {
+            Exchange source = bindable(binding.source());
+            checkDestination(binding, session);
+            if (!bindingsBySource.getOrDefault(source.name(), Set.of()).contains(binding)) {
+                return List.of(); // as RabbitMQ: removing a binding that is not there succeeds
+            }
+            List<DefinitionRecord> records = new ArrayList<>();
+            records.add(new BindingRemoved(binding));
+            autoDeleteSources(Set.of(binding), records);
+            return records;
+        });
+    }
+
+    private Exchange bindable(String exchangeName) {
+        if (exchangeName.isEmpty()) {
+            throw defaultExchangeRefused();
+        }
+        return exchange(exchangeName);
+    }
+
+    private void checkDestination(BindingDefinition binding, Session session) {
+        switch (binding.destinationKind()) {
+            case QUEUE -> queue(binding.destination(), session);
+            case EXCHANGE -> bindable(binding.destination());
+        }
+    }
+
+    /**
+     * Adds to {@code records} the removal of every auto-delete exchange that loses its last binding when {@code
+     * removed} go (and of those that then lose theirs), as RabbitMQ does.
+     */
+    private void autoDeleteSources(Collection<BindingDefinition> removed, List<DefinitionRecord> records) {
+        Map<String, Integer> lost = new HashMap<>();
+        for (BindingDefinition b : removed) {
+            lost.merge(b.source(), 1, Integer::sum);
+        }
+        for (Map.Entry<String, Integer> e : lost.entrySet()) {
+            Exchange source = exchanges.get(e.getKey());
+            boolean alreadyGoing = records.contains(new ExchangeRemoved(name, e.getKey()));
+            if (source != null
+                    && !alreadyGoing
+                    && source.definition().autoDelete()
+                    && bindingsBySource.getOrDefault(e.getKey(), Set.of()).size() <= e.getValue()) {
+                records.add(new ExchangeRemoved(name, e.getKey()));
+                autoDeleteSources(
+                        bindingsByDestination.getOrDefault(
+                                destinationKey(DestinationKind.EXCHANGE, e.getKey()), Set.of()),
+                        records);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ publishing
+
+    /**
+     * Routes a message and hands it to every queue it reaches.
+     *
+     * @return completes once every such queue has taken it (see {@link PublishResult}); fails with {@code
+     *     STORAGE_FAILED} when a queue could not store it
+     * @throws BrokerException {@code NOT_FOUND} for an unknown exchange, {@code ACCESS_REFUSED} for an internal one
+     */
+    CompletableFuture<PublishResult> publish(Message message) {
+        Exchange x = exchange(message.exchange());
+        if (x.definition().internal()) {
+            throw new BrokerException(ErrorCode.ACCESS_REFUSED, "cannot publish to internal " + describe(x.name()));
+        }
+        List<Queue> targets = route(x, message);
+        PublishTracker tracker = new PublishTracker(targets.size());
+        for (Queue q : targets) {
+            q.enqueue(message, tracker);
+        }
+        return tracker.result();
+    }
+
+    /**
+     * The queues a message published to {@code x} reaches, each once: through exchange-to-exchange bindings, and to an
+     * exchange's alternate exchange when the exchange itself routes it nowhere (RabbitMQ's rabbit_exchange:route).
+     */
+    List<Queue> route(Exchange x, Message message) {
+        if (x.isDefault()) {
+            Queue q = queues.get(message.routingKey());
+            return q == null ? List.of() : List.of(q);
+        }
+        Route route = new Route(x);
+        for (int i = 0; i < route.exchanges.size(); i++) {
+            Exchange current = route.exchanges.get(i);
+            route.hits = 0;
+            current.router().route(message.routingKey(), message.headers(), route);
+            if (route.hits == 0 && current.alternate() != null) {
+                Exchange ae = exchanges.get(current.alternate());
+                if (ae != null && !ae.isDefault()) {
+                    route.visit(ae);
+                }
+            }
+        }
+        return route.queues();
+    }
+
+    /** One route's work list: exchanges to visit (each once) and queues reached. Not thread-safe; one per route. */
+    private static final class Route implements java.util.function.Consumer<BindingTarget> {
+        final List<Exchange> exchanges = new ArrayList<>(2);
+        final List<Queue> reached = new ArrayList<>(4);
+        int hits;
+
+        Route(Exchange first) {
+            exchanges.add(first);
+        }
+
+        void visit(Exchange e) {
+            for (Exchange seen : exchanges) {
+                if (seen == e) {
+                    return;
+                }
+            }
+            exchanges.add(e);
+        }
+
+        @Override
+        public void accept(BindingTarget target) {
+            hits++;
+            switch (target) {
+                case BindingTarget.ToQueue(Queue q) -> reached.add(q);
+                case BindingTarget.ToExchange(Exchange e) -> visit(e);
+            }
+        }
+
+        /** Each queue once: one router never repeats a queue, but several exchanges may reach the same one. */
+        List<Queue> queues() {
+            if (exchanges.size() == 1 || reached.size() < 2) {
+                return reached;
+            }
+            Set<Queue> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            List<Queue> unique = new ArrayList<>(reached.size());
+            for (Queue q : reached) {
+                if (seen.add(q)) {
+                    unique.add(q);
+                }
+            }
+            return unique;
+        }
+    }
+
+    // ------------------------------------------------------------------ replay
+
+    /** Applies one record: the only way this vhost's definitions change. Runs under the definitions lock. */
+    void replay(DefinitionRecord record) {
+        switch (record) {
+            case VhostAdded r -> {
+                // the broker creates vhosts
+            }
+            case VhostRemoved r -> {
+                for (Queue q : List.copyOf(queues.values())) {
+                    replay(new QueueRemoved(name, q.name()));
+                }
+            }
+            case ExchangeAdded r -> {
+                ExchangeDefinition d = r.exchange();
+                exchanges.put(
+                        d.name(),
+                        new Exchange(
+                                d,
+                                ExchangeType.byName(d.type())
+                                        .orElseThrow(() -> new IllegalStateException(
+                                                "definitions name an unknown exchange type '" + d.type() + "'"))));
+            }
+            case ExchangeRemoved r -> {
+                removeBindings(bindingsBySource.getOrDefault(r.name(), Set.of()));
+                removeBindings(bindingsByDestination.getOrDefault(
+                        destinationKey(DestinationKind.EXCHANGE, r.name()), Set.of()));
+                exchanges.remove(r.name());
+            }
+            case QueueAdded r -> {
+                QueueDefinition d = r.queue();
+                queues.put(d.name(), broker.openQueue(d, this));
+            }
+            case QueueRemoved r -> {
+                removeBindings(
+                        bindingsByDestination.getOrDefault(destinationKey(DestinationKind.QUEUE, r.name()), Set.of()));
+                exclusiveOwners.remove(r.name());
+                Queue q = queues.remove(r.name());
+                if (q != null) {
+                    q.delete();
+                }
+            }
+            case BindingAdded r -> addBinding(r.binding());
+            case BindingRemoved r -> removeBindings(List.of(r.binding()));
+        }
+    }
+
+    private void addBinding(BindingDefinition b) {
+        Exchange source = exchanges.get(b.source());
+        BindingTarget target = target(b);
+        if (source == null || source.isDefault() || target == null) {
+            throw new IllegalStateException("definitions bind missing entities: " + b);
+        }
+        source.router().bind(b.routingKey(), b.arguments(), target);
+        bindingsBySource.computeIfAbsent(b.source(), k -> new LinkedHashSet<>()).add(b);
+        bindingsByDestination
+                .computeIfAbsent(destinationKey(b.destinationKind(), b.destination()), k -> new LinkedHashSet<>())
+                .add(b);
+    }
+
+    private void removeBindings(Collection<BindingDefinition> bindings) {
+        for (BindingDefinition b : List.copyOf(bindings)) {
+            Exchange source = exchanges.get(b.source());
+            BindingTarget target = target(b);
+            if (source != null && target != null) {
+                source.router().unbind(b.routingKey(), b.arguments(), target);
+            }
+            removeFrom(bindingsBySource, b.source(), b);
+            removeFrom(bindingsByDestination, destinationKey(b.destinationKind(), b.destination()), b);
+        }
+    }
+
+    private static void removeFrom(Map<String, Set<BindingDefinition>> index, String key, BindingDefinition b) {
+        Set<BindingDefinition> set = index.get(key);
+        if (set != null && set.remove(b) && set.isEmpty()) {
+            index.remove(key);
+        }
+    }
+
+    private BindingTarget target(BindingDefinition b) {
+        return switch (b.destinationKind()) {
+            case QUEUE -> {
+                Queue q = queues.get(b.destination());
+                yield q == null ? null : new BindingTarget.ToQueue(q);
+            }
+            case EXCHANGE -> {
+                Exchange e = exchanges.get(b.destination());
+                yield e == null ? null : new BindingTarget.ToExchange(e);
+            }
+        };
+    }
+
+    private static String destinationKey(DestinationKind kind, String destination) {
+        return (kind == DestinationKind.QUEUE ? "q:" : "x:") + destination;
+    }
+
+    /** The durable definitions of this vhost as records that rebuild them (for a snapshot). */
+    void durableState(List<DefinitionRecord> into) {
+        into.add(new VhostAdded(name));
+        for (Exchange x : exchanges.values()) {
+            if (isPersisted(x)) {
+                into.add(new ExchangeAdded(x.definition()));
+            }
+        }
+        for (Queue q : queues.values()) {
+            if (Queue.survivesRestart(q.definition())) {
+                into.add(new QueueAdded(q.definition()));
+            }
+        }
+        for (Set<BindingDefinition> set : bindingsBySource.values()) {
+            for (BindingDefinition b : set) {
+                if (isPersisted(b)) {
+                    into.add(new BindingAdded(b));
+                }
+            }
+        }
+    }
+
+    /** Whether a record describes durable state and so goes to the definitions log. */
+    boolean isPersisted(DefinitionRecord record) {
+        return switch (record) {
+            case VhostAdded r -> true;
+            case VhostRemoved r -> true;
+            case ExchangeAdded r -> r.exchange().durable();
+            case ExchangeRemoved r -> {
+                Exchange x = exchanges.get(r.name());
+                yield x != null && isPersisted(x);
+            }
+            case QueueAdded r -> Queue.survivesRestart(r.queue());
+            case QueueRemoved r -> {
+                Queue q = queues.get(r.name());
+                yield q != null && Queue.survivesRestart(q.definition());
+            }
+            case BindingAdded r -> isPersisted(r.binding());
+            case BindingRemoved r -> isPersisted(r.binding());
+        };
+    }
+
+    private boolean isPersisted(Exchange x) {
+        return x.definition().durable() && !x.isDefault() && !PREDECLARED.containsKey(x.name());
+    }
+
+    private boolean isPersisted(BindingDefinition b) {
+        Exchange source = exchanges.get(b.source());
+        boolean sourceDurable = source != null && source.definition().durable();
+        boolean destinationDurable = switch (b.destinationKind()) {
+            case QUEUE -> {
+                Queue q = queues.get(b.destination());
+                yield q != null && Queue.survivesRestart(q.definition());
+            }
+            case EXCHANGE -> {
+                Exchange e = exchanges.get(b.destination());
+                yield e != null && e.definition().durable();
+            }
+        };
+        return sourceDurable && destinationDurable;
+    }
+
+    Collection<Queue> queues() {
+        return queues.values();
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    private void checkName(String kind, String entity) {
+        if (entity.startsWith("amq.")) {
+            throw new BrokerException(
+                    ErrorCode.ACCESS_REFUSED, kind + " name '" + entity + "' contains reserved prefix 'amq.*'");
+        }
+    }
+
+    private BrokerException defaultExchangeRefused() {
+        return new BrokerException(ErrorCode.ACCESS_REFUSED, "operation not permitted on the default exchange");
+    }
+
+    private String describe(String exchange) {
+        return "exchange '" + exchange + "' in vhost '" + name + "'";
+    }
+
+    private static void requireSame(String field, Object current, Object received, String what) {
+        if (!current.equals(received)) {
+            throw inequivalent(field, what, received, current);
+        }
+    }
+
+    private static void requireSameArgument(
+            String argument, Map<String, Object> current, Map<String, Object> received, String what) {
+        Object c = current.get(argument);
+        Object r = received.get(argument);
+        if (!Arguments.valuesEquivalent(c, r)) {
+            throw inequivalent(argument, what, r, c);
+        }
+    }
+
+    private static BrokerException inequivalent(String field, String what, Object received, Object current) {
+        return new BrokerException(
+                ErrorCode.PRECONDITION_FAILED,
+                "inequivalent arg '" + field + "' for " + what + ": received '" + show(received) + "' but current is '"
+                        + show(current) + "'");
+    }
+
+    private static String show(Object value) {
+        return value == null ? "none" : value.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "vhost '" + name + "'";
+    }
+}

@@ -1,0 +1,172 @@
+package io.hermod.broker.queue;
+
+import io.hermod.storage.Durability;
+import io.hermod.storage.Log;
+import io.hermod.storage.LogConfig;
+import io.hermod.storage.LogStore;
+import io.hermod.storage.StorageException;
+import io.hermod.storage.record.Record;
+import io.hermod.storage.record.RecordBatch;
+import io.hermod.storage.record.RecordBatchBuilder;
+import java.nio.ByteBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The persisted part of a durable queue's {@link SharedCursor}: which offsets are settled, which hold transient
+ * messages (dropped at a restart), and how far messages were handed out (redelivered after a restart). It is a log of
+ * its own, written lazily without fsync (DESIGN.md: a lost acknowledgement costs a redelivery, never a message), and
+ * compacted by snapshots.
+ *
+ * <p>Each record's value is one entry:
+ *
+ * <pre>
+ *   0      1            9             13                  13+16n        17+16n
+ *   +------+------------+-------------+-------------------+-------------+-------------------+
+ *   | kind | handedOut  | n settled   | n x (from, to)    | m transient | m x (from, to)    |
+ *   | 1 B  | int64      | int32       | int64 pairs       | int32       | int64 pairs       |
+ *   +------+------------+-------------+-------------------+-------------+-------------------+
+ *   kind 1 = delta (adds to what came before), kind 2 = snapshot (replaces it)
+ * </pre>
+ *
+ * <p>Not thread-safe: owned by the queue's executor.
+ */
+final class CursorLog implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CursorLog.class);
+    private static final byte DELTA = 1;
+    private static final byte SNAPSHOT = 2;
+    private static final int SEGMENT_BYTES = 8 << 20;
+    private static final long SNAPSHOT_AFTER_BYTES = 2 << 20;
+
+    /** What a restart recovers of a cursor. */
+    record Recovered(OffsetRanges settled, OffsetRanges transients, long handedOutBelow) {}
+
+    private final Log log;
+    private long bytesSinceSnapshot;
+    private boolean failed;
+
+    private CursorLog(Log log) {
+        this.log = log;
+    }
+
+    static CursorLog open(LogStore store, String name) {
+        LogConfig config = LogConfig.builder()
+                .durability(Durability.OS)
+                .segmentBytes(SEGMENT_BYTES)
+                .maxBatchBytes(SEGMENT_BYTES)
+                .build();
+        return new CursorLog(store.openLog(name, config));
+    }
+
+    /** Replays the log: the last snapshot, then every delta after it. */
+    Recovered recover() {
+        OffsetRanges settled = new OffsetRanges();
+        OffsetRanges transients = new OffsetRanges();
+        long handedOut = 0;
+        long offset = log.startOffset();
+        while (offset < log.endOffset()) {
+            for (ByteBuffer buf : log.read(offset, 1 << 20)) {
+                for (RecordBatch batch : RecordBatch.batches(buf)) {
+                    for (Record record : batch.records()) {
+                        if (record.offset() < offset) {
+                            continue;
+                        }
+                        ByteBuffer v = record.value().duplicate();
+                        byte kind = v.get();
+                        if (kind == SNAPSHOT) {
+                            settled.clear();
+                            transients.clear();
+                            handedOut = 0;
+                        } else if (kind != DELTA) {
+                            throw new IllegalStateException("cursor log " + log.name()
+                                    + " has an entry of unknown kind " + kind + " at offset " + record.offset());
+                        }
+                        handedOut = Math.max(handedOut, v.getLong());
+                        readRanges(v, settled);
+                        readRanges(v, transients);
+                        offset = record.offset() + 1;
+                    }
+                }
+            }
+        }
+        bytesSinceSnapshot = log.sizeInBytes();
+        return new Recovered(settled, transients, handedOut);
+    }
+
+    /** Appends what changed (no fsync). A failed cursor log is logged once and costs redeliveries, not messages. */
+    void writeDelta(OffsetRanges settled, OffsetRanges transients, long handedOutBelow) {
+        write(DELTA, settled, transients, handedOutBelow);
+    }
+
+    /** Whether enough deltas piled up that the next write should be a snapshot. */
+    boolean snapshotDue() {
+        return bytesSinceSnapshot > SNAPSHOT_AFTER_BYTES;
+    }
+
+    /** Writes the whole cursor state, then drops the segments wholly before it. */
+    void writeSnapshot(OffsetRanges settled, OffsetRanges transients, long handedOutBelow) {
+        long at = write(SNAPSHOT, settled, transients, handedOutBelow);
+        bytesSinceSnapshot = 0;
+        if (at >= 0) {
+            try {
+                log.deleteSegmentsBelow(at);
+            } catch (StorageException e) {
+                LOG.warn("Cursor log {} could not drop old segments: {}", log.name(), e.getMessage());
+            }
+        }
+    }
+
+    private long write(byte kind, OffsetRanges settled, OffsetRanges transients, long handedOutBelow) {
+        if (failed) {
+            return -1;
+        }
+        int size = 1 + 8 + 4 + 16 * settled.rangeCount() + 4 + 16 * transients.rangeCount();
+        if (size > SEGMENT_BYTES - 1024) {
+            LOG.warn("Cursor log {}: {} ranges do not fit one entry; skipped", log.name(), settled.rangeCount());
+            return -1;
+        }
+        ByteBuffer v = ByteBuffer.allocate(size).put(kind).putLong(handedOutBelow);
+        writeRanges(v, settled);
+        writeRanges(v, transients);
+        try {
+            ByteBuffer batch = new RecordBatchBuilder()
+                    .add(System.currentTimeMillis(), null, v.array())
+                    .build();
+            bytesSinceSnapshot += batch.remaining();
+            return log.append(batch).firstOffset();
+        } catch (StorageException e) {
+            failed = true;
+            LOG.error(
+                    "Cursor log {} failed; acknowledgements from now on are not persisted and will be redelivered"
+                            + " after a restart: {}",
+                    log.name(),
+                    e.getMessage());
+            return -1;
+        }
+    }
+
+    private static void writeRanges(ByteBuffer v, OffsetRanges ranges) {
+        v.putInt(ranges.rangeCount());
+        ranges.forEachRange((from, to) -> v.putLong(from).putLong(to));
+    }
+
+    private static void readRanges(ByteBuffer v, OffsetRanges into) {
+        int n = v.getInt();
+        if (n < 0 || n > v.remaining() / 16) {
+            throw new IllegalStateException("cursor entry claims " + n + " ranges in " + v.remaining() + " bytes");
+        }
+        for (int i = 0; i < n; i++) {
+            into.addRange(v.getLong(), v.getLong());
+        }
+    }
+
+    void delete() {
+        log.delete();
+    }
+
+    @Override
+    public void close() {
+        log.close();
+    }
+}

@@ -1,0 +1,18 @@
+package io.hermod.broker.queue;
+
+/**
+ * Where a queue hands the messages of one consumer: implemented by the broker's channel, which numbers deliveries and
+ * passes them on to the protocol. Called on the queue's executor; implementations must not block and must not call back
+ * into the same queue synchronously (queue calls are asynchronous anyway).
+ */
+public interface DeliverySink {
+
+    /**
+     * One message for the consumer. With {@code autoAck} the queue has already settled it; otherwise it stays
+     * unacknowledged until the channel settles it through {@link Queue#settle}.
+     */
+    void onDelivery(Queue queue, QueueConsumer consumer, StoredMessage message, boolean redelivered);
+
+    /** The queue went away (deleted) and the consumer with it: the client is told (consumer cancel notification). */
+    void onCancelledByQueue(Queue queue, QueueConsumer consumer);
+}

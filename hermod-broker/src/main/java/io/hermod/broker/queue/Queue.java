@@ -1,0 +1,592 @@
+package io.hermod.broker.queue;
+
+import io.hermod.broker.BrokerException;
+import io.hermod.broker.ErrorCode;
+import io.hermod.broker.Message;
+import io.hermod.broker.definitions.QueueDefinition;
+import io.hermod.storage.AppendResult;
+import io.hermod.storage.Durability;
+import io.hermod.storage.Log;
+import io.hermod.storage.LogConfig;
+import io.hermod.storage.LogStore;
+import io.hermod.storage.StorageException;
+import io.hermod.storage.record.RecordBatchBuilder;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A queue: a log of messages with a {@link SharedCursor} over it (DESIGN.md). Publishes are appended in batches (one
+ * write and one group-commit wait for all the messages that arrived meanwhile), ready messages go round-robin to the
+ * consumers of the highest priority that have credit, and settlements (ack, requeue, discard) return credit.
+ *
+ * <p>Threading: every change runs on the queue's own serial executor, a task queue drained by one pool thread at a
+ * time; no lock is held on the publish or deliver path. Public methods may be called from any thread: they enqueue a
+ * task and answer through a future (completed on the queue's executor) or a callback. {@link #messageCount()} and the
+ * other counters are published after each run and may lag by one run.
+ */
+public final class Queue {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Queue.class);
+    private static final int MAX_BATCH_MESSAGES = 4096;
+    private static final int MAX_BATCH_BYTES = 1 << 20;
+    private static final int SEGMENT_BYTES = 64 << 20;
+    private static final long TRIM_EVERY_OFFSETS = 8192;
+    private static final int ROUNDS_PER_RUN = 16;
+
+    /** What settling a handed-out message does to it. */
+    public enum Outcome {
+        /** Acknowledged: gone for good. */
+        ACK,
+        /** Back to the queue, ahead of newer messages, flagged redelivered. */
+        REQUEUE,
+        /** Rejected without requeue: gone for good (dead-lettered, once queues have dead-letter exchanges). */
+        DISCARD
+    }
+
+    /** The lifecycle of a queue; only {@code RUNNING} takes messages and consumers. */
+    private enum State {
+        RUNNING,
+        DELETED,
+        CLOSED
+    }
+
+    /** A message taken by a polling get, with the number of ready messages left behind it. */
+    public record GetResult(StoredMessage message, boolean redelivered, long messagesLeft) {}
+
+    private record Pending(Message message, EnqueueCallback callback) {}
+
+    private final QueueDefinition definition;
+    private final Log log;
+    private final CursorLog cursorLog;
+    private final boolean persistent;
+    private final Executor pool;
+    private final MessageCache cache;
+    private final InstantSource clock;
+    private final Consumer<Queue> onUnused;
+
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Pending> inbox = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+
+    // owned by the executor
+    private State state = State.RUNNING;
+    private final SharedCursor cursor;
+    private final ReadAhead readAhead;
+    private final ConsumerRing consumers = new ConsumerRing();
+    private final OffsetRanges transientLive = new OffsetRanges();
+    private final OffsetRanges transientSinceFlush = new OffsetRanges();
+    private final OffsetRanges settledScratch = new OffsetRanges();
+    private long handedOutWritten;
+    private long trimmedAt;
+    private boolean hadConsumers;
+
+    // published after each run
+    private volatile long messageCount;
+    private volatile int consumerCount;
+    private volatile int unackedCount;
+
+    private Queue(
+            QueueDefinition definition,
+            Log log,
+            CursorLog cursorLog,
+            Executor pool,
+            MessageCache cache,
+            InstantSource clock,
+            Consumer<Queue> onUnused) {
+        this.definition = definition;
+        this.log = log;
+        this.cursorLog = cursorLog;
+        this.persistent = cursorLog != null;
+        this.pool = pool;
+        this.cache = cache;
+        this.clock = clock;
+        this.onUnused = onUnused;
+        OffsetRanges settled = new OffsetRanges();
+        long redeliveredBelow = 0;
+        if (cursorLog != null) {
+            CursorLog.Recovered recovered = cursorLog.recover();
+            recovered.settled().forEachRange(settled::addRange);
+            // transient messages of a durable queue do not survive a restart
+            recovered.transients().forEachRange(settled::addRange);
+            redeliveredBelow = recovered.handedOutBelow();
+        }
+        this.cursor = new SharedCursor(log.startOffset(), log.endOffset(), settled, redeliveredBelow);
+        this.readAhead = new ReadAhead(log, cache);
+        this.handedOutWritten = redeliveredBelow;
+        this.trimmedAt = log.startOffset();
+        publishCounters();
+    }
+
+    /**
+     * Opens (or creates) the storage of a queue and recovers its cursor. A durable, non-exclusive queue keeps its
+     * messages in a synced log and its cursor in a cursor log; any other queue keeps them only until the broker stops.
+     *
+     * @param onUnused called on the queue's executor when an auto-delete queue loses its last consumer
+     */
+    public static Queue open(
+            QueueDefinition definition,
+            LogStore store,
+            Executor pool,
+            MessageCache cache,
+            InstantSource clock,
+            Consumer<Queue> onUnused) {
+        boolean survives = survivesRestart(definition);
+        String name = logName(definition);
+        LogConfig config = LogConfig.builder()
+                .durability(survives ? Durability.FSYNC_ALWAYS : Durability.OS)
+                .segmentBytes(SEGMENT_BYTES)
+                .build();
+        Log log = store.openLog(name, config);
+        CursorLog cursorLog = null;
+        try {
+            if (survives) {
+                cursorLog = CursorLog.open(store, cursorLogName(definition));
+            }
+            return new Queue(definition, log, cursorLog, pool, cache, clock, onUnused);
+        } catch (RuntimeException e) {
+            log.close();
+            if (cursorLog != null) {
+                cursorLog.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Whether a queue with this definition keeps its persistent messages across a restart. */
+    public static boolean survivesRestart(QueueDefinition definition) {
+        return definition.durable() && !definition.exclusive();
+    }
+
+    /** The name of the message log of a queue. */
+    public static String logName(QueueDefinition definition) {
+        return "q-" + definition.storageId();
+    }
+
+    /** The name of the cursor log of a durable queue. */
+    public static String cursorLogName(QueueDefinition definition) {
+        return "q-" + definition.storageId() + ".cursor";
+    }
+
+    public QueueDefinition definition() {
+        return definition;
+    }
+
+    public String name() {
+        return definition.name();
+    }
+
+    /** Ready messages (not handed out), as of the last run. */
+    public long messageCount() {
+        return messageCount;
+    }
+
+    public int consumerCount() {
+        return consumerCount;
+    }
+
+    /** Messages handed out and not yet settled, as of the last run. */
+    public int unackedCount() {
+        return unackedCount;
+    }
+
+    // ------------------------------------------------------------------ commands (any thread)
+
+    /** Adds a published message; {@code callback} hears when it is safely in the queue. */
+    public void enqueue(Message message, EnqueueCallback callback) {
+        inbox.add(new Pending(message, callback));
+        schedule();
+    }
+
+    /**
+     * Adds a consumer.
+     *
+     * @return completes when the consumer is in place; fails with {@code ACCESS_REFUSED} for an exclusivity conflict,
+     *     {@code NOT_FOUND} when the queue is gone
+     */
+    public CompletableFuture<Void> addConsumer(QueueConsumer consumer) {
+        return call(() -> {
+            requireRunning();
+            if (consumer.exclusive() && consumers.size() > 0 || consumers.hasExclusive()) {
+                throw new BrokerException(
+                        ErrorCode.ACCESS_REFUSED,
+                        "queue '" + name() + "' in vhost '" + definition.vhost() + "' in exclusive use");
+            }
+            consumers.add(consumer);
+            hadConsumers = true;
+            return null;
+        });
+    }
+
+    /** Removes a consumer (cancelled by its client); its unacknowledged messages stay with its channel. */
+    public CompletableFuture<Void> removeConsumer(QueueConsumer consumer) {
+        return call(() -> {
+            consumer.cancelled = true;
+            if (consumers.remove(consumer)
+                    && consumers.size() == 0
+                    && hadConsumers
+                    && definition.autoDelete()
+                    && state == State.RUNNING) {
+                onUnused.accept(this);
+            }
+            return null;
+        });
+    }
+
+    /** Settles handed-out messages; offsets that are not unacknowledged here are ignored. */
+    public void settle(long[] offsets, Outcome outcome) {
+        submit(() -> {
+            for (long offset : offsets) {
+                SharedCursor.Handout h = switch (outcome) {
+                    case ACK, DISCARD -> cursor.isUnacked(offset) ? cursor.settle(offset) : null;
+                    case REQUEUE -> cursor.requeue(offset);
+                };
+                if (h != null && h.consumer() != null) {
+                    h.consumer().refund(h.size());
+                }
+            }
+        });
+    }
+
+    /** Takes one ready message for a polling get; empty when there is none. */
+    public CompletableFuture<Optional<GetResult>> get(boolean autoAck) {
+        return call(() -> {
+            requireRunning();
+            appendInbox();
+            while (cursor.hasReady()) {
+                boolean requeued = cursor.nextIsRequeued();
+                long offset = cursor.take();
+                boolean redelivered = cursor.lastTakenRedelivered();
+                StoredMessage m = read(offset, requeued);
+                if (m == null) {
+                    continue;
+                }
+                if (autoAck) {
+                    cursor.settle(offset);
+                } else {
+                    cursor.handedOut(offset, null, m.size());
+                }
+                return Optional.of(new GetResult(m, redelivered, cursor.readyCount()));
+            }
+            return Optional.empty();
+        });
+    }
+
+    /** Drops every ready message; returns how many. */
+    public CompletableFuture<Long> purge() {
+        return call(() -> {
+            requireRunning();
+            appendInbox();
+            readAhead.clear();
+            return cursor.purge();
+        });
+    }
+
+    /**
+     * Checks that the queue may be deleted under these conditions.
+     *
+     * @return completes with the ready message count; fails with {@code PRECONDITION_FAILED} when in use or not empty
+     */
+    public CompletableFuture<Long> checkDeletable(boolean ifUnused, boolean ifEmpty) {
+        return call(() -> {
+            requireRunning();
+            appendInbox();
+            if (ifUnused && consumers.size() > 0) {
+                throw new BrokerException(
+                        ErrorCode.PRECONDITION_FAILED,
+                        "queue '" + name() + "' in vhost '" + definition.vhost() + "' in use");
+            }
+            if (ifEmpty && cursor.readyCount() > 0) {
+                throw new BrokerException(
+                        ErrorCode.PRECONDITION_FAILED,
+                        "queue '" + name() + "' in vhost '" + definition.vhost() + "' is not empty");
+            }
+            return cursor.readyCount();
+        });
+    }
+
+    /**
+     * Deletes the queue and its storage: consumers are told they were cancelled, messages in flight to it are dropped
+     * (their publishers are still told the message was taken, as a queue deleted after routing). Returns the number of
+     * ready messages it held.
+     */
+    public CompletableFuture<Long> delete() {
+        return call(() -> {
+            if (state != State.RUNNING) {
+                return 0L;
+            }
+            appendInbox();
+            long count = cursor.readyCount();
+            state = State.DELETED;
+            for (QueueConsumer c : consumers.removeAll()) {
+                c.cancelled = true;
+                try {
+                    c.sink().onCancelledByQueue(this, c);
+                } catch (RuntimeException e) {
+                    LOG.warn("Cancel notification of {} on queue {} failed", c, name(), e);
+                }
+            }
+            readAhead.clear();
+            log.delete();
+            if (cursorLog != null) {
+                cursorLog.delete();
+            }
+            return count;
+        });
+    }
+
+    /** Stops the queue for a broker shutdown: takes what is in flight, persists the cursor, closes the logs. */
+    public CompletableFuture<Void> close() {
+        return call(() -> {
+            if (state != State.RUNNING) {
+                return null;
+            }
+            appendInbox();
+            flushCursor(true);
+            state = State.CLOSED;
+            readAhead.clear();
+            log.close();
+            if (cursorLog != null) {
+                cursorLog.close();
+            }
+            return null;
+        });
+    }
+
+    // ------------------------------------------------------------------ the executor
+
+    private <T> CompletableFuture<T> call(Supplier<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        submit(() -> {
+            try {
+                result.complete(task.get());
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    private void submit(Runnable task) {
+        tasks.add(task);
+        schedule();
+    }
+
+    private void schedule() {
+        if (scheduled.compareAndSet(false, true)) {
+            pool.execute(this::run);
+        }
+    }
+
+    private void run() {
+        try {
+            for (int round = 0; round < ROUNDS_PER_RUN; round++) {
+                boolean worked = false;
+                Runnable task;
+                while ((task = tasks.poll()) != null) {
+                    task.run();
+                    worked = true;
+                }
+                worked |= appendInbox();
+                if (state == State.RUNNING) {
+                    dispatch();
+                }
+                if (!worked) {
+                    break;
+                }
+            }
+            if (state == State.RUNNING) {
+                flushCursor(false);
+                trim();
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.error("Queue {} in vhost {} failed a run", name(), definition.vhost(), e);
+        } finally {
+            publishCounters();
+            scheduled.set(false);
+            if ((!tasks.isEmpty() || !inbox.isEmpty()) && scheduled.compareAndSet(false, true)) {
+                pool.execute(this::run);
+            }
+        }
+    }
+
+    private void requireRunning() {
+        if (state != State.RUNNING) {
+            throw new BrokerException(
+                    ErrorCode.NOT_FOUND, "no queue '" + name() + "' in vhost '" + definition.vhost() + "'");
+        }
+    }
+
+    /** Appends everything in the inbox, in batches; returns whether there was anything. */
+    private boolean appendInbox() {
+        boolean any = false;
+        while (!inbox.isEmpty()) {
+            any = true;
+            List<Pending> batch = new ArrayList<>();
+            RecordBatchBuilder builder = new RecordBatchBuilder();
+            long now = clock.millis();
+            Pending p;
+            while (batch.size() < MAX_BATCH_MESSAGES
+                    && builder.sizeInBytes() < MAX_BATCH_BYTES
+                    && (p = inbox.poll()) != null) {
+                batch.add(p);
+                MessageCodec.add(builder, p.message(), now);
+            }
+            switch (state) {
+                case RUNNING -> append(batch, builder);
+                case DELETED, CLOSED ->
+                    batch.forEach(pending -> pending.callback().onEnqueued(null));
+            }
+        }
+        return any;
+    }
+
+    private void append(List<Pending> batch, RecordBatchBuilder builder) {
+        AppendResult result;
+        try {
+            result = log.append(builder.build());
+        } catch (StorageException e) {
+            BrokerException failure = storageFailure(e);
+            batch.forEach(pending -> pending.callback().onEnqueued(failure));
+            return;
+        }
+        cursor.appended(result.lastOffset() + 1);
+        publishCounters();
+        long offset = result.firstOffset();
+        List<Pending> waiting = null;
+        for (Pending pending : batch) {
+            if (persistent && pending.message().persistent()) {
+                if (waiting == null) {
+                    waiting = new ArrayList<>();
+                }
+                waiting.add(pending);
+            } else {
+                if (persistent) {
+                    transientLive.add(offset);
+                    transientSinceFlush.add(offset);
+                }
+                pending.callback().onEnqueued(null);
+            }
+            readAhead.offerAppended(MessageCodec.stored(pending.message(), offset), cursor.streamPosition());
+            offset++;
+        }
+        if (waiting != null) {
+            List<Pending> durable = waiting;
+            result.durable()
+                    .whenCompleteAsync(
+                            (ok, e) -> {
+                                BrokerException failure = e == null ? null : storageFailure(e);
+                                durable.forEach(pending -> pending.callback().onEnqueued(failure));
+                            },
+                            pool);
+        }
+    }
+
+    private static BrokerException storageFailure(Throwable e) {
+        Throwable cause =
+                e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        return new BrokerException(ErrorCode.STORAGE_FAILED, "message not stored: " + cause.getMessage(), cause);
+    }
+
+    private void dispatch() {
+        while (consumers.size() > 0 && cursor.hasReady()) {
+            QueueConsumer consumer = consumers.next();
+            if (consumer == null) {
+                return; // nobody has credit
+            }
+            boolean requeued = cursor.nextIsRequeued();
+            long offset = cursor.take();
+            if (offset < 0) {
+                return;
+            }
+            boolean redelivered = cursor.lastTakenRedelivered();
+            StoredMessage m = read(offset, requeued);
+            if (m == null) {
+                continue;
+            }
+            if (consumer.autoAck()) {
+                cursor.settle(offset);
+            } else {
+                cursor.handedOut(offset, consumer, m.size());
+                consumer.spend(m.size());
+            }
+            try {
+                consumer.sink().onDelivery(this, consumer, m, redelivered);
+            } catch (RuntimeException e) {
+                // the message stays unacknowledged with the channel, which requeues it when it closes
+                LOG.warn("Delivery to {} on queue {} failed", consumer, name(), e);
+            }
+        }
+    }
+
+    /** Reads the message at a taken offset; null (and settled) when it cannot be read. */
+    private StoredMessage read(long offset, boolean requeued) {
+        try {
+            StoredMessage m = requeued ? readAhead.readOne(offset) : readAhead.take(offset);
+            if (m != null) {
+                return m;
+            }
+            LOG.error("Queue {} has no message at offset {}; skipped", name(), offset);
+        } catch (StorageException | IllegalStateException e) {
+            LOG.error("Queue {} cannot read the message at offset {}; skipped: {}", name(), offset, e.getMessage());
+        }
+        cursor.settle(offset);
+        return null;
+    }
+
+    private void flushCursor(boolean snapshot) {
+        if (cursorLog == null) {
+            cursor.drainSettledSinceFlush(settledScratch);
+            settledScratch.clear();
+            return;
+        }
+        long handedOut = cursor.handedOutBelow();
+        cursor.drainSettledSinceFlush(settledScratch);
+        if (snapshot || cursorLog.snapshotDue()) {
+            transientLive.removeBelow(cursor.lowWatermark());
+            cursorLog.writeSnapshot(cursor.settled(), transientLive, handedOut);
+        } else if (!settledScratch.isEmpty() || !transientSinceFlush.isEmpty() || handedOut != handedOutWritten) {
+            cursorLog.writeDelta(settledScratch, transientSinceFlush, handedOut);
+        }
+        settledScratch.clear();
+        transientSinceFlush.clear();
+        handedOutWritten = handedOut;
+    }
+
+    /** Deletes log segments every message of which is settled. */
+    private void trim() {
+        long low = cursor.lowWatermark();
+        if (low - trimmedAt < TRIM_EVERY_OFFSETS) {
+            return;
+        }
+        try {
+            if (log.deleteSegmentsBelow(low) > 0) {
+                cursor.logStartMovedTo(log.startOffset());
+                transientLive.removeBelow(log.startOffset());
+            }
+            trimmedAt = low;
+        } catch (StorageException e) {
+            LOG.warn("Queue {} could not delete settled segments: {}", name(), e.getMessage());
+        }
+    }
+
+    private void publishCounters() {
+        messageCount = cursor.readyCount();
+        consumerCount = consumers.size();
+        unackedCount = cursor.unackedCount();
+    }
+
+    @Override
+    public String toString() {
+        return "queue '" + name() + "' in vhost '" + definition.vhost() + "'";
+    }
+}

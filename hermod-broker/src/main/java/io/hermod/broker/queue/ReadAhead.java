@@ -1,0 +1,116 @@
+package io.hermod.broker.queue;
+
+import io.hermod.storage.Log;
+import io.hermod.storage.record.Record;
+import io.hermod.storage.record.RecordBatch;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+
+/**
+ * The few message bodies a queue keeps on the heap: those just appended, while consumers keep up, and those read ahead
+ * of the cursor in one sequential read when they do not. It holds a run of consecutive offsets in order, within the
+ * queue's share of the broker's {@link MessageCache}; anything else is read from the log when needed.
+ *
+ * <p>Not thread-safe: owned by the queue's executor.
+ */
+final class ReadAhead {
+
+    private static final int READ_BYTES = 256 << 10;
+
+    private final Log log;
+    private final MessageCache cache;
+    private final ArrayDeque<StoredMessage> messages = new ArrayDeque<>();
+    private long heldBytes;
+
+    ReadAhead(Log log, MessageCache cache) {
+        this.log = log;
+        this.cache = cache;
+    }
+
+    /** Keeps a message just appended, if it continues the run the cursor will read next and the budget allows. */
+    void offerAppended(StoredMessage message, long streamPosition) {
+        boolean continues = messages.isEmpty()
+                ? message.offset() == streamPosition
+                : messages.peekLast().offset() + 1 == message.offset();
+        if (continues && cache.reserve(heldBytes, message.size())) {
+            messages.addLast(message);
+            heldBytes += message.size();
+        }
+    }
+
+    /**
+     * The message at the stream offset the cursor took; reads ahead from the log when it is not held. Offsets below
+     * it are dropped: the cursor never goes back on the stream (returned messages are read with {@link #readOne}).
+     */
+    StoredMessage take(long offset) {
+        while (!messages.isEmpty() && messages.peekFirst().offset() < offset) {
+            drop(messages.pollFirst());
+        }
+        if (messages.isEmpty() || messages.peekFirst().offset() != offset) {
+            clear();
+            return fill(offset);
+        }
+        StoredMessage m = messages.pollFirst();
+        drop(m);
+        return m;
+    }
+
+    /** Reads one message without disturbing the run (a requeued message, older than the stream position). */
+    StoredMessage readOne(long offset) {
+        for (StoredMessage m : messages) {
+            if (m.offset() == offset) {
+                return m;
+            }
+        }
+        for (ByteBuffer buf : log.read(offset, 1)) {
+            for (RecordBatch batch : RecordBatch.batches(buf)) {
+                if (offset >= batch.baseOffset() && offset <= batch.lastOffset()) {
+                    for (Record r : batch.records()) {
+                        if (r.offset() == offset) {
+                            return MessageCodec.decode(r);
+                        }
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Reads from {@code offset} on, returns that message and keeps the following ones within the budget. */
+    private StoredMessage fill(long offset) {
+        StoredMessage first = null;
+        for (ByteBuffer buf : log.read(offset, READ_BYTES)) {
+            for (RecordBatch batch : RecordBatch.batches(buf)) {
+                if (batch.lastOffset() < offset) {
+                    continue;
+                }
+                for (Record r : batch.records()) {
+                    if (r.offset() < offset) {
+                        continue;
+                    }
+                    StoredMessage m = MessageCodec.decode(r);
+                    if (first == null) {
+                        first = m;
+                    } else if (cache.reserve(heldBytes, m.size())) {
+                        messages.addLast(m);
+                        heldBytes += m.size();
+                    } else {
+                        return first;
+                    }
+                }
+            }
+        }
+        return first;
+    }
+
+    private void drop(StoredMessage m) {
+        heldBytes -= m.size();
+        cache.release(m.size());
+    }
+
+    void clear() {
+        cache.release(heldBytes);
+        heldBytes = 0;
+        messages.clear();
+    }
+}

@@ -1,0 +1,173 @@
+package io.hermod.broker.queue;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The shared cursor of a queue (DESIGN.md): which offsets of its log are ready to hand out, which are handed out and
+ * unacknowledged, which are settled. Ready messages cost no heap: they are the offsets from {@code next} to the log end
+ * that are not settled, plus the few that came back (requeued), which go out first, oldest first, ahead of newer ones.
+ *
+ * <p>Settled offsets (acknowledged, discarded, purged, or transient messages dropped at a restart) are kept as ranges;
+ * the first offset not settled is the low watermark below which the log may be deleted.
+ *
+ * <p>Not thread-safe: owned by the queue's executor.
+ */
+final class SharedCursor {
+
+    private long start;
+    private long next;
+    private long end;
+    private final TreeSet<Long> requeued = new TreeSet<>();
+    private final Map<Long, Handout> unacked = new HashMap<>();
+    private final OffsetRanges settled = new OffsetRanges();
+    /** Settled since the cursor log last took them. */
+    private final OffsetRanges settledSinceFlush = new OffsetRanges();
+    /** Offsets below this were handed out before the last restart: they go out again flagged redelivered. */
+    private long redeliveredBelow;
+
+    private boolean lastTakenRedelivered;
+
+    /** A cursor over {@code [start, end)} of a log, with what a restart recovered. */
+    SharedCursor(long start, long end, OffsetRanges recoveredSettled, long redeliveredBelow) {
+        this.start = start;
+        this.end = end;
+        recoveredSettled.forEachRange(settled::addRange);
+        settled.removeBelow(start);
+        this.next = settled.firstAbsentFrom(start);
+        this.redeliveredBelow = redeliveredBelow;
+    }
+
+    /** The log grew to {@code newEnd}. */
+    void appended(long newEnd) {
+        end = newEnd;
+    }
+
+    boolean hasReady() {
+        return !requeued.isEmpty() || settled.firstAbsentFrom(next) < end;
+    }
+
+    /** Whether the next {@link #take()} would come from the requeued set (read apart from the stream). */
+    boolean nextIsRequeued() {
+        return !requeued.isEmpty();
+    }
+
+    /** Hands out the next ready offset, or -1. {@link #lastTakenRedelivered()} tells whether it was handed out before. */
+    long take() {
+        if (!requeued.isEmpty()) {
+            lastTakenRedelivered = true;
+            return requeued.pollFirst();
+        }
+        long offset = settled.firstAbsentFrom(next);
+        if (offset >= end) {
+            next = end;
+            return -1;
+        }
+        next = offset + 1;
+        lastTakenRedelivered = offset < redeliveredBelow;
+        return offset;
+    }
+
+    boolean lastTakenRedelivered() {
+        return lastTakenRedelivered;
+    }
+
+    /** The next stream offset {@link #take()} would consider (after the requeued ones). */
+    long streamPosition() {
+        return settled.firstAbsentFrom(next);
+    }
+
+    /** An unacknowledged message: who has it (null for a polling get) and its size, to refund the credit. */
+    record Handout(QueueConsumer consumer, int size) {}
+
+    /** Records that {@code offset} was handed to {@code consumer} (null for a polling get) and awaits settlement. */
+    void handedOut(long offset, QueueConsumer consumer, int size) {
+        unacked.put(offset, new Handout(consumer, size));
+    }
+
+    boolean isUnacked(long offset) {
+        return unacked.containsKey(offset);
+    }
+
+    /** Who holds an unacknowledged offset; null when it is not unacknowledged. */
+    Handout handout(long offset) {
+        return unacked.get(offset);
+    }
+
+    /** Settles an offset for good (acknowledged, discarded); returns its handout if it was unacknowledged. */
+    Handout settle(long offset) {
+        Handout h = unacked.remove(offset);
+        if (settled.add(offset)) {
+            settledSinceFlush.add(offset);
+        }
+        return h;
+    }
+
+    /** Returns an unacknowledged offset to the ready set, ahead of every newer message; its handout, or null. */
+    Handout requeue(long offset) {
+        Handout h = unacked.remove(offset);
+        if (h != null) {
+            requeued.add(offset);
+        }
+        return h;
+    }
+
+    /** Settles every ready message and returns how many there were. */
+    long purge() {
+        long purged = readyCount();
+        for (long offset : requeued) {
+            settle(offset);
+        }
+        requeued.clear();
+        long from = streamPosition();
+        settledSinceFlush.addRange(from, end);
+        settled.addRange(from, end);
+        next = end;
+        return purged;
+    }
+
+    long readyCount() {
+        long stream = end - Math.min(end, next) - settled.countIn(next, end);
+        return requeued.size() + stream;
+    }
+
+    int unackedCount() {
+        return unacked.size();
+    }
+
+    Map<Long, Handout> unacked() {
+        return unacked;
+    }
+
+    /** The first offset not settled: every offset below it may leave the log. */
+    long lowWatermark() {
+        return settled.firstAbsentFrom(start);
+    }
+
+    /** The log deleted its segments below {@code newStart}. */
+    void logStartMovedTo(long newStart) {
+        start = newStart;
+        settled.removeBelow(newStart);
+    }
+
+    /** The offsets handed out at least once; a restart flags offsets below it as redelivered. */
+    long handedOutBelow() {
+        return Math.max(next, redeliveredBelow);
+    }
+
+    OffsetRanges settled() {
+        return settled;
+    }
+
+    /** Takes what was settled since the last call (for the cursor log). */
+    OffsetRanges drainSettledSinceFlush(OffsetRanges into) {
+        settledSinceFlush.forEachRange(into::addRange);
+        settledSinceFlush.clear();
+        return into;
+    }
+
+    long end() {
+        return end;
+    }
+}
