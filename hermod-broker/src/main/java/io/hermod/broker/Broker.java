@@ -54,6 +54,7 @@ public final class Broker implements AutoCloseable {
     private final LogStore store;
     private final ExecutorService pool;
     private final ExecutorService admin;
+    private final ExecutorService definitionsCompletions;
     private final MessageCache cache;
     private final DefinitionsLog definitions;
     private final ConcurrentHashMap<String, VirtualHost> vhosts = new ConcurrentHashMap<>();
@@ -66,18 +67,22 @@ public final class Broker implements AutoCloseable {
         this.config = config;
         this.pool = Executors.newFixedThreadPool(config.threads(), daemonThreads("hermod-queue-"));
         this.admin = Executors.newSingleThreadExecutor(daemonThreads("hermod-admin-"));
+        // its own thread: a command waits for its append while holding the definitions lock, so the completion must
+        // not depend on a thread that might itself be waiting for that lock (a queue thread, the admin thread)
+        this.definitionsCompletions = Executors.newSingleThreadExecutor(daemonThreads("hermod-definitions-"));
         this.cache = new MessageCache(config.messageCacheBytes(), config.queueCacheBytes());
         LogStore openedStore = null;
         DefinitionsLog openedDefinitions = null;
         try {
             openedStore = LogStore.open(LogStoreConfig.of(config.dataDirectory()));
-            openedDefinitions = DefinitionsLog.open(openedStore, DEFINITIONS_LOG, pool);
+            openedDefinitions = DefinitionsLog.open(openedStore, DEFINITIONS_LOG, definitionsCompletions);
         } catch (RuntimeException e) {
             if (openedStore != null) {
                 openedStore.close();
             }
             pool.shutdownNow();
             admin.shutdownNow();
+            definitionsCompletions.shutdownNow();
             throw e;
         }
         this.store = openedStore;
@@ -366,9 +371,11 @@ public final class Broker implements AutoCloseable {
         store.close();
         pool.shutdown();
         admin.shutdown();
+        definitionsCompletions.shutdown();
         try {
             pool.awaitTermination(10, TimeUnit.SECONDS);
             admin.awaitTermination(10, TimeUnit.SECONDS);
+            definitionsCompletions.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

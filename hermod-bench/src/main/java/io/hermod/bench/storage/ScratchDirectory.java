@@ -14,21 +14,21 @@ import java.util.stream.Stream;
  *
  * <p>Threading: stateless; each directory belongs to the benchmark state that created it.
  */
-final class ScratchDirectory {
+public final class ScratchDirectory {
 
     /** System property naming the parent directory of the benchmarks' scratch directories. */
-    static final String DIR_PROPERTY = "hermod.bench.dir";
+    public static final String DIR_PROPERTY = "hermod.bench.dir";
 
     private ScratchDirectory() {}
 
     /** A new, empty directory whose name starts with {@code prefix}. */
-    static Path create(String prefix) throws IOException {
+    public static Path create(String prefix) throws IOException {
         String parent = System.getProperty(DIR_PROPERTY, System.getProperty("java.io.tmpdir"));
         return Files.createTempDirectory(Files.createDirectories(Path.of(parent)), prefix);
     }
 
     /** Deletes {@code dir} and everything below it; a missing directory is fine. */
-    static void delete(Path dir) throws IOException {
+    public static void delete(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

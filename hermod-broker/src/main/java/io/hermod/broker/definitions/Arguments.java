@@ -21,6 +21,9 @@ import java.util.Map;
  */
 public final class Arguments {
 
+    /** How deeply tables and arrays may nest (as the definitions codec allows); deeper is refused, cycles too. */
+    public static final int MAX_DEPTH = 64;
+
     private Arguments() {}
 
     /**
@@ -37,12 +40,15 @@ public final class Arguments {
             if (e.getKey() == null) {
                 throw new IllegalArgumentException("argument names must not be null");
             }
-            copy.put(e.getKey(), copyValue(e.getValue(), e.getKey()));
+            copy.put(e.getKey(), copyValue(e.getValue(), e.getKey(), 1));
         }
         return Collections.unmodifiableMap(copy);
     }
 
-    private static Object copyValue(Object value, String name) {
+    private static Object copyValue(Object value, String name, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw new IllegalArgumentException("argument " + name + " nests tables or arrays deeper than " + MAX_DEPTH);
+        }
         return switch (value) {
             case null -> null;
             case String s -> s;
@@ -59,7 +65,7 @@ public final class Arguments {
             case List<?> list -> {
                 List<Object> copy = new ArrayList<>(list.size());
                 for (Object element : list) {
-                    copy.add(copyValue(element, name));
+                    copy.add(copyValue(element, name, depth + 1));
                 }
                 yield Collections.unmodifiableList(copy);
             }
@@ -69,7 +75,7 @@ public final class Arguments {
                     if (!(e.getKey() instanceof String key)) {
                         throw new IllegalArgumentException("table keys must be strings in argument " + name);
                     }
-                    copy.put(key, copyValue(e.getValue(), name));
+                    copy.put(key, copyValue(e.getValue(), name, depth + 1));
                 }
                 yield Collections.unmodifiableMap(copy);
             }
@@ -103,7 +109,12 @@ public final class Arguments {
             return ((Number) a).longValue() == ((Number) b).longValue();
         }
         if (a instanceof Number x && b instanceof Number y && !isIntegral(a) && !isIntegral(b)) {
-            return new BigDecimal(x.toString()).compareTo(new BigDecimal(y.toString())) == 0;
+            if (x instanceof BigDecimal || y instanceof BigDecimal) {
+                BigDecimal left = decimal(x);
+                BigDecimal right = decimal(y);
+                return left != null && right != null && left.compareTo(right) == 0;
+            }
+            return Double.compare(x.doubleValue(), y.doubleValue()) == 0;
         }
         if (a instanceof byte[] x && b instanceof byte[] y) {
             return Arrays.equals(x, y);
@@ -164,6 +175,15 @@ public final class Arguments {
             }
             default -> value.hashCode();
         };
+    }
+
+    /** The exact decimal value of a float, double or decimal; null for NaN and infinities, which have none. */
+    private static BigDecimal decimal(Number n) {
+        if (n instanceof BigDecimal d) {
+            return d;
+        }
+        double v = n.doubleValue();
+        return Double.isFinite(v) ? new BigDecimal(n.toString()) : null;
     }
 
     private static boolean isIntegral(Object value) {

@@ -49,10 +49,12 @@ import org.slf4j.LoggerFactory;
  * rolled past it. So the log holds at most about two segments plus the changes since the last snapshot, and
  * {@link #load()} reads, decodes and drops the records before the latest snapshot in its segment.
  *
- * <p>Threading: the broker serialises definition changes on one writer thread; {@link #load}, {@link #append},
- * {@link #snapshotDue} and {@link #snapshot} must all be called on it (the fields they keep are confined to it).
- * Append completions finish on the {@code completions} executor, never on a storage thread; {@link #close} may be called
- * from any thread once the writer has stopped.
+ * <p>Threading: one writer. The broker serialises definition changes (one thread, or callers taking turns under one
+ * lock, which also publishes this object's plain fields from one to the next); {@link #load}, {@link #append},
+ * {@link #snapshotDue} and {@link #snapshot} are called only by the writer, never concurrently. Append completions
+ * finish on the {@code completions} executor, never on a storage thread: if a writer blocks on a completion while
+ * holding its turn, that executor must have a thread that is not waiting for the same turn, or the two deadlock.
+ * {@link #close} may be called from any thread once the writer has stopped.
  */
 public final class DefinitionsLog implements AutoCloseable {
 
@@ -76,7 +78,7 @@ public final class DefinitionsLog implements AutoCloseable {
     private final long minSnapshotIntervalBytes;
     private final int maxBatchBytes;
 
-    // confined to the writer thread
+    // the writer's: read and written only by whoever holds the writer's turn
     private boolean loaded;
     private long snapshotOffset = -1;
     private long snapshotBytes;
@@ -240,7 +242,7 @@ public final class DefinitionsLog implements AutoCloseable {
      * Appends {@code records} as one batch: after a crash either all of them are there or none. The returned future
      * completes, on the {@code completions} executor, once they are on stable storage, or fails with the
      * {@link StorageException} that stopped them (a failed log fails every later append the same way). An empty list
-     * completes at once. Writer thread only.
+     * completes at once. Writer only.
      *
      * @throws IllegalArgumentException when a record cannot be encoded, or the batch would exceed
      *     {@link #MAX_BATCH_BYTES}; nothing was written then
@@ -300,7 +302,7 @@ public final class DefinitionsLog implements AutoCloseable {
     /**
      * Whether the broker should write a snapshot now: more bytes were appended since the last one than
      * {@link #MIN_SNAPSHOT_INTERVAL_BYTES} and than the last snapshot's own size (so snapshots cost at most about as
-     * much as the changes they absorb). Writer thread only.
+     * much as the changes they absorb). Writer only.
      */
     public boolean snapshotDue() {
         return bytesSinceSnapshot > Math.max(minSnapshotIntervalBytes, snapshotBytes);
@@ -309,7 +311,7 @@ public final class DefinitionsLog implements AutoCloseable {
     /**
      * Writes {@code state}, the {@code *Added} records that rebuild the broker's current definitions (everything
      * appended so far applied), as one snapshot batch; waits until it is durable; then deletes the segments wholly
-     * below it. Writer thread only (it blocks; never call it on a storage thread).
+     * below it. Writer only (it blocks; never call it on a storage thread).
      *
      * @throws StorageException when the snapshot could not be written or synced (the log is then failed)
      * @throws IllegalStateException when the state does not fit one batch ({@link #MAX_BATCH_BYTES}), or before

@@ -21,7 +21,10 @@ import java.util.Map;
  *       -with-x} variants.
  *   <li>An argument whose value is void ({@code null}) passes when the message has that header, whatever its value.
  *       Any other argument passes when the message has that header with an equivalent value ({@link
- *       Arguments#valuesEquivalent}: integers by value across widths, tables and arrays element by element).
+ *       Arguments#valuesEquivalent}: integers by value across widths, arrays element by element, tables name by
+ *       name). RabbitMQ compares the decoded terms with {@code =:=}, which agrees at the top level (the field type is
+ *       dropped, {@code mc_amqpl:routing_headers/2}) but is stricter inside nested tables (types and order count);
+ *       Hermod applies its one equivalence everywhere rather than copy that accident.
  *   <li>{@code all} passes when every argument taking part passes, so with none it passes every message; {@code any}
  *       passes when one does, so with none it passes no message.
  * </ul>
