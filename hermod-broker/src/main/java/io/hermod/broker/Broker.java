@@ -233,7 +233,12 @@ public final class Broker implements AutoCloseable {
                 replay(r);
             }
             if (definitions.snapshotDue()) {
-                definitions.snapshot(durableState());
+                try {
+                    definitions.snapshot(durableState());
+                } catch (RuntimeException e) {
+                    // the command itself is durable and applied; without a snapshot the log only grows longer
+                    LOG.error("Snapshot of the definitions failed: {}", e.getMessage(), e);
+                }
             }
             return records;
         }

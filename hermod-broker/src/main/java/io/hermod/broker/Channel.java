@@ -245,10 +245,11 @@ public final class Channel implements AutoCloseable {
                     settled.addAll(unacked.values()); // AMQP: multiple with tag 0 means everything outstanding
                     unacked.clear();
                 } else {
-                    NavigableMap<Long, Unacked> upTo = unacked.headMap(deliveryTag, true);
-                    if (upTo.isEmpty() && !unacked.containsKey(deliveryTag)) {
+                    // the tag itself must be outstanding, as in rabbit_channel:collect_acks; else nothing is settled
+                    if (!unacked.containsKey(deliveryTag)) {
                         throw unknownTag(deliveryTag);
                     }
+                    NavigableMap<Long, Unacked> upTo = unacked.headMap(deliveryTag, true);
                     settled.addAll(upTo.values());
                     upTo.clear();
                 }

@@ -13,9 +13,15 @@ public enum ErrorCode {
      * delivery tag, an invalid queue argument (AMQP 406 PRECONDITION_FAILED).
      */
     PRECONDITION_FAILED(2),
-    /** An exclusive queue owned by another session, or a consumer exclusivity conflict (AMQP 405 RESOURCE_LOCKED). */
+    /**
+     * An exclusive queue owned by another session, or a declare whose exclusive flag differs from the queue's (AMQP 405
+     * RESOURCE_LOCKED).
+     */
     RESOURCE_LOCKED(3),
-    /** A reserved name ({@code amq.}) or a publish to an internal exchange (AMQP 403 ACCESS_REFUSED). */
+    /**
+     * A reserved name ({@code amq.}), the default exchange where it may not be used, a publish to an internal exchange,
+     * or a consumer exclusivity conflict (AMQP 403 ACCESS_REFUSED).
+     */
     ACCESS_REFUSED(4),
     /** A request the broker does not support, such as an unknown exchange type (AMQP 503 COMMAND_INVALID). */
     COMMAND_INVALID(5),

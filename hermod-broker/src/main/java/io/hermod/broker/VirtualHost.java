@@ -16,9 +16,11 @@ import io.hermod.broker.definitions.ExchangeDefinition;
 import io.hermod.broker.definitions.QueueDefinition;
 import io.hermod.broker.exchange.ExchangeType;
 import io.hermod.broker.queue.Queue;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,6 +29,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A virtual host: its exchanges, queues and bindings, the rules that check every change to them (RabbitMQ's, reply
@@ -40,6 +44,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class VirtualHost {
 
+    private static final Logger LOG = LoggerFactory.getLogger(VirtualHost.class);
+
     /** The exchanges every vhost has, which cannot be declared anew or deleted. */
     static final Map<String, ExchangeType> PREDECLARED = Map.of(
             "amq.direct", ExchangeType.DIRECT,
@@ -48,7 +54,12 @@ public final class VirtualHost {
             "amq.headers", ExchangeType.HEADERS,
             "amq.match", ExchangeType.HEADERS);
 
-    /** Queue arguments whose values must match on a re-declare (RabbitMQ's equivalence list). */
+    /** The queue type argument, compared apart: its absence means {@link #CLASSIC}. */
+    private static final String QUEUE_TYPE = "x-queue-type";
+
+    private static final String CLASSIC = "classic";
+
+    /** Queue arguments whose values must match on a re-declare (RabbitMQ's equivalence list, but the queue type). */
     private static final List<String> EQUIVALENT_QUEUE_ARGUMENTS = List.of(
             "x-expires",
             "x-message-ttl",
@@ -58,7 +69,6 @@ public final class VirtualHost {
             "x-overflow",
             "x-dead-letter-exchange",
             "x-dead-letter-routing-key",
-            "x-queue-type",
             "x-single-active-consumer",
             "x-delivery-limit");
 
@@ -90,12 +100,13 @@ public final class VirtualHost {
 
     ExchangeDefinition declareExchange(ExchangeSpec spec) {
         broker.command(() -> {
-            if (spec.name().isEmpty()) {
-                throw defaultExchangeRefused();
-            }
+            // the type first, as rabbit_channel does: an unknown type is COMMAND_INVALID whatever the name
             ExchangeType type = ExchangeType.byName(spec.type())
                     .orElseThrow(() -> new BrokerException(
                             ErrorCode.COMMAND_INVALID, "unknown exchange type '" + spec.type() + "'"));
+            if (spec.name().isEmpty()) {
+                throw defaultExchangeRefused();
+            }
             Exchange existing = exchanges.get(spec.name());
             if (existing != null) {
                 assertEquivalent(existing.definition(), spec, type);
@@ -120,6 +131,9 @@ public final class VirtualHost {
     }
 
     ExchangeDefinition exchangeExists(String exchange) {
+        if (exchange.isEmpty()) {
+            throw defaultExchangeRefused(); // a passive declare of "" too, as rabbit_channel
+        }
         return exchange(exchange).definition();
     }
 
@@ -128,7 +142,8 @@ public final class VirtualHost {
             if (exchange.isEmpty()) {
                 throw defaultExchangeRefused();
             }
-            if (PREDECLARED.containsKey(exchange)) {
+            // every amq. name, declared or not, as rabbit_channel:check_exchange_deletion
+            if (exchange.startsWith("amq.")) {
                 throw new BrokerException(
                         ErrorCode.ACCESS_REFUSED, "deletion of system " + describe(exchange) + " is not allowed");
             }
@@ -169,21 +184,24 @@ public final class VirtualHost {
 
     QueueInfo declareQueue(QueueSpec spec, Session owner) {
         String queueName = spec.name().isEmpty() ? broker.generateName("amq.gen-") : spec.name();
+        // as rabbit_channel: an exclusive queue is never durable, whatever the declare says (it dies with its owner)
+        boolean durable = spec.durable() && !spec.exclusive();
         broker.command(() -> {
+            if (!spec.name().isEmpty()) {
+                // before the lookup, as rabbit_channel: a named declare of an existing amq. queue is refused too
+                checkName("queue", queueName);
+            }
             Queue existing = queues.get(queueName);
             if (existing != null) {
                 checkOwner(queueName, owner);
-                assertEquivalent(existing.definition(), spec, owner);
+                assertEquivalent(existing.definition(), spec, durable);
                 return List.of();
-            }
-            if (!spec.name().isEmpty()) {
-                checkName("queue", queueName);
             }
             QueueDefinition definition = new QueueDefinition(
                     name,
                     queueName,
                     broker.newStorageId(),
-                    spec.durable(),
+                    durable,
                     spec.exclusive(),
                     spec.autoDelete(),
                     spec.arguments());
@@ -195,9 +213,9 @@ public final class VirtualHost {
         return queueInfo(queueName, owner);
     }
 
+    /** The counts of a queue as a declare answers them: after what this session did to it before (see Queue#info). */
     QueueInfo queueInfo(String queueName, Session session) {
-        Queue q = queue(queueName, session);
-        return new QueueInfo(queueName, q.messageCount(), q.consumerCount());
+        return Broker.await(queue(queueName, session).info());
     }
 
     /** The counts of a queue, if there is one by this name. */
@@ -271,21 +289,36 @@ public final class VirtualHost {
     private void checkOwner(String queueName, Session session) {
         Session owner = exclusiveOwners.get(queueName);
         if (owner != null && owner != session) {
-            throw new BrokerException(
-                    ErrorCode.RESOURCE_LOCKED,
-                    "cannot obtain exclusive access to locked queue '" + queueName + "' in vhost '" + name
-                            + "'. It could be originally declared on another connection or the exclusive property"
-                            + " value does not match that of the original declaration.");
+            throw locked(queueName);
         }
     }
 
-    private void assertEquivalent(QueueDefinition current, QueueSpec spec, Session owner) {
+    private BrokerException locked(String queueName) {
+        return new BrokerException(
+                ErrorCode.RESOURCE_LOCKED,
+                "cannot obtain exclusive access to locked queue '" + queueName + "' in vhost '" + name
+                        + "'. It could be originally declared on another connection or the exclusive property"
+                        + " value does not match that of the original declaration.");
+    }
+
+    /** RabbitMQ's rabbit_amqqueue:assert_equivalence/5, in its order; {@code durable} as the declare means it. */
+    private void assertEquivalent(QueueDefinition current, QueueSpec spec, boolean durable) {
         String what = "queue '" + spec.name() + "' in vhost '" + name + "'";
-        requireSame("durable", current.durable(), spec.durable(), what);
-        requireSame("exclusive", current.exclusive(), spec.exclusive(), what);
+        // exclusivity is checked strictly, and a mismatch either way is RESOURCE_LOCKED, not PRECONDITION_FAILED
+        if (current.exclusive() != spec.exclusive()) {
+            throw locked(current.name());
+        }
+        requireSame("durable", current.durable(), durable, what);
         requireSame("auto_delete", current.autoDelete(), spec.autoDelete(), what);
         for (String argument : EQUIVALENT_QUEUE_ARGUMENTS) {
             requireSameArgument(argument, current.arguments(), spec.arguments(), what);
+        }
+        // rabbit_misc:assert_field_equivalence: a queue declared without a type is a classic one
+        Object currentType = current.arguments().get(QUEUE_TYPE);
+        Object receivedType = spec.arguments().get(QUEUE_TYPE);
+        if (!Arguments.valuesEquivalent(
+                currentType == null ? CLASSIC : currentType, receivedType == null ? CLASSIC : receivedType)) {
+            throw inequivalent(QUEUE_TYPE, what, receivedType, currentType);
         }
     }
 
@@ -306,7 +339,8 @@ public final class VirtualHost {
 
     void bind(BindingDefinition binding, Session session) {
         broker.command(() -> {
-            Exchange source = bindable(binding.source());
+            checkNotDefault(binding);
+            Exchange source = exchange(binding.source());
             checkDestination(binding, session);
             if (bindingsBySource.getOrDefault(source.name(), Set.of()).contains(binding)) {
                 return List.of();
@@ -322,16 +356,27 @@ public final class VirtualHost {
 
     void unbind(BindingDefinition binding, Session session) {
         broker.command(() -> {
-            Exchange source = bindable(binding.source());
-            checkDestination(binding, session);
-            if (!bindingsBySource.getOrDefault(source.name(), Set.of()).contains(binding)) {
-                return List.of(); // as RabbitMQ: removing a binding that is not there succeeds
+            checkNotDefault(binding);
+            // as RabbitMQ (rabbit_db_binding:delete/2): removing a binding that is not there succeeds, also when its
+            // source or destination is not there; exclusive access is checked only for a binding that is
+            if (!bindingsBySource.getOrDefault(binding.source(), Set.of()).contains(binding)) {
+                return List.of();
             }
+            checkDestination(binding, session);
             List<DefinitionRecord> records = new ArrayList<>();
             records.add(new BindingRemoved(binding));
             autoDeleteSources(Set.of(binding), records);
             return records;
         });
+    }
+
+    /** The default exchange takes no part in explicit bindings; rabbit_channel checks both ends before anything. */
+    private void checkNotDefault(BindingDefinition binding) {
+        if (binding.source().isEmpty()
+                || binding.destinationKind() == DestinationKind.EXCHANGE
+                        && binding.destination().isEmpty()) {
+            throw defaultExchangeRefused();
+        }
     }
 
     private Exchange bindable(String exchangeName) {
@@ -351,24 +396,27 @@ public final class VirtualHost {
     /**
      * Adds to {@code records} the removal of every auto-delete exchange that loses its last binding when {@code
      * removed} go (and of those that then lose theirs), as RabbitMQ does.
+     *
+     * <p>Every binding gone so far is remembered, and each one makes its source be looked at again: an exchange may
+     * lose its bindings by several paths at once (a queue's deletion takes {@code a -> q} directly and {@code a -> b}
+     * with the auto-deleted {@code b}), which counting per path would miss.
      */
     private void autoDeleteSources(Collection<BindingDefinition> removed, List<DefinitionRecord> records) {
-        Map<String, Integer> lost = new HashMap<>();
-        for (BindingDefinition b : removed) {
-            lost.merge(b.source(), 1, Integer::sum);
-        }
-        for (Map.Entry<String, Integer> e : lost.entrySet()) {
-            Exchange source = exchanges.get(e.getKey());
-            boolean alreadyGoing = records.contains(new ExchangeRemoved(name, e.getKey()));
+        Set<BindingDefinition> gone = new HashSet<>();
+        ArrayDeque<BindingDefinition> work = new ArrayDeque<>(removed);
+        while (!work.isEmpty()) {
+            BindingDefinition b = work.poll();
+            if (!gone.add(b)) {
+                continue;
+            }
+            Exchange source = exchanges.get(b.source());
             if (source != null
-                    && !alreadyGoing
                     && source.definition().autoDelete()
-                    && bindingsBySource.getOrDefault(e.getKey(), Set.of()).size() <= e.getValue()) {
-                records.add(new ExchangeRemoved(name, e.getKey()));
-                autoDeleteSources(
-                        bindingsByDestination.getOrDefault(
-                                destinationKey(DestinationKind.EXCHANGE, e.getKey()), Set.of()),
-                        records);
+                    && !records.contains(new ExchangeRemoved(name, b.source()))
+                    && gone.containsAll(bindingsBySource.getOrDefault(b.source(), Set.of()))) {
+                records.add(new ExchangeRemoved(name, b.source()));
+                work.addAll(bindingsByDestination.getOrDefault(
+                        destinationKey(DestinationKind.EXCHANGE, b.source()), Set.of()));
             }
         }
     }
@@ -502,11 +550,26 @@ public final class VirtualHost {
                 exclusiveOwners.remove(r.name());
                 Queue q = queues.remove(r.name());
                 if (q != null) {
-                    q.delete();
+                    awaitDeletion(q);
                 }
             }
             case BindingAdded r -> addBinding(r.binding());
             case BindingRemoved r -> removeBindings(List.of(r.binding()));
+        }
+    }
+
+    /**
+     * Waits until a removed queue's storage is gone. Recovery replays the deletions of queues declared and deleted
+     * since the last snapshot and then removes the logs of queues no longer defined; a deletion still under way then
+     * races that removal (the broker failed to start: a log "already open", or a segment vanishing under its loader).
+     * Live, it means a deleted queue's files are gone when the delete returns, and a broker closing does not race them.
+     */
+    private static void awaitDeletion(Queue q) {
+        try {
+            Broker.await(q.delete());
+        } catch (RuntimeException e) {
+            // the definitions already say it is gone; what is left of its files goes at the next start
+            LOG.warn("Deleting the storage of {} failed: {}", q, e.getMessage());
         }
     }
 

@@ -3,6 +3,7 @@ package io.hermod.broker.queue;
 import io.hermod.broker.BrokerException;
 import io.hermod.broker.ErrorCode;
 import io.hermod.broker.Message;
+import io.hermod.broker.QueueInfo;
 import io.hermod.broker.definitions.QueueDefinition;
 import io.hermod.storage.AppendResult;
 import io.hermod.storage.Durability;
@@ -42,6 +43,7 @@ public final class Queue {
     private static final int SEGMENT_BYTES = 64 << 20;
     private static final long TRIM_EVERY_OFFSETS = 8192;
     private static final int ROUNDS_PER_RUN = 16;
+    private static final long HANDOUT_MARK_AHEAD = 256;
 
     /** What settling a handed-out message does to it. */
     public enum Outcome {
@@ -86,6 +88,7 @@ public final class Queue {
     private final OffsetRanges transientLive = new OffsetRanges();
     private final OffsetRanges transientSinceFlush = new OffsetRanges();
     private final OffsetRanges settledScratch = new OffsetRanges();
+    private final OffsetRanges noRanges = new OffsetRanges();
     private long handedOutWritten;
     private long trimmedAt;
     private boolean hadConsumers;
@@ -270,6 +273,7 @@ public final class Queue {
                 if (m == null) {
                     continue;
                 }
+                markHandedOut(offset);
                 if (autoAck) {
                     cursor.settle(offset);
                 } else {
@@ -278,6 +282,21 @@ public final class Queue {
                 return Optional.of(new GetResult(m, redelivered, cursor.readyCount()));
             }
             return Optional.empty();
+        });
+    }
+
+    /**
+     * The ready and consumer counts once everything asked of the queue before has been done: messages published to it,
+     * settlements, consumers added or removed, and what consumers with credit then take. A declare answers these, as
+     * RabbitMQ's queue process, which handles a channel's requests in order and hands out messages before it answers;
+     * the counters above may lag by one run.
+     */
+    public CompletableFuture<QueueInfo> info() {
+        return call(() -> {
+            requireRunning();
+            appendInbox();
+            dispatch();
+            return new QueueInfo(name(), cursor.readyCount(), consumers.size());
         });
     }
 
@@ -443,8 +462,13 @@ public final class Queue {
             }
             switch (state) {
                 case RUNNING -> append(batch, builder);
-                case DELETED, CLOSED ->
-                    batch.forEach(pending -> pending.callback().onEnqueued(null));
+                // a queue deleted after routing drops the message, as RabbitMQ does; one closed with the broker
+                // did not store it, so its publisher must not be told otherwise
+                case DELETED -> batch.forEach(pending -> pending.callback().onEnqueued(null));
+                case CLOSED -> {
+                    BrokerException closed = new BrokerException(ErrorCode.CLOSED, this + " is closed");
+                    batch.forEach(pending -> pending.callback().onEnqueued(closed));
+                }
             }
         }
         return any;
@@ -513,6 +537,7 @@ public final class Queue {
             if (m == null) {
                 continue;
             }
+            markHandedOut(offset);
             if (consumer.autoAck()) {
                 cursor.settle(offset);
             } else {
@@ -543,6 +568,22 @@ public final class Queue {
         return null;
     }
 
+    /**
+     * Makes the cursor log say that {@code offset} was handed out before it goes out: after a crash that follows the
+     * hand-over, the message must come back flagged redelivered (DESIGN.md), so this cannot wait for the lazy flush at
+     * the end of the run. One mark covers the next {@value #HANDOUT_MARK_AHEAD} offsets (within the log), to keep the
+     * writes few; after a crash the few of those not handed out yet come back flagged too, which the flag allows (it
+     * means "may have been delivered before"). Written like the rest of the cursor log: without fsync.
+     */
+    private void markHandedOut(long offset) {
+        if (cursorLog == null || offset < handedOutWritten) {
+            return;
+        }
+        long mark = Math.min(cursor.end(), offset + HANDOUT_MARK_AHEAD);
+        cursorLog.writeDelta(noRanges, noRanges, mark);
+        handedOutWritten = mark;
+    }
+
     private void flushCursor(boolean snapshot) {
         if (cursorLog == null) {
             cursor.drainSettledSinceFlush(settledScratch);
@@ -553,13 +594,13 @@ public final class Queue {
         cursor.drainSettledSinceFlush(settledScratch);
         if (snapshot || cursorLog.snapshotDue()) {
             transientLive.removeBelow(cursor.lowWatermark());
-            cursorLog.writeSnapshot(cursor.settled(), transientLive, handedOut);
-        } else if (!settledScratch.isEmpty() || !transientSinceFlush.isEmpty() || handedOut != handedOutWritten) {
-            cursorLog.writeDelta(settledScratch, transientSinceFlush, handedOut);
+            cursorLog.writeSnapshot(cursor.settled(), transientLive, Math.max(handedOut, handedOutWritten));
+        } else if (!settledScratch.isEmpty() || !transientSinceFlush.isEmpty() || handedOut > handedOutWritten) {
+            cursorLog.writeDelta(settledScratch, transientSinceFlush, Math.max(handedOut, handedOutWritten));
         }
         settledScratch.clear();
         transientSinceFlush.clear();
-        handedOutWritten = handedOut;
+        handedOutWritten = Math.max(handedOut, handedOutWritten); // never below a mark written ahead
     }
 
     /** Deletes log segments every message of which is settled. */

@@ -9,18 +9,29 @@ import java.util.ArrayDeque;
 /**
  * The few message bodies a queue keeps on the heap: those just appended, while consumers keep up, and those read ahead
  * of the cursor in one sequential read when they do not. It holds a run of consecutive offsets in order, within the
- * queue's share of the broker's {@link MessageCache}; anything else is read from the log when needed.
+ * queue's share of the broker's {@link MessageCache}, and the last batch a requeued message was read from; anything
+ * else is read from the log when needed.
  *
  * <p>Not thread-safe: owned by the queue's executor.
  */
 final class ReadAhead {
 
     private static final int READ_BYTES = 256 << 10;
+    private static final Record[] NO_RECORDS = {};
 
     private final Log log;
     private final MessageCache cache;
     private final ArrayDeque<StoredMessage> messages = new ArrayDeque<>();
     private long heldBytes;
+    /**
+     * The records of the batch the last {@link #readOne} read, by offset from {@code requeuedBase}: requeued messages go
+     * out oldest first, so the next one is usually in it, and a batch holds up to thousands of messages that would each
+     * otherwise cost reading, checking and decoding the whole batch again. Within the budget, like the run.
+     */
+    private Record[] requeuedBatch = NO_RECORDS;
+
+    private long requeuedBase;
+    private long requeuedBytes;
 
     ReadAhead(Log log, MessageCache cache) {
         this.log = log;
@@ -32,7 +43,7 @@ final class ReadAhead {
         boolean continues = messages.isEmpty()
                 ? message.offset() == streamPosition
                 : messages.peekLast().offset() + 1 == message.offset();
-        if (continues && cache.reserve(heldBytes, message.size())) {
+        if (continues && cache.reserve(heldBytes + requeuedBytes, message.size())) {
             messages.addLast(message);
             heldBytes += message.size();
         }
@@ -47,7 +58,7 @@ final class ReadAhead {
             drop(messages.pollFirst());
         }
         if (messages.isEmpty() || messages.peekFirst().offset() != offset) {
-            clear();
+            clearRun();
             return fill(offset);
         }
         StoredMessage m = messages.pollFirst();
@@ -57,23 +68,52 @@ final class ReadAhead {
 
     /** Reads one message without disturbing the run (a requeued message, older than the stream position). */
     StoredMessage readOne(long offset) {
-        for (StoredMessage m : messages) {
-            if (m.offset() == offset) {
-                return m;
+        if (!messages.isEmpty() && offset >= messages.peekFirst().offset()) {
+            for (StoredMessage m : messages) {
+                if (m.offset() == offset) {
+                    return m;
+                }
+            }
+        }
+        if (offset >= requeuedBase && offset - requeuedBase < requeuedBatch.length) {
+            Record r = requeuedBatch[(int) (offset - requeuedBase)];
+            if (r != null) {
+                return MessageCodec.decode(r);
             }
         }
         for (ByteBuffer buf : log.read(offset, 1)) {
             for (RecordBatch batch : RecordBatch.batches(buf)) {
                 if (offset >= batch.baseOffset() && offset <= batch.lastOffset()) {
-                    for (Record r : batch.records()) {
-                        if (r.offset() == offset) {
-                            return MessageCodec.decode(r);
-                        }
-                    }
+                    return keepRequeuedBatch(batch, buf.limit(), offset);
                 }
             }
         }
         return null;
+    }
+
+    /** Keeps the records of a batch if the budget allows, and returns the message at {@code offset} (or null). */
+    private StoredMessage keepRequeuedBatch(RecordBatch batch, int bytes, long offset) {
+        dropRequeuedBatch();
+        Record[] records = new Record[(int) (batch.lastOffset() - batch.baseOffset() + 1)];
+        Record found = null;
+        for (Record r : batch.records()) {
+            records[(int) (r.offset() - batch.baseOffset())] = r;
+            if (r.offset() == offset) {
+                found = r;
+            }
+        }
+        if (cache.reserve(heldBytes + requeuedBytes, bytes)) {
+            requeuedBatch = records;
+            requeuedBase = batch.baseOffset();
+            requeuedBytes = bytes;
+        }
+        return found == null ? null : MessageCodec.decode(found);
+    }
+
+    private void dropRequeuedBatch() {
+        cache.release(requeuedBytes);
+        requeuedBytes = 0;
+        requeuedBatch = NO_RECORDS;
     }
 
     /** Reads from {@code offset} on, returns that message and keeps the following ones within the budget. */
@@ -91,7 +131,7 @@ final class ReadAhead {
                     StoredMessage m = MessageCodec.decode(r);
                     if (first == null) {
                         first = m;
-                    } else if (cache.reserve(heldBytes, m.size())) {
+                    } else if (cache.reserve(heldBytes + requeuedBytes, m.size())) {
                         messages.addLast(m);
                         heldBytes += m.size();
                     } else {
@@ -109,6 +149,11 @@ final class ReadAhead {
     }
 
     void clear() {
+        clearRun();
+        dropRequeuedBatch();
+    }
+
+    private void clearRun() {
         cache.release(heldBytes);
         heldBytes = 0;
         messages.clear();

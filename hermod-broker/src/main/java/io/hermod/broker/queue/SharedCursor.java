@@ -26,6 +26,12 @@ final class SharedCursor {
     private final OffsetRanges settledSinceFlush = new OffsetRanges();
     /** Offsets below this were handed out before the last restart: they go out again flagged redelivered. */
     private long redeliveredBelow;
+    /**
+     * How many offsets of {@code [next, end)} are settled: kept as a count because after a restart that window holds
+     * every range acknowledged out of order before it, which {@link #readyCount()} (asked on every run and every get)
+     * would otherwise walk each time.
+     */
+    private long settledAhead;
 
     private boolean lastTakenRedelivered;
 
@@ -37,10 +43,13 @@ final class SharedCursor {
         settled.removeBelow(start);
         this.next = settled.firstAbsentFrom(start);
         this.redeliveredBelow = redeliveredBelow;
+        this.settledAhead = settled.countIn(next, end);
     }
 
     /** The log grew to {@code newEnd}. */
     void appended(long newEnd) {
+        // nothing is settled out there unless the cursor log ran ahead of the message log (a machine crash)
+        settledAhead += settled.countIn(Math.max(next, end), newEnd);
         end = newEnd;
     }
 
@@ -56,14 +65,16 @@ final class SharedCursor {
     /** Hands out the next ready offset, or -1. {@link #lastTakenRedelivered()} tells whether it was handed out before. */
     long take() {
         if (!requeued.isEmpty()) {
-            lastTakenRedelivered = true;
+            lastTakenRedelivered = false;
             return requeued.pollFirst();
         }
         long offset = settled.firstAbsentFrom(next);
         if (offset >= end) {
             next = end;
+            settledAhead = 0;
             return -1;
         }
+        settledAhead -= offset - next; // [next, offset) is settled
         next = offset + 1;
         lastTakenRedelivered = offset < redeliveredBelow;
         return offset;
@@ -100,6 +111,9 @@ final class SharedCursor {
         Handout h = unacked.remove(offset);
         if (settled.add(offset)) {
             settledSinceFlush.add(offset);
+            if (offset >= next && offset < end) {
+                settledAhead++;
+            }
         }
         return h;
     }
@@ -124,11 +138,12 @@ final class SharedCursor {
         settledSinceFlush.addRange(from, end);
         settled.addRange(from, end);
         next = end;
+        settledAhead = 0;
         return purged;
     }
 
     long readyCount() {
-        long stream = end - Math.min(end, next) - settled.countIn(next, end);
+        long stream = end - Math.min(end, next) - settledAhead;
         return requeued.size() + stream;
     }
 
@@ -149,6 +164,7 @@ final class SharedCursor {
     void logStartMovedTo(long newStart) {
         start = newStart;
         settled.removeBelow(newStart);
+        settledAhead = settled.countIn(next, end);
     }
 
     /** The offsets handed out at least once; a restart flags offsets below it as redelivered. */
