@@ -23,6 +23,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,6 +47,7 @@ public final class Broker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
     static final String DEFAULT_VHOST = "/";
+    private static final long ALARM_CHECK_MILLIS = 1000;
     private static final String DEFINITIONS_LOG = "definitions";
     private static final char[] NAME_CHARS =
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".toCharArray();
@@ -55,6 +57,8 @@ public final class Broker implements AutoCloseable {
     private final ExecutorService pool;
     private final ExecutorService admin;
     private final ExecutorService definitionsCompletions;
+    private final ScheduledExecutorService alarmTimer;
+    private final ResourceAlarms alarms;
     private final MessageCache cache;
     private final DefinitionsLog definitions;
     private final ConcurrentHashMap<String, VirtualHost> vhosts = new ConcurrentHashMap<>();
@@ -63,14 +67,16 @@ public final class Broker implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
 
-    private Broker(BrokerConfig config) {
+    private Broker(BrokerConfig config, ResourceAlarms alarms) {
         this.config = config;
+        this.alarms = alarms;
         this.pool = Executors.newFixedThreadPool(config.threads(), daemonThreads("hermod-queue-"));
         this.admin = Executors.newSingleThreadExecutor(daemonThreads("hermod-admin-"));
         // its own thread: a command waits for its append while holding the definitions lock, so the completion must
         // not depend on a thread that might itself be waiting for that lock (a queue thread, the admin thread)
         this.definitionsCompletions = Executors.newSingleThreadExecutor(daemonThreads("hermod-definitions-"));
         this.cache = new MessageCache(config.messageCacheBytes(), config.queueCacheBytes());
+        this.alarmTimer = Executors.newSingleThreadScheduledExecutor(daemonThreads("hermod-alarms-"));
         LogStore openedStore = null;
         DefinitionsLog openedDefinitions = null;
         try {
@@ -83,6 +89,7 @@ public final class Broker implements AutoCloseable {
             pool.shutdownNow();
             admin.shutdownNow();
             definitionsCompletions.shutdownNow();
+            alarmTimer.shutdownNow();
             throw e;
         }
         this.store = openedStore;
@@ -96,21 +103,44 @@ public final class Broker implements AutoCloseable {
      *     silently repaired)
      */
     public static Broker open(BrokerConfig config) {
+        try {
+            java.nio.file.Files.createDirectories(config.dataDirectory());
+        } catch (java.io.IOException e) {
+            throw new BrokerException(
+                    ErrorCode.STORAGE_FAILED, "cannot create " + config.dataDirectory() + ": " + e.getMessage(), e);
+        }
+        return open(
+                config,
+                ResourceAlarms.forJvm(
+                        config.memoryHighWatermark(), config.diskFreeLimitBytes(), config.dataDirectory()));
+    }
+
+    /** Opens a broker whose resource alarms measure what {@code alarms} is given (tests drive them). */
+    static Broker open(BrokerConfig config, ResourceAlarms alarms) {
         Broker broker;
         try {
-            broker = new Broker(config);
+            broker = new Broker(config, alarms);
         } catch (StorageException e) {
             throw new BrokerException(
                     ErrorCode.STORAGE_FAILED, "cannot open " + config.dataDirectory() + ": " + e.getMessage(), e);
         }
         try {
             broker.recover();
+            broker.alarmTimer.scheduleWithFixedDelay(broker::checkAlarms, 0, ALARM_CHECK_MILLIS, TimeUnit.MILLISECONDS);
             return broker;
         } catch (RuntimeException e) {
             broker.close();
             throw e instanceof StorageException se
                     ? new BrokerException(ErrorCode.STORAGE_FAILED, "recovery failed: " + se.getMessage(), se)
                     : e;
+        }
+    }
+
+    private void checkAlarms() {
+        try {
+            alarms.check();
+        } catch (RuntimeException e) {
+            LOG.warn("Checking the resource alarms failed", e);
         }
     }
 
@@ -179,17 +209,26 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * Opens a session (a client connection) on a vhost.
+     * Opens a session (a client connection) on a vhost. Its publishes wait while a resource alarm is on (unless made on
+     * a broker thread, such as in a {@link DeliveryHandler}, which must never wait for consumers to drain).
      *
      * @throws BrokerException {@code NOT_FOUND} when there is no such vhost
      */
     public Session connect(String vhost, String clientName) {
+        return connect(vhost, clientName, true);
+    }
+
+    /**
+     * Opens a session on a vhost; with {@code waitOnAlarm} false its publishes never wait: a protocol module that
+     * watches {@link #alarms()} stops reading from its publishing clients instead.
+     */
+    public Session connect(String vhost, String clientName, boolean waitOnAlarm) {
         ensureOpen();
         VirtualHost v = vhosts.get(vhost);
         if (v == null) {
             throw new BrokerException(ErrorCode.NOT_FOUND, "no vhost '" + vhost + "'");
         }
-        Session s = new Session(this, v, clientName);
+        Session s = new Session(this, v, clientName, waitOnAlarm);
         sessions.add(s);
         return s;
     }
@@ -335,6 +374,16 @@ public final class Broker implements AutoCloseable {
         return config;
     }
 
+    /** The memory and disk alarms that block publishers. */
+    public ResourceAlarms alarms() {
+        return alarms;
+    }
+
+    /** Whether the calling thread is one of the broker's own (which must never wait for publishing to open). */
+    static boolean onBrokerThread() {
+        return Thread.currentThread() instanceof BrokerThread;
+    }
+
     /** The heap now holding message bodies, across all queues. */
     public long cachedMessageBytes() {
         return cache.usedBytes();
@@ -374,6 +423,7 @@ public final class Broker implements AutoCloseable {
         }
         definitions.close();
         store.close();
+        alarmTimer.shutdownNow();
         pool.shutdown();
         admin.shutdown();
         definitionsCompletions.shutdown();
@@ -389,9 +439,16 @@ public final class Broker implements AutoCloseable {
     private static ThreadFactory daemonThreads(String prefix) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            Thread t = new BrokerThread(r, prefix + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /** The type of every thread the broker runs, so that it can tell its own threads from its callers'. */
+    private static final class BrokerThread extends Thread {
+        BrokerThread(Runnable task, String name) {
+            super(task, name);
+        }
     }
 }

@@ -5,16 +5,32 @@ import java.time.InstantSource;
 import java.util.Objects;
 
 /**
- * How a broker runs: where its data lives, how many threads run queues, how much heap may hold message bodies.
+ * How a broker runs: where its data lives, how many threads run queues, how much heap may hold message bodies, and
+ * when resource alarms block publishers.
  *
  * @param dataDirectory the directory of the definitions log and every queue's logs (created if missing)
  * @param threads the threads that run queues and complete confirms; default {@code max(2, cores)}
  * @param messageCacheBytes the heap all queues together may use to hold message bodies (recent and read-ahead)
  * @param queueCacheBytes of that, the most one queue may hold
+ * @param memoryHighWatermark the memory alarm goes on when the heap in use after garbage collection exceeds this
+ *     fraction of the maximum heap (RabbitMQ's {@code vm_memory_high_watermark}; 0 turns the alarm off)
+ * @param diskFreeLimitBytes the disk alarm goes on when the data directory's disk has less free space (RabbitMQ's
+ *     {@code disk_free_limit}; 0 turns the alarm off)
  * @param clock time source for message timestamps
  */
 public record BrokerConfig(
-        Path dataDirectory, int threads, long messageCacheBytes, long queueCacheBytes, InstantSource clock) {
+        Path dataDirectory,
+        int threads,
+        long messageCacheBytes,
+        long queueCacheBytes,
+        double memoryHighWatermark,
+        long diskFreeLimitBytes,
+        InstantSource clock) {
+
+    /** RabbitMQ's default watermark. */
+    public static final double DEFAULT_MEMORY_HIGH_WATERMARK = 0.6;
+    /** RabbitMQ's default free-disk limit: 50 MB. */
+    public static final long DEFAULT_DISK_FREE_LIMIT = 50_000_000L;
 
     public BrokerConfig {
         Objects.requireNonNull(dataDirectory, "dataDirectory");
@@ -25,9 +41,18 @@ public record BrokerConfig(
         if (messageCacheBytes < 0 || queueCacheBytes < 0) {
             throw new IllegalArgumentException("cache sizes must be >= 0");
         }
+        if (!(memoryHighWatermark >= 0 && memoryHighWatermark <= 1)) {
+            throw new IllegalArgumentException("memoryHighWatermark must be in [0, 1]: " + memoryHighWatermark);
+        }
+        if (diskFreeLimitBytes < 0) {
+            throw new IllegalArgumentException("diskFreeLimitBytes must be >= 0: " + diskFreeLimitBytes);
+        }
     }
 
-    /** Defaults: {@code max(2, cores)} threads, a message cache of 1/8 of the maximum heap (8 MiB per queue). */
+    /**
+     * Defaults: {@code max(2, cores)} threads, a message cache of 1/8 of the maximum heap (8 MiB per queue), RabbitMQ's
+     * alarm thresholds.
+     */
     public static BrokerConfig of(Path dataDirectory) {
         long cache = Runtime.getRuntime().maxMemory() / 8;
         return new BrokerConfig(
@@ -35,18 +60,40 @@ public record BrokerConfig(
                 Math.max(2, Runtime.getRuntime().availableProcessors()),
                 cache,
                 Math.min(cache, 8 << 20),
+                DEFAULT_MEMORY_HIGH_WATERMARK,
+                DEFAULT_DISK_FREE_LIMIT,
                 InstantSource.system());
     }
 
     public BrokerConfig withThreads(int count) {
-        return new BrokerConfig(dataDirectory, count, messageCacheBytes, queueCacheBytes, clock);
+        return new BrokerConfig(
+                dataDirectory,
+                count,
+                messageCacheBytes,
+                queueCacheBytes,
+                memoryHighWatermark,
+                diskFreeLimitBytes,
+                clock);
     }
 
     public BrokerConfig withMessageCache(long totalBytes, long perQueueBytes) {
-        return new BrokerConfig(dataDirectory, threads, totalBytes, perQueueBytes, clock);
+        return new BrokerConfig(
+                dataDirectory, threads, totalBytes, perQueueBytes, memoryHighWatermark, diskFreeLimitBytes, clock);
+    }
+
+    public BrokerConfig withAlarms(double memoryWatermark, long diskFreeLimit) {
+        return new BrokerConfig(
+                dataDirectory, threads, messageCacheBytes, queueCacheBytes, memoryWatermark, diskFreeLimit, clock);
     }
 
     public BrokerConfig withClock(InstantSource source) {
-        return new BrokerConfig(dataDirectory, threads, messageCacheBytes, queueCacheBytes, source);
+        return new BrokerConfig(
+                dataDirectory,
+                threads,
+                messageCacheBytes,
+                queueCacheBytes,
+                memoryHighWatermark,
+                diskFreeLimitBytes,
+                source);
     }
 }

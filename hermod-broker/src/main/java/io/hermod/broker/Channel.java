@@ -23,6 +23,9 @@ import java.util.concurrent.CompletableFuture;
  * and remembers which are unacknowledged, so that acks, nacks, rejects and recover settle them, and closing the
  * channel returns them to their queues ahead of newer messages.
  *
+ * <p>A refused operation throws a {@link BrokerException} and leaves the channel open: whether the error closes the
+ * channel or the connection is the protocol's decision (AMQP: per reply code), made in one table.
+ *
  * <p>Threading: operations are called by one thread at a time (the protocol's connection thread); deliveries arrive on
  * queue threads. The unacknowledged map is shared between them under the channel's lock, held briefly. Definition
  * operations and {@link #consume} wait for the broker, so they must not be called from a {@link DeliveryHandler}.
@@ -124,12 +127,16 @@ public final class Channel implements AutoCloseable {
      * Publishes a message. The future completes when every queue it reached has taken it — for a persistent message on
      * a durable queue, once on stable storage — which is when a publisher confirm may be sent; it fails (a negative
      * confirm) if any queue could not store it. A result that is not {@link PublishResult#routed() routed} is to be
-     * returned to a mandatory publisher.
+     * returned to a mandatory publisher. While a resource alarm is on, the call waits until it clears (for sessions
+     * that wait on alarms, and not on a broker thread).
      *
      * @throws BrokerException {@code NOT_FOUND} for an unknown exchange; {@code ACCESS_REFUSED} for an internal one
      */
     public CompletableFuture<PublishResult> publish(Message message) {
         ensureOpen();
+        if (session.waitsOnAlarm() && !Broker.onBrokerThread()) {
+            broker.alarms().awaitOpen(0); // a memory or disk alarm blocks publishers until it clears
+        }
         return vhost.publish(message);
     }
 
@@ -149,7 +156,8 @@ public final class Channel implements AutoCloseable {
         ChannelConsumer consumer;
         synchronized (this) {
             if (consumers.containsKey(tag)) {
-                throw new BrokerException(ErrorCode.PRECONDITION_FAILED, "consumer tag '" + tag + "' is in use");
+                // as rabbit_channel: a connection-level NOT_ALLOWED
+                throw new BrokerException(ErrorCode.NOT_ALLOWED, "attempt to reuse consumer tag '" + tag + "'");
             }
             QueueConsumer qc = new QueueConsumer(
                     tag,
@@ -353,6 +361,11 @@ public final class Channel implements AutoCloseable {
             }
             handler.onDelivery(new Delivery(
                     consumer.tag(), tag, redelivered, m.exchange(), m.routingKey(), m.properties(), m.body(), -1));
+        }
+
+        @Override
+        public void onConsumerAdded(Queue queue, QueueConsumer consumer) {
+            handler.onConsumeOk(consumer.tag());
         }
 
         @Override

@@ -8,6 +8,13 @@ public interface DeliveryHandler {
 
     void onDelivery(Delivery delivery);
 
+    /**
+     * The consumer is registered with its queue; called once, before its first delivery, on the queue's thread (it may
+     * come before {@link Channel#consume} returns). Protocols send their consume confirmation (AMQP basic.consume-ok)
+     * from here so that it precedes every delivery.
+     */
+    default void onConsumeOk(String consumerTag) {}
+
     /** The broker cancelled the consumer because its queue went away (consumer cancel notification). */
     default void onCancelledByBroker(String consumerTag) {}
 }

@@ -32,7 +32,9 @@ public enum ErrorCode {
     /** The broker, vhost, session or channel was closed (AMQP 320 CONNECTION_FORCED). */
     CLOSED(8),
     /** A request the broker recognises but does not implement (AMQP 540 NOT_IMPLEMENTED). */
-    NOT_IMPLEMENTED(9);
+    NOT_IMPLEMENTED(9),
+    /** A request the client may not make in its state, such as reusing a consumer tag (AMQP 530 NOT_ALLOWED). */
+    NOT_ALLOWED(10);
 
     private final int code;
 

@@ -13,13 +13,20 @@ public final class Session implements AutoCloseable {
     private final Broker broker;
     private final VirtualHost vhost;
     private final String clientName;
+    private final boolean waitOnAlarm;
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    Session(Broker broker, VirtualHost vhost, String clientName) {
+    Session(Broker broker, VirtualHost vhost, String clientName, boolean waitOnAlarm) {
         this.broker = broker;
         this.vhost = vhost;
         this.clientName = clientName;
+        this.waitOnAlarm = waitOnAlarm;
+    }
+
+    /** Whether this session's publishes wait while a resource alarm is on. */
+    boolean waitsOnAlarm() {
+        return waitOnAlarm;
     }
 
     public VirtualHost vhost() {

@@ -205,10 +205,19 @@ public final class VirtualHost {
                     spec.exclusive(),
                     spec.autoDelete(),
                     spec.arguments());
+            if (spec.exclusive()) {
+                // owned before replay makes the queue visible: no other session may slip in between
+                exclusiveOwners.put(queueName, owner);
+            }
             return List.of(new QueueAdded(definition));
         });
-        if (spec.exclusive()) {
-            exclusiveOwners.putIfAbsent(queueName, owner);
+        if (spec.exclusive() && owner.isClosed()) {
+            // the owner closed while this declare ran and may have missed the queue: it goes with its owner
+            Queue orphan = queues.get(queueName);
+            if (orphan != null && exclusiveOwners.get(queueName) == owner) {
+                deleteQueueIfCurrent(orphan);
+            }
+            throw new BrokerException(ErrorCode.CLOSED, "session " + owner.clientName() + " is closed");
         }
         return queueInfo(queueName, owner);
     }

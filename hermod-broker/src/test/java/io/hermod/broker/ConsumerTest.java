@@ -76,6 +76,31 @@ class ConsumerTest {
     }
 
     @Test
+    void theConsumeIsConfirmedToTheHandlerBeforeItsFirstDelivery() {
+        // Given messages waiting, so that deliveries start the moment the consumer is in place
+        publishMany(5);
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        // When
+        String tag = ch.consume("q", ConsumeOptions.automaticAck(), new DeliveryHandler() {
+            @Override
+            public void onConsumeOk(String consumerTag) {
+                events.add("ok " + consumerTag);
+            }
+
+            @Override
+            public void onDelivery(Delivery delivery) {
+                events.add("delivery");
+            }
+        });
+
+        // Then the confirmation came first, once
+        eventually().until(() -> events.size() == 6);
+        assertThat(events).first().isEqualTo("ok " + tag);
+        assertThat(events.subList(1, 6)).containsOnly("delivery");
+    }
+
+    @Test
     void aServerChosenConsumerTagStartsWithAmqCtagAndAChosenOneIsKept() {
         String generated = ch.consume("q", ConsumeOptions.automaticAck(), new Received());
         String chosen = ch.consume("q", new ConsumeOptions("my-tag", true, false, 0, 0, Map.of()), new Received());
@@ -89,7 +114,7 @@ class ConsumerTest {
         ConsumeOptions tagged = new ConsumeOptions("t", true, false, 0, 0, Map.of());
         ch.consume("q", tagged, new Received());
 
-        assertFails(ErrorCode.PRECONDITION_FAILED, () -> ch.consume("q", tagged, new Received()));
+        assertFails(ErrorCode.NOT_ALLOWED, () -> ch.consume("q", tagged, new Received()));
         assertThat(ch.declareQueuePassive("q").consumerCount()).isEqualTo(1);
         // another channel may use the same tag
         fixture.channel().consume("q", tagged, new Received());

@@ -13,6 +13,12 @@ public interface DeliverySink {
      */
     void onDelivery(Queue queue, QueueConsumer consumer, StoredMessage message, boolean redelivered);
 
+    /**
+     * The consumer is in place: called before its first delivery, so that a protocol can confirm the consume (AMQP
+     * basic.consume-ok) ahead of any message.
+     */
+    default void onConsumerAdded(Queue queue, QueueConsumer consumer) {}
+
     /** The queue went away (deleted) and the consumer with it: the client is told (consumer cancel notification). */
     void onCancelledByQueue(Queue queue, QueueConsumer consumer);
 }

@@ -226,6 +226,11 @@ public final class Queue {
             }
             consumers.add(consumer);
             hadConsumers = true;
+            try {
+                consumer.sink().onConsumerAdded(this, consumer);
+            } catch (RuntimeException e) {
+                LOG.warn("{} failed to hear that it was added to {}", consumer, this, e);
+            }
             return null;
         });
     }
