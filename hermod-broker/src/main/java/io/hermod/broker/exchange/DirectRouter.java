@@ -1,10 +1,7 @@
 package io.hermod.broker.exchange;
 
 import io.hermod.broker.definitions.Arguments;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -25,38 +22,26 @@ final class DirectRouter<D> implements ExchangeRouter<D> {
     // read by routers: binding key -> distinct destinations (never empty; an unused key is removed)
     private final ConcurrentHashMap<String, Object[]> destinationsByKey = new ConcurrentHashMap<>();
 
-    // writer only
-    private final Set<BindingIdentity> bindings = new HashSet<>();
-    private final BindingCounts<KeyAndDestination> counts = new BindingCounts<>();
-
-    // written by the writer, read by anyone
-    private volatile int bindingCount;
+    private final BindingBook<KeyAndDestination> book = new BindingBook<>();
 
     DirectRouter() {}
 
     @Override
     public boolean bind(String bindingKey, Map<String, Object> arguments, D destination) {
-        Objects.requireNonNull(bindingKey, "bindingKey");
-        Objects.requireNonNull(destination, "destination");
-        if (!bindings.add(new BindingIdentity(bindingKey, Arguments.copyOf(arguments), destination))) {
-            return false;
-        }
-        if (counts.increment(new KeyAndDestination(bindingKey, destination))) {
+        BindingIdentity binding = new BindingIdentity(bindingKey, Arguments.copyOf(arguments), destination);
+        BindingBook.Change change = book.add(binding, new KeyAndDestination(bindingKey, destination));
+        if (change == BindingBook.Change.ENTRY) {
             Object[] old = destinationsByKey.getOrDefault(bindingKey, CopyOnWrite.NO_DESTINATIONS);
             destinationsByKey.put(bindingKey, CopyOnWrite.with(old, destination));
         }
-        bindingCount = bindings.size();
-        return true;
+        return change != BindingBook.Change.NONE;
     }
 
     @Override
     public boolean unbind(String bindingKey, Map<String, Object> arguments, D destination) {
-        Objects.requireNonNull(bindingKey, "bindingKey");
-        Objects.requireNonNull(destination, "destination");
-        if (!bindings.remove(new BindingIdentity(bindingKey, arguments, destination))) {
-            return false;
-        }
-        if (counts.decrement(new KeyAndDestination(bindingKey, destination))) {
+        BindingIdentity binding = new BindingIdentity(bindingKey, arguments, destination);
+        BindingBook.Change change = book.remove(binding, new KeyAndDestination(bindingKey, destination));
+        if (change == BindingBook.Change.ENTRY) {
             Object[] remaining = CopyOnWrite.without(destinationsByKey.get(bindingKey), destination);
             if (remaining.length == 0) {
                 destinationsByKey.remove(bindingKey);
@@ -64,8 +49,7 @@ final class DirectRouter<D> implements ExchangeRouter<D> {
                 destinationsByKey.put(bindingKey, remaining);
             }
         }
-        bindingCount = bindings.size();
-        return true;
+        return change != BindingBook.Change.NONE;
     }
 
     @Override
@@ -81,7 +65,7 @@ final class DirectRouter<D> implements ExchangeRouter<D> {
 
     @Override
     public int bindingCount() {
-        return bindingCount;
+        return book.size();
     }
 
     private record KeyAndDestination(String key, Object destination) {}

@@ -1,10 +1,7 @@
 package io.hermod.broker.exchange;
 
 import io.hermod.broker.definitions.Arguments;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -22,41 +19,27 @@ final class FanoutRouter<D> implements ExchangeRouter<D> {
     // read by routers
     private volatile Object[] destinations = CopyOnWrite.NO_DESTINATIONS;
 
-    // writer only
-    private final Set<BindingIdentity> bindings = new HashSet<>();
-    private final BindingCounts<Object> counts = new BindingCounts<>();
-
-    // written by the writer, read by anyone
-    private volatile int bindingCount;
+    private final BindingBook<Object> book = new BindingBook<>();
 
     FanoutRouter() {}
 
     @Override
     public boolean bind(String bindingKey, Map<String, Object> arguments, D destination) {
-        Objects.requireNonNull(bindingKey, "bindingKey");
-        Objects.requireNonNull(destination, "destination");
-        if (!bindings.add(new BindingIdentity(bindingKey, Arguments.copyOf(arguments), destination))) {
-            return false;
-        }
-        if (counts.increment(destination)) {
+        BindingBook.Change change =
+                book.add(new BindingIdentity(bindingKey, Arguments.copyOf(arguments), destination), destination);
+        if (change == BindingBook.Change.ENTRY) {
             destinations = CopyOnWrite.with(destinations, destination);
         }
-        bindingCount = bindings.size();
-        return true;
+        return change != BindingBook.Change.NONE;
     }
 
     @Override
     public boolean unbind(String bindingKey, Map<String, Object> arguments, D destination) {
-        Objects.requireNonNull(bindingKey, "bindingKey");
-        Objects.requireNonNull(destination, "destination");
-        if (!bindings.remove(new BindingIdentity(bindingKey, arguments, destination))) {
-            return false;
-        }
-        if (counts.decrement(destination)) {
+        BindingBook.Change change = book.remove(new BindingIdentity(bindingKey, arguments, destination), destination);
+        if (change == BindingBook.Change.ENTRY) {
             destinations = CopyOnWrite.without(destinations, destination);
         }
-        bindingCount = bindings.size();
-        return true;
+        return change != BindingBook.Change.NONE;
     }
 
     @Override
@@ -69,6 +52,6 @@ final class FanoutRouter<D> implements ExchangeRouter<D> {
 
     @Override
     public int bindingCount() {
-        return bindingCount;
+        return book.size();
     }
 }

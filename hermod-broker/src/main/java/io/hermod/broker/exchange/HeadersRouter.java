@@ -1,10 +1,7 @@
 package io.hermod.broker.exchange;
 
 import io.hermod.broker.definitions.Arguments;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -27,23 +24,18 @@ final class HeadersRouter<D> implements ExchangeRouter<D> {
     // read by routers: one target per distinct destination
     private volatile Target[] targets = NO_TARGETS;
 
-    // writer only
-    private final Set<BindingIdentity> bindings = new HashSet<>();
-
-    // written by the writer, read by anyone
-    private volatile int bindingCount;
+    // every headers binding is an entry of its own: it has its own match rule
+    private final BindingBook<BindingIdentity> book = new BindingBook<>();
 
     HeadersRouter() {}
 
     @Override
     public boolean bind(String bindingKey, Map<String, Object> arguments, D destination) {
-        Objects.requireNonNull(bindingKey, "bindingKey");
-        Objects.requireNonNull(destination, "destination");
         Map<String, Object> copy = Arguments.copyOf(arguments);
         // validated before anything changes: a refused binding leaves no trace
         HeadersMatcher matcher = HeadersMatcher.compile(copy);
         BindingIdentity identity = new BindingIdentity(bindingKey, copy, destination);
-        if (!bindings.add(identity)) {
+        if (book.add(identity, identity) == BindingBook.Change.NONE) {
             return false;
         }
         Target[] current = targets;
@@ -56,16 +48,13 @@ final class HeadersRouter<D> implements ExchangeRouter<D> {
             Binding[] grown = CopyOnWrite.with(target.bindings, binding);
             targets = CopyOnWrite.replacedAt(current, index, new Target(destination, grown));
         }
-        bindingCount = bindings.size();
         return true;
     }
 
     @Override
     public boolean unbind(String bindingKey, Map<String, Object> arguments, D destination) {
-        Objects.requireNonNull(bindingKey, "bindingKey");
-        Objects.requireNonNull(destination, "destination");
         BindingIdentity identity = new BindingIdentity(bindingKey, arguments, destination);
-        if (!bindings.remove(identity)) {
+        if (book.remove(identity, identity) == BindingBook.Change.NONE) {
             return false;
         }
         Target[] current = targets;
@@ -77,7 +66,6 @@ final class HeadersRouter<D> implements ExchangeRouter<D> {
         targets = remaining.length == 0
                 ? CopyOnWrite.removedAt(current, index)
                 : CopyOnWrite.replacedAt(current, index, new Target(destination, remaining));
-        bindingCount = bindings.size();
         return true;
     }
 
@@ -93,7 +81,7 @@ final class HeadersRouter<D> implements ExchangeRouter<D> {
 
     @Override
     public int bindingCount() {
-        return bindingCount;
+        return book.size();
     }
 
     private static int indexOf(Target[] targets, Object destination) {

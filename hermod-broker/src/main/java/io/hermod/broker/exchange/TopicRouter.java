@@ -1,10 +1,7 @@
 package io.hermod.broker.exchange;
 
 import io.hermod.broker.definitions.Arguments;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -25,41 +22,29 @@ final class TopicRouter<D> implements ExchangeRouter<D> {
 
     private final TopicTrie<D> trie = new TopicTrie<>();
 
-    // writer only
-    private final Set<BindingIdentity> bindings = new HashSet<>();
-    private final BindingCounts<KeyAndDestination> counts = new BindingCounts<>();
-
-    // written by the writer, read by anyone (the trie's own count is writer-only)
-    private volatile int bindingCount;
+    // the trie's own count is writer-only; the book's may be read by anyone
+    private final BindingBook<KeyAndDestination> book = new BindingBook<>();
 
     TopicRouter() {}
 
     @Override
     public boolean bind(String bindingKey, Map<String, Object> arguments, D destination) {
-        Objects.requireNonNull(bindingKey, "bindingKey");
-        Objects.requireNonNull(destination, "destination");
-        if (!bindings.add(new BindingIdentity(bindingKey, Arguments.copyOf(arguments), destination))) {
-            return false;
-        }
-        if (counts.increment(new KeyAndDestination(bindingKey, destination))) {
+        BindingIdentity binding = new BindingIdentity(bindingKey, Arguments.copyOf(arguments), destination);
+        BindingBook.Change change = book.add(binding, new KeyAndDestination(bindingKey, destination));
+        if (change == BindingBook.Change.ENTRY) {
             trie.bind(bindingKey, destination);
         }
-        bindingCount = bindings.size();
-        return true;
+        return change != BindingBook.Change.NONE;
     }
 
     @Override
     public boolean unbind(String bindingKey, Map<String, Object> arguments, D destination) {
-        Objects.requireNonNull(bindingKey, "bindingKey");
-        Objects.requireNonNull(destination, "destination");
-        if (!bindings.remove(new BindingIdentity(bindingKey, arguments, destination))) {
-            return false;
-        }
-        if (counts.decrement(new KeyAndDestination(bindingKey, destination))) {
+        BindingIdentity binding = new BindingIdentity(bindingKey, arguments, destination);
+        BindingBook.Change change = book.remove(binding, new KeyAndDestination(bindingKey, destination));
+        if (change == BindingBook.Change.ENTRY) {
             trie.unbind(bindingKey, destination);
         }
-        bindingCount = bindings.size();
-        return true;
+        return change != BindingBook.Change.NONE;
     }
 
     @Override
@@ -69,7 +54,7 @@ final class TopicRouter<D> implements ExchangeRouter<D> {
 
     @Override
     public int bindingCount() {
-        return bindingCount;
+        return book.size();
     }
 
     private record KeyAndDestination(String key, Object destination) {}
