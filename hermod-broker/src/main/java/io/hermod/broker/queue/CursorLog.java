@@ -94,6 +94,18 @@ final class CursorLog implements AutoCloseable {
         return new Recovered(settled, transients, handedOut);
     }
 
+    /**
+     * Replaces the recovered state with {@code settled}, {@code transients} and {@code handedOutBelow} and syncs it:
+     * after a machine crash the unsynced cursor log may hold entries for offsets the synced message log lost, and
+     * those must never apply to the new messages that will take the same offsets.
+     */
+    void rewriteAfterRecovery(OffsetRanges settled, OffsetRanges transients, long handedOutBelow) {
+        writeSnapshot(settled, transients, handedOutBelow);
+        if (!failed) {
+            log.flush();
+        }
+    }
+
     /** Appends what changed (no fsync). A failed cursor log is logged once and costs redeliveries, not messages. */
     void writeDelta(OffsetRanges settled, OffsetRanges transients, long handedOutBelow) {
         write(DELTA, settled, transients, handedOutBelow);

@@ -86,6 +86,23 @@ final class OffsetRanges {
         }
     }
 
+    /** Drops every offset at or above {@code offset}; returns whether any was there. */
+    boolean removeFrom(long offset) {
+        boolean removed = false;
+        Map.Entry<Long, Long> last;
+        while ((last = ranges.lastEntry()) != null && last.getValue() > offset) {
+            removed = true;
+            ranges.remove(last.getKey());
+            if (last.getKey() < offset) {
+                ranges.put(last.getKey(), offset);
+                size -= last.getValue() - offset;
+            } else {
+                size -= last.getValue() - last.getKey();
+            }
+        }
+        return removed;
+    }
+
     /** The number of offsets in the set. */
     long size() {
         return size;

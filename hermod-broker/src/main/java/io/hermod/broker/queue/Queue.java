@@ -118,10 +118,22 @@ public final class Queue {
         long redeliveredBelow = 0;
         if (cursorLog != null) {
             CursorLog.Recovered recovered = cursorLog.recover();
+            long end = log.endOffset();
+            // the cursor log is not synced: after a machine crash it may speak of offsets the message log lost
+            boolean beyondEnd = recovered.settled().removeFrom(end)
+                    | recovered.transients().removeFrom(end)
+                    | recovered.handedOutBelow() > end;
             recovered.settled().forEachRange(settled::addRange);
             // transient messages of a durable queue do not survive a restart
             recovered.transients().forEachRange(settled::addRange);
-            redeliveredBelow = recovered.handedOutBelow();
+            redeliveredBelow = Math.min(recovered.handedOutBelow(), end);
+            if (beyondEnd) {
+                LOG.warn(
+                        "Queue {}: its cursor log ran ahead of its message log (a machine crash?); cut at {}",
+                        definition.name(),
+                        end);
+                cursorLog.rewriteAfterRecovery(settled, new OffsetRanges(), redeliveredBelow);
+            }
         }
         this.cursor = new SharedCursor(log.startOffset(), log.endOffset(), settled, redeliveredBelow);
         this.readAhead = new ReadAhead(log, cache);
@@ -492,6 +504,7 @@ public final class Queue {
         publishCounters();
         long offset = result.firstOffset();
         List<Pending> waiting = null;
+        List<Pending> taken = null;
         for (Pending pending : batch) {
             if (persistent && pending.message().persistent()) {
                 if (waiting == null) {
@@ -503,10 +516,22 @@ public final class Queue {
                     transientLive.add(offset);
                     transientSinceFlush.add(offset);
                 }
-                pending.callback().onEnqueued(null);
+                if (taken == null) {
+                    taken = new ArrayList<>();
+                }
+                taken.add(pending);
             }
             readAhead.offerAppended(MessageCodec.stored(pending.message(), offset), cursor.streamPosition());
             offset++;
+        }
+        if (!transientSinceFlush.isEmpty()) {
+            // right behind the append, not at the end of the run: a process killed in between would let transient
+            // messages of a durable queue survive the restart (and every later one)
+            cursorLog.writeDelta(noRanges, transientSinceFlush, handedOutWritten);
+            transientSinceFlush.clear();
+        }
+        if (taken != null) {
+            taken.forEach(pending -> pending.callback().onEnqueued(null));
         }
         if (waiting != null) {
             List<Pending> durable = waiting;

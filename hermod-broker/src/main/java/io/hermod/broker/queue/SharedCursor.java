@@ -65,7 +65,7 @@ final class SharedCursor {
     /** Hands out the next ready offset, or -1. {@link #lastTakenRedelivered()} tells whether it was handed out before. */
     long take() {
         if (!requeued.isEmpty()) {
-            lastTakenRedelivered = false;
+            lastTakenRedelivered = true;
             return requeued.pollFirst();
         }
         long offset = settled.firstAbsentFrom(next);
@@ -164,6 +164,7 @@ final class SharedCursor {
     void logStartMovedTo(long newStart) {
         start = newStart;
         settled.removeBelow(newStart);
+        next = Math.max(next, newStart); // what is gone cannot be handed out
         settledAhead = settled.countIn(next, end);
     }
 

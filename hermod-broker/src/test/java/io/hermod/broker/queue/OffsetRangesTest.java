@@ -74,8 +74,15 @@ class OffsetRangesTest {
                     }
                     case 1 -> assertThat(r.add(from)).isEqualTo(oracle.add(from));
                     case 2 -> {
-                        r.removeBelow(from / 4);
-                        oracle.headSet(from / 4).clear();
+                        if (random.nextBoolean()) {
+                            r.removeBelow(from / 4);
+                            oracle.headSet(from / 4).clear();
+                        } else {
+                            long cut = from + 100;
+                            assertThat(r.removeFrom(cut))
+                                    .isEqualTo(!oracle.tailSet(cut).isEmpty());
+                            oracle.tailSet(cut).clear();
+                        }
                     }
                     default -> {
                         long to = from + random.nextInt(50);
