@@ -12,6 +12,7 @@ import io.hermod.storage.LogConfig;
 import io.hermod.storage.LogStore;
 import io.hermod.storage.LogStoreConfig;
 import io.hermod.storage.StorageException;
+import io.hermod.storage.StorageFileSystem;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -67,7 +68,7 @@ public final class Broker implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
 
-    private Broker(BrokerConfig config, ResourceAlarms alarms) {
+    private Broker(BrokerConfig config, ResourceAlarms alarms, StorageFileSystem fileSystem) {
         this.config = config;
         this.alarms = alarms;
         this.pool = Executors.newFixedThreadPool(config.threads(), daemonThreads("hermod-queue-"));
@@ -80,7 +81,8 @@ public final class Broker implements AutoCloseable {
         LogStore openedStore = null;
         DefinitionsLog openedDefinitions = null;
         try {
-            openedStore = LogStore.open(LogStoreConfig.of(config.dataDirectory()));
+            openedStore =
+                    LogStore.open(LogStoreConfig.of(config.dataDirectory()).withFileSystem(fileSystem));
             openedDefinitions = DefinitionsLog.open(openedStore, DEFINITIONS_LOG, definitionsCompletions);
         } catch (RuntimeException e) {
             if (openedStore != null) {
@@ -117,9 +119,14 @@ public final class Broker implements AutoCloseable {
 
     /** Opens a broker whose resource alarms measure what {@code alarms} is given (tests drive them). */
     static Broker open(BrokerConfig config, ResourceAlarms alarms) {
+        return open(config, alarms, StorageFileSystem.DEFAULT);
+    }
+
+    /** Opens a broker on a given file seam (tests inject a full disk or failing fsyncs). */
+    static Broker open(BrokerConfig config, ResourceAlarms alarms, StorageFileSystem fileSystem) {
         Broker broker;
         try {
-            broker = new Broker(config, alarms);
+            broker = new Broker(config, alarms, fileSystem);
         } catch (StorageException e) {
             throw new BrokerException(
                     ErrorCode.STORAGE_FAILED, "cannot open " + config.dataDirectory() + ": " + e.getMessage(), e);

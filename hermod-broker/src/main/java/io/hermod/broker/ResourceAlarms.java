@@ -119,6 +119,11 @@ public final class ResourceAlarms {
         listeners.add(listener);
     }
 
+    /** Stops telling {@code listener} (a connection that closed). */
+    public void removeListener(Consumer<Set<Alarm>> listener) {
+        listeners.remove(listener);
+    }
+
     /**
      * Waits while an alarm is on, at most {@code timeoutMillis} (0: no limit). Returns whether publishing is open.
      *

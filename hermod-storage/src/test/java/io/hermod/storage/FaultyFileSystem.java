@@ -16,21 +16,22 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A file seam that counts opens and fsyncs and, once armed, fails writes (after a byte budget, like a disk filling
- * up) or fsyncs with the given error message, or closes channels under writes. Thread-safe.
+ * up) or fsyncs with the given error message, or closes channels under writes. Thread-safe. Public, in the test jar,
+ * for the broker's storage-failure tests.
  */
-final class FaultyFileSystem implements StorageFileSystem {
+public final class FaultyFileSystem implements StorageFileSystem {
 
-    final AtomicInteger opens = new AtomicInteger();
-    final AtomicInteger openNow = new AtomicInteger();
-    final AtomicInteger maxOpenAtOnce = new AtomicInteger();
-    final AtomicInteger forces = new AtomicInteger();
-    final AtomicInteger okForces = new AtomicInteger();
-    final AtomicLong writeBudget = new AtomicLong(Long.MAX_VALUE);
+    public final AtomicInteger opens = new AtomicInteger();
+    public final AtomicInteger openNow = new AtomicInteger();
+    public final AtomicInteger maxOpenAtOnce = new AtomicInteger();
+    public final AtomicInteger forces = new AtomicInteger();
+    public final AtomicInteger okForces = new AtomicInteger();
+    public final AtomicLong writeBudget = new AtomicLong(Long.MAX_VALUE);
     /** The next this-many writes find their channel closed under them, as another thread's interrupt does. */
-    final AtomicInteger closeUnderWrites = new AtomicInteger();
+    public final AtomicInteger closeUnderWrites = new AtomicInteger();
 
-    volatile String writeError = "No space left on device";
-    volatile String forceError;
+    public volatile String writeError = "No space left on device";
+    public volatile String forceError;
 
     @Override
     public FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
