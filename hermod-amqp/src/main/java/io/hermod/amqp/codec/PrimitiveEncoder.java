@@ -1,0 +1,58 @@
+package io.hermod.amqp.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import java.time.Instant;
+
+/**
+ * Writes the AMQP 0-9-1 argument types that need more than one {@link ByteBuf} call (spec 4.2.5), and checks the
+ * ranges of the unsigned types that travel in wider Java types. Values that cannot be encoded are the caller's bug:
+ * {@link IllegalArgumentException}.
+ *
+ * <p>Threading: stateless.
+ */
+final class PrimitiveEncoder {
+
+    /** The longest short string, in UTF-8 bytes. */
+    static final int SHORTSTR_MAX = 255;
+
+    private PrimitiveEncoder() {}
+
+    static void writeShortstr(ByteBuf out, String value) {
+        int length = ByteBufUtil.utf8Bytes(value);
+        if (length > SHORTSTR_MAX) {
+            throw new IllegalArgumentException("a shortstr holds at most 255 UTF-8 bytes, not " + length + ": "
+                    + value.substring(0, Math.min(value.length(), 40)) + "...");
+        }
+        out.writeByte(length);
+        ByteBufUtil.reserveAndWriteUtf8(out, value, length);
+    }
+
+    static void writeLongstr(ByteBuf out, String value) {
+        int length = ByteBufUtil.utf8Bytes(value);
+        out.writeInt(length);
+        ByteBufUtil.reserveAndWriteUtf8(out, value, length);
+    }
+
+    static void writeLongstr(ByteBuf out, byte[] value) {
+        out.writeInt(value.length);
+        out.writeBytes(value);
+    }
+
+    /** Whole seconds since the epoch (spec 4.2.5.4); a fraction of a second is dropped. */
+    static void writeTimestamp(ByteBuf out, Instant value) {
+        out.writeLong(value.getEpochSecond());
+    }
+
+    static void checkOctet(int value, String name) {
+        if (value < 0 || value > 0xFF) {
+            throw new IllegalArgumentException(name + " is an octet (0..255), not " + value);
+        }
+    }
+
+    static void checkShort(int value, String name) {
+        if (value < 0 || value > 0xFFFF) {
+            throw new IllegalArgumentException(name + " is a short (0..65535), not " + value);
+        }
+    }
+}

@@ -1,0 +1,404 @@
+package io.hermod.amqp.server;
+
+import io.hermod.amqp.codec.AmqpMethod;
+import io.hermod.amqp.codec.BasicAck;
+import io.hermod.amqp.codec.BasicCancel;
+import io.hermod.amqp.codec.BasicCancelOk;
+import io.hermod.amqp.codec.BasicConsume;
+import io.hermod.amqp.codec.BasicConsumeOk;
+import io.hermod.amqp.codec.BasicDeliver;
+import io.hermod.amqp.codec.BasicGet;
+import io.hermod.amqp.codec.BasicGetEmpty;
+import io.hermod.amqp.codec.BasicGetOk;
+import io.hermod.amqp.codec.BasicNack;
+import io.hermod.amqp.codec.BasicProperties;
+import io.hermod.amqp.codec.BasicPublish;
+import io.hermod.amqp.codec.BasicQos;
+import io.hermod.amqp.codec.BasicQosOk;
+import io.hermod.amqp.codec.BasicRecover;
+import io.hermod.amqp.codec.BasicRecoverAsync;
+import io.hermod.amqp.codec.BasicRecoverOk;
+import io.hermod.amqp.codec.BasicReject;
+import io.hermod.amqp.codec.BasicReturn;
+import io.hermod.amqp.codec.ChannelClose;
+import io.hermod.amqp.codec.ChannelCloseOk;
+import io.hermod.amqp.codec.ChannelFlow;
+import io.hermod.amqp.codec.ChannelFlowOk;
+import io.hermod.amqp.codec.ChannelOpenOk;
+import io.hermod.amqp.codec.ConfirmSelect;
+import io.hermod.amqp.codec.ConfirmSelectOk;
+import io.hermod.amqp.codec.ContentBodyFrame;
+import io.hermod.amqp.codec.ContentHeaderFrame;
+import io.hermod.amqp.codec.ExchangeBind;
+import io.hermod.amqp.codec.ExchangeBindOk;
+import io.hermod.amqp.codec.ExchangeDeclare;
+import io.hermod.amqp.codec.ExchangeDeclareOk;
+import io.hermod.amqp.codec.ExchangeDelete;
+import io.hermod.amqp.codec.ExchangeDeleteOk;
+import io.hermod.amqp.codec.ExchangeUnbind;
+import io.hermod.amqp.codec.ExchangeUnbindOk;
+import io.hermod.amqp.codec.FrameEncoder;
+import io.hermod.amqp.codec.QueueBind;
+import io.hermod.amqp.codec.QueueBindOk;
+import io.hermod.amqp.codec.QueueDeclare;
+import io.hermod.amqp.codec.QueueDeclareOk;
+import io.hermod.amqp.codec.QueueDelete;
+import io.hermod.amqp.codec.QueueDeleteOk;
+import io.hermod.amqp.codec.QueuePurge;
+import io.hermod.amqp.codec.QueuePurgeOk;
+import io.hermod.amqp.codec.QueueUnbind;
+import io.hermod.amqp.codec.QueueUnbindOk;
+import io.hermod.broker.BrokerException;
+import io.hermod.broker.Channel;
+import io.hermod.broker.ConsumeOptions;
+import io.hermod.broker.Delivery;
+import io.hermod.broker.DeliveryHandler;
+import io.hermod.broker.ExchangeSpec;
+import io.hermod.broker.Message;
+import io.hermod.broker.PublishResult;
+import io.hermod.broker.QueueInfo;
+import io.hermod.broker.QueueSpec;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One AMQP channel: translates each method of the exchange, queue, basic and confirm classes into a call on a broker
+ * {@link Channel} and the answer back into methods and content (STYLE rule 5: the broker decides, this translates).
+ * It assembles published content (method, header, body frames; spec 4.2.6), numbers publisher confirms, writes
+ * deliveries as one buffer per message so that no other frame of the channel lands in between, and turns broker
+ * errors into channel or connection exceptions through {@link ReplyCodes}.
+ *
+ * <p>Threading: methods and content arrive on the connection's event loop; deliveries, consume-ok and cancel
+ * notifications come from queue threads, confirms and returns from broker pool threads — those only encode and write.
+ */
+final class AmqpChannel {
+
+    private static final int BASIC_CLASS = 60;
+
+    private final AmqpConnection connection;
+    private final int id;
+    private final Channel channel;
+
+    // event loop only
+    private boolean closing;
+    private PendingPublish pending;
+    private boolean confirming;
+    private long nextPublishSeq = 1;
+    private int prefetchCount;
+    private long prefetchBytes;
+
+    /** A basic.publish whose content is still arriving. */
+    private static final class PendingPublish {
+        final BasicPublish method;
+        byte[] properties;
+        BasicProperties decoded;
+        byte[] body;
+        int received;
+
+        PendingPublish(BasicPublish method) {
+            this.method = method;
+        }
+    }
+
+    AmqpChannel(AmqpConnection connection, int id, Channel channel) {
+        this.connection = connection;
+        this.id = id;
+        this.channel = channel;
+    }
+
+    void onOpen() {
+        connection.send(id, new ChannelOpenOk(""));
+    }
+
+    /** The connection went away: give every unacknowledged message back. */
+    void release() {
+        channel.close();
+    }
+
+    // ------------------------------------------------------------------ dispatch
+
+    void onMethod(AmqpMethod method) {
+        if (closing) {
+            if (method instanceof ChannelCloseOk) {
+                connection.channelClosed(id);
+            } else if (method instanceof ChannelClose) {
+                connection.send(id, new ChannelCloseOk());
+            }
+            return; // spec 2.2.4: after channel.close, everything but close and close-ok is discarded
+        }
+        if (pending != null) {
+            throw ProtocolError.connection(
+                    ReplyCodes.UNEXPECTED_FRAME,
+                    "expected content header for class 60, got non content header frame instead");
+        }
+        try {
+            handle(method);
+        } catch (BrokerException e) {
+            ReplyCodes.Reply reply = ReplyCodes.of(e.code());
+            fail(new ProtocolError(
+                    reply.code(), reply.closesConnection(), e.getMessage(), method.classId(), method.methodId()));
+        } catch (ProtocolError e) {
+            fail(e);
+        }
+    }
+
+    private void fail(ProtocolError e) {
+        if (e.closesConnection()) {
+            throw e;
+        }
+        closing = true;
+        pending = null;
+        channel.close(); // its unacknowledged messages go back to their queues now
+        connection.send(id, new ChannelClose(e.replyCode(), e.replyText(), e.classId(), e.methodId()));
+    }
+
+    private void handle(AmqpMethod method) {
+        switch (method) {
+            case ChannelClose close -> {
+                closing = true;
+                channel.close();
+                connection.send(id, new ChannelCloseOk());
+                connection.channelClosed(id);
+            }
+            case ChannelFlow flow -> connection.send(id, new ChannelFlowOk(flow.active()));
+            case ExchangeDeclare m -> {
+                if (m.passive()) {
+                    channel.declareExchangePassive(m.exchange());
+                } else {
+                    channel.declareExchange(new ExchangeSpec(
+                            m.exchange(), m.type(), m.durable(), m.autoDelete(), m.internal(), m.arguments()));
+                }
+                reply(m.noWait(), new ExchangeDeclareOk());
+            }
+            case ExchangeDelete m -> {
+                channel.deleteExchange(m.exchange(), m.ifUnused());
+                reply(m.noWait(), new ExchangeDeleteOk());
+            }
+            case ExchangeBind m -> {
+                channel.bindExchange(m.destination(), m.source(), m.routingKey(), m.arguments());
+                reply(m.noWait(), new ExchangeBindOk());
+            }
+            case ExchangeUnbind m -> {
+                channel.unbindExchange(m.destination(), m.source(), m.routingKey(), m.arguments());
+                reply(m.noWait(), new ExchangeUnbindOk());
+            }
+            case QueueDeclare m -> {
+                QueueInfo info = m.passive()
+                        ? channel.declareQueuePassive(m.queue())
+                        : channel.declareQueue(
+                                new QueueSpec(m.queue(), m.durable(), m.exclusive(), m.autoDelete(), m.arguments()));
+                reply(m.noWait(), new QueueDeclareOk(info.name(), (int) info.messageCount(), info.consumerCount()));
+            }
+            case QueueBind m -> {
+                channel.bindQueue(m.queue(), m.exchange(), m.routingKey(), m.arguments());
+                reply(m.noWait(), new QueueBindOk());
+            }
+            case QueueUnbind m -> {
+                channel.unbindQueue(m.queue(), m.exchange(), m.routingKey(), m.arguments());
+                connection.send(id, new QueueUnbindOk());
+            }
+            case QueuePurge m -> {
+                long purged = channel.purgeQueue(m.queue());
+                reply(m.noWait(), new QueuePurgeOk((int) purged));
+            }
+            case QueueDelete m -> {
+                long deleted = channel.deleteQueue(m.queue(), m.ifUnused(), m.ifEmpty());
+                reply(m.noWait(), new QueueDeleteOk((int) deleted));
+            }
+            case BasicQos m -> {
+                prefetchCount = m.prefetchCount();
+                prefetchBytes = m.prefetchSize();
+                connection.send(id, new BasicQosOk());
+            }
+            case BasicConsume m -> consume(m);
+            case BasicCancel m -> {
+                channel.cancel(m.consumerTag());
+                reply(m.noWait(), new BasicCancelOk(m.consumerTag()));
+            }
+            case BasicPublish m -> {
+                pending = new PendingPublish(m);
+                connection.onPublish();
+            }
+            case BasicGet m -> get(m);
+            case BasicAck m -> channel.ack(m.deliveryTag(), m.multiple());
+            case BasicNack m -> channel.nack(m.deliveryTag(), m.multiple(), m.requeue());
+            case BasicReject m -> channel.reject(m.deliveryTag(), m.requeue());
+            case BasicRecover m -> {
+                channel.recover(m.requeue());
+                connection.send(id, new BasicRecoverOk());
+            }
+            case BasicRecoverAsync m -> channel.recover(m.requeue());
+            case ConfirmSelect m -> {
+                confirming = true;
+                reply(m.noWait(), new ConfirmSelectOk());
+            }
+            default ->
+                throw new ProtocolError(
+                        ReplyCodes.COMMAND_INVALID,
+                        true,
+                        "method " + method.name() + " is not allowed on a channel",
+                        method.classId(),
+                        method.methodId());
+        }
+    }
+
+    private void reply(boolean nowait, AmqpMethod ok) {
+        if (!nowait) {
+            connection.send(id, ok);
+        }
+    }
+
+    // ------------------------------------------------------------------ publishing
+
+    void onContentHeader(ContentHeaderFrame header) {
+        if (closing) {
+            return;
+        }
+        if (pending == null || pending.properties != null) {
+            throw ProtocolError.connection(ReplyCodes.UNEXPECTED_FRAME, "content header without a basic.publish");
+        }
+        if (header.classId() != BASIC_CLASS) {
+            throw ProtocolError.connection(
+                    ReplyCodes.FRAME_ERROR, "content header for class " + header.classId() + ", expected 60");
+        }
+        long size = header.bodySize();
+        if (size > connection.maxMessageBytes()) {
+            pending = null;
+            fail(new ProtocolError(
+                    ReplyCodes.PRECONDITION_FAILED,
+                    false,
+                    "message size " + size + " is larger than configured max size " + connection.maxMessageBytes(),
+                    BASIC_CLASS,
+                    40));
+            return; // the body frames that follow are dropped: the channel is closing
+        }
+        ByteBuf props = header.properties();
+        pending.properties = new byte[props.readableBytes()];
+        props.getBytes(props.readerIndex(), pending.properties);
+        pending.decoded = BasicProperties.decode(props.duplicate());
+        pending.body = new byte[(int) size];
+        if (size == 0) {
+            publish();
+        }
+    }
+
+    void onContentBody(ContentBodyFrame frame) {
+        if (closing) {
+            return;
+        }
+        if (pending == null || pending.properties == null) {
+            throw ProtocolError.connection(ReplyCodes.UNEXPECTED_FRAME, "content body without a content header");
+        }
+        ByteBuf payload = frame.payload();
+        int n = payload.readableBytes();
+        if (pending.received + n > pending.body.length) {
+            throw ProtocolError.connection(
+                    ReplyCodes.FRAME_ERROR,
+                    "content body frames exceed the announced body size " + pending.body.length);
+        }
+        payload.getBytes(payload.readerIndex(), pending.body, pending.received, n);
+        pending.received += n;
+        if (pending.received == pending.body.length) {
+            publish();
+        }
+    }
+
+    private void publish() {
+        PendingPublish p = pending;
+        pending = null;
+        BasicPublish m = p.method;
+        Map<String, Object> headers = p.decoded.headers() == null ? Map.of() : p.decoded.headers();
+        Integer mode = p.decoded.deliveryMode();
+        Message message =
+                new Message(m.exchange(), m.routingKey(), headers, mode != null && mode == 2, p.properties, p.body);
+        long seq = confirming ? nextPublishSeq++ : 0;
+        CompletableFuture<PublishResult> result;
+        try {
+            result = channel.publish(message);
+        } catch (BrokerException e) {
+            ReplyCodes.Reply reply = ReplyCodes.of(e.code());
+            fail(new ProtocolError(reply.code(), reply.closesConnection(), e.getMessage(), BASIC_CLASS, 40));
+            return;
+        }
+        result.whenComplete((r, failure) -> {
+            if (failure == null && m.mandatory() && !r.routed()) {
+                ByteBuf out = connection.context().alloc().buffer();
+                FrameEncoder.writeMethod(
+                        out, id, new BasicReturn(ReplyCodes.NO_ROUTE, "NO_ROUTE", m.exchange(), m.routingKey()));
+                FrameEncoder.writeContent(
+                        out,
+                        id,
+                        BASIC_CLASS,
+                        Unpooled.wrappedBuffer(p.properties),
+                        Unpooled.wrappedBuffer(p.body),
+                        connection.frameMax());
+                connection.sendEncoded(out);
+            }
+            if (seq > 0) {
+                connection.send(id, failure == null ? new BasicAck(seq, false) : new BasicNack(seq, false, false));
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ consuming
+
+    private void consume(BasicConsume m) {
+        ConsumeOptions options = new ConsumeOptions(
+                m.consumerTag(), m.noAck(), m.exclusive(), prefetchCount, prefetchBytes, m.arguments());
+        boolean nowait = m.noWait();
+        channel.consume(m.queue(), options, new DeliveryHandler() {
+            @Override
+            public void onConsumeOk(String consumerTag) {
+                if (!nowait) {
+                    connection.send(id, new BasicConsumeOk(consumerTag));
+                }
+            }
+
+            @Override
+            public void onDelivery(Delivery d) {
+                deliver(
+                        new BasicDeliver(
+                                d.consumerTag(), d.deliveryTag(), d.redelivered(), d.exchange(), d.routingKey()),
+                        d);
+            }
+
+            @Override
+            public void onCancelledByBroker(String consumerTag) {
+                if (connection.clientCapability("consumer_cancel_notify")) {
+                    connection.send(id, new BasicCancel(consumerTag, true));
+                }
+            }
+        });
+    }
+
+    private void get(BasicGet m) {
+        Optional<Delivery> got = channel.get(m.queue(), m.noAck());
+        if (got.isEmpty()) {
+            connection.send(id, new BasicGetEmpty(""));
+            return;
+        }
+        Delivery d = got.get();
+        deliver(
+                new BasicGetOk(d.deliveryTag(), d.redelivered(), d.exchange(), d.routingKey(), (int) d.messageCount()),
+                d);
+    }
+
+    /** Encodes the method, the content header and the body frames into one buffer and writes it; any thread. */
+    private void deliver(AmqpMethod method, Delivery d) {
+        ByteBuf out = connection
+                .context()
+                .alloc()
+                .buffer(64 + d.properties().remaining() + d.body().remaining());
+        FrameEncoder.writeMethod(out, id, method);
+        FrameEncoder.writeContent(out, id, BASIC_CLASS, wrap(d.properties()), wrap(d.body()), connection.frameMax());
+        connection.sendEncoded(out);
+    }
+
+    private static ByteBuf wrap(ByteBuffer buffer) {
+        return Unpooled.wrappedBuffer(buffer.duplicate());
+    }
+}

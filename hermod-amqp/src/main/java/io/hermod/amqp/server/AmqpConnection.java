@@ -1,0 +1,467 @@
+package io.hermod.amqp.server;
+
+import io.hermod.amqp.codec.AmqpCodecException;
+import io.hermod.amqp.codec.AmqpMethod;
+import io.hermod.amqp.codec.ChannelOpen;
+import io.hermod.amqp.codec.ConnectionClose;
+import io.hermod.amqp.codec.ConnectionCloseOk;
+import io.hermod.amqp.codec.ConnectionOpen;
+import io.hermod.amqp.codec.ConnectionOpenOk;
+import io.hermod.amqp.codec.ConnectionStart;
+import io.hermod.amqp.codec.ConnectionStartOk;
+import io.hermod.amqp.codec.ConnectionTune;
+import io.hermod.amqp.codec.ConnectionTuneOk;
+import io.hermod.amqp.codec.ConnectionUpdateSecret;
+import io.hermod.amqp.codec.ConnectionUpdateSecretOk;
+import io.hermod.amqp.codec.ContentBodyFrame;
+import io.hermod.amqp.codec.ContentHeaderFrame;
+import io.hermod.amqp.codec.Frame;
+import io.hermod.amqp.codec.FrameDecoder;
+import io.hermod.amqp.codec.FrameEncoder;
+import io.hermod.amqp.codec.HeartbeatFrame;
+import io.hermod.amqp.codec.MethodFrame;
+import io.hermod.broker.Broker;
+import io.hermod.broker.BrokerException;
+import io.hermod.broker.ResourceAlarms;
+import io.hermod.broker.Session;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection after its protocol header: the connection class's state machine (spec 2.2.4 and 1.4.2 —
+ * start, tune, open, close), the channels it opens, heartbeats, and RabbitMQ's connection.blocked when a resource alarm
+ * blocks publishers. Method frames on channels other than 0 and their content go to the {@link AmqpChannel}.
+ *
+ * <p>Threading: everything runs on the connection's event loop, except {@link #send} (any thread: deliveries and
+ * confirms come from broker threads) and the alarm listener, which hops onto the event loop.
+ */
+final class AmqpConnection extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AmqpConnection.class);
+    private static final long CLOSE_OK_TIMEOUT_MILLIS = 3000;
+
+    private final Broker broker;
+    private final AmqpServerConfig config;
+    private final FrameDecoder frames;
+    private final Map<Integer, AmqpChannel> channels = new HashMap<>();
+    private final Consumer<Set<ResourceAlarms.Alarm>> alarmListener = this::onAlarms;
+
+    private ChannelHandlerContext ctx;
+    private ConnectionState state = new ConnectionState.AwaitingStartOk();
+    private Session session;
+    private Map<String, Object> clientCapabilities = Map.of();
+    private String clientName = "?";
+    private int channelMax;
+    private volatile int frameMax;
+    private boolean blocked;
+    private boolean blockedSent;
+    private boolean publishing;
+
+    AmqpConnection(Broker broker, AmqpServerConfig config, FrameDecoder frames) {
+        this.broker = broker;
+        this.config = config;
+        this.frames = frames;
+        this.channelMax = config.channelMax();
+        this.frameMax = config.frameMax();
+    }
+
+    // ------------------------------------------------------------------ Netty events
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext context) {
+        this.ctx = context;
+        clientName = String.valueOf(context.channel().remoteAddress());
+        send(0, new ConnectionStart(0, 9, serverProperties(), Authenticator.MECHANISMS, "en_US"));
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext context, Object msg) {
+        try {
+            if (state instanceof ConnectionState.Closed) {
+                return;
+            }
+            onFrame((Frame) msg);
+        } catch (IgnoredFrame e) {
+            // a frame for a channel after the server closed the connection: dropped (spec 2.2.4)
+        } catch (ProtocolError e) {
+            fail(e);
+        } catch (BrokerException e) {
+            ReplyCodes.Reply reply = ReplyCodes.of(e.code());
+            fail(new ProtocolError(reply.code(), true, e.getMessage(), 0, 0));
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+        Throwable root = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
+                ? cause.getCause()
+                : cause;
+        if (root instanceof AmqpCodecException codec) {
+            fail(ProtocolError.connection(codec.replyCode(), codec.getMessage()));
+        } else if (root instanceof java.io.IOException) {
+            LOG.debug("Connection {} failed: {}", clientName, root.getMessage());
+            context.close();
+        } else {
+            LOG.warn("Connection {} failed", clientName, root);
+            fail(ProtocolError.connection(ReplyCodes.INTERNAL_ERROR, "internal error"));
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) {
+        state = new ConnectionState.Closed();
+        for (AmqpChannel channel : channels.values()) {
+            channel.release();
+        }
+        channels.clear();
+        broker.alarms().removeListener(alarmListener);
+        if (session != null) {
+            try {
+                session.close(); // unacknowledged messages return to their queues; exclusive queues go
+            } catch (BrokerException e) {
+                LOG.warn("Closing the session of {} failed: {}", clientName, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object event) {
+        if (event instanceof IdleStateEvent idle) {
+            if (idle.state() == IdleState.READER_IDLE) {
+                // spec 4.2.7: a peer silent for two heartbeat intervals is dead
+                LOG.info("Connection {} missed its heartbeats; closing it", clientName);
+                context.close();
+            } else if (idle.state() == IdleState.WRITER_IDLE) {
+                ByteBuf out = context.alloc().buffer(8);
+                FrameEncoder.writeHeartbeat(out);
+                context.writeAndFlush(out);
+            }
+        } else {
+            context.fireUserEventTriggered(event);
+        }
+    }
+
+    // ------------------------------------------------------------------ frames
+
+    private void onFrame(Frame frame) {
+        switch (frame) {
+            case MethodFrame m -> {
+                if (m.channel() == 0) {
+                    onConnectionMethod(m.method());
+                } else {
+                    onChannelMethod(m.channel(), m.method());
+                }
+            }
+            case ContentHeaderFrame h -> requireChannel(h.channel()).onContentHeader(h);
+            case ContentBodyFrame b -> requireChannel(b.channel()).onContentBody(b);
+            case HeartbeatFrame h -> {
+                if (h.channel() != 0) {
+                    throw ProtocolError.connection(ReplyCodes.FRAME_ERROR, "heartbeat on channel " + h.channel());
+                }
+            }
+        }
+    }
+
+    private void onConnectionMethod(AmqpMethod method) {
+        switch (state) {
+            case ConnectionState.AwaitingStartOk s -> {
+                if (!(method instanceof ConnectionStartOk startOk)) {
+                    throw unexpected(method, "connection.start-ok");
+                }
+                onStartOk(startOk);
+            }
+            case ConnectionState.AwaitingTuneOk s -> {
+                if (!(method instanceof ConnectionTuneOk tuneOk)) {
+                    throw unexpected(method, "connection.tune-ok");
+                }
+                onTuneOk(tuneOk, s.user());
+            }
+            case ConnectionState.AwaitingOpen s -> {
+                if (!(method instanceof ConnectionOpen open)) {
+                    throw unexpected(method, "connection.open");
+                }
+                onOpen(open, s.user());
+            }
+            case ConnectionState.Open s -> onOpenConnectionMethod(method);
+            case ConnectionState.Closing s -> {
+                if (method instanceof ConnectionCloseOk || method instanceof ConnectionClose) {
+                    if (method instanceof ConnectionClose) {
+                        send(0, new ConnectionCloseOk());
+                    }
+                    closeSocket();
+                }
+                // anything else after our close is discarded (spec 2.2.4)
+            }
+            case ConnectionState.Closed s -> {
+                // nothing more
+            }
+        }
+    }
+
+    private void onStartOk(ConnectionStartOk startOk) {
+        Map<String, Object> properties = startOk.clientProperties();
+        if (properties.get("capabilities") instanceof Map<?, ?> caps) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> typed = (Map<String, Object>) caps;
+            clientCapabilities = typed;
+        }
+        if (properties.get("connection_name") instanceof String name) {
+            clientName = name + " (" + ctx.channel().remoteAddress() + ")";
+        }
+        String user = Authenticator.authenticate(
+                        startOk.mechanism(), startOk.response(), ctx.channel().remoteAddress())
+                .orElseThrow(() -> ProtocolError.connection(
+                        ReplyCodes.ACCESS_REFUSED,
+                        "Login was refused using authentication mechanism " + startOk.mechanism()
+                                + ". For details see the broker logfile."));
+        state = new ConnectionState.AwaitingTuneOk(user);
+        send(0, new ConnectionTune(config.channelMax(), config.frameMax(), config.heartbeatSeconds()));
+    }
+
+    private void onTuneOk(ConnectionTuneOk tuneOk, String user) {
+        // spec 1.4.2.6: the client may lower, never raise, what the server proposed; 0 means no limit
+        channelMax = (int) negotiate(config.channelMax(), tuneOk.channelMax());
+        frameMax = (int) negotiate(config.frameMax(), tuneOk.frameMax());
+        if (frameMax < AmqpServerConfig.MIN_FRAME_MAX) {
+            throw ProtocolError.connection(
+                    ReplyCodes.NOT_ALLOWED,
+                    "frame_max=" + frameMax + " < " + AmqpServerConfig.MIN_FRAME_MAX + " min size");
+        }
+        frames.setFrameMax(frameMax);
+        int heartbeat = tuneOk.heartbeat();
+        if (heartbeat > 0) {
+            ctx.pipeline()
+                    .addBefore(
+                            "frames",
+                            "heartbeat",
+                            new IdleStateHandler(heartbeat * 2L, Math.max(1, heartbeat / 2), 0, TimeUnit.SECONDS));
+        }
+        state = new ConnectionState.AwaitingOpen(user);
+    }
+
+    private static long negotiate(long server, long client) {
+        if (client == 0) {
+            return server;
+        }
+        return server == 0 ? client : Math.min(server, client);
+    }
+
+    private void onOpen(ConnectionOpen open, String user) {
+        try {
+            session = broker.connect(open.virtualHost(), clientName, false);
+        } catch (BrokerException e) {
+            throw ProtocolError.connection(ReplyCodes.NOT_ALLOWED, "vhost " + open.virtualHost() + " not found");
+        }
+        state = new ConnectionState.Open(user);
+        broker.alarms().onChange(alarmListener);
+        send(0, new ConnectionOpenOk(""));
+        if (broker.alarms().publishingBlocked()) {
+            onAlarms(broker.alarms().active());
+        }
+    }
+
+    private void onOpenConnectionMethod(AmqpMethod method) {
+        switch (method) {
+            case ConnectionClose close -> {
+                send(0, new ConnectionCloseOk());
+                closeSocket();
+            }
+            case ConnectionUpdateSecret update -> send(0, new ConnectionUpdateSecretOk());
+            default -> throw unexpected(method, "a connection method allowed on an open connection");
+        }
+    }
+
+    private void onChannelMethod(int channelId, AmqpMethod method) {
+        if (!(state instanceof ConnectionState.Open)) {
+            if (state instanceof ConnectionState.Closing) {
+                return;
+            }
+            throw ProtocolError.connection(
+                    ReplyCodes.COMMAND_INVALID, "channel " + channelId + " used before the connection was opened");
+        }
+        if (method instanceof ChannelOpen) {
+            if (channels.containsKey(channelId)) {
+                throw ProtocolError.connection(
+                        ReplyCodes.CHANNEL_ERROR, "second 'channel.open' seen on channel " + channelId);
+            }
+            if (channelId > channelMax) {
+                throw ProtocolError.connection(
+                        ReplyCodes.CHANNEL_ERROR, "channel " + channelId + " above channel_max " + channelMax);
+            }
+            AmqpChannel channel = new AmqpChannel(this, channelId, session.openChannel());
+            channels.put(channelId, channel);
+            channel.onOpen();
+            return;
+        }
+        requireChannel(channelId).onMethod(method);
+    }
+
+    private AmqpChannel requireChannel(int channelId) {
+        AmqpChannel channel = channels.get(channelId);
+        if (channel == null) {
+            if (state instanceof ConnectionState.Closing) {
+                throw new IgnoredFrame();
+            }
+            throw ProtocolError.connection(ReplyCodes.CHANNEL_ERROR, "expected 'channel.open' on channel " + channelId);
+        }
+        return channel;
+    }
+
+    /** Thrown to drop a frame silently (frames that arrive after the server closed the connection). */
+    private static final class IgnoredFrame extends RuntimeException {
+        IgnoredFrame() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static ProtocolError unexpected(AmqpMethod method, String expected) {
+        return new ProtocolError(
+                ReplyCodes.COMMAND_INVALID,
+                true,
+                "expected " + expected + ", got " + method.name(),
+                method.classId(),
+                method.methodId());
+    }
+
+    // ------------------------------------------------------------------ channels and writes
+
+    void channelClosed(int channelId) {
+        channels.remove(channelId);
+    }
+
+    int frameMax() {
+        return frameMax;
+    }
+
+    long maxMessageBytes() {
+        return config.maxMessageBytes();
+    }
+
+    boolean clientCapability(String name) {
+        return Boolean.TRUE.equals(clientCapabilities.get(name));
+    }
+
+    ChannelHandlerContext context() {
+        return ctx;
+    }
+
+    /** Encodes and sends one method frame; any thread. */
+    void send(int channel, AmqpMethod method) {
+        ByteBuf out = ctx.alloc().buffer();
+        FrameEncoder.writeMethod(out, channel, method);
+        ctx.channel().writeAndFlush(out);
+    }
+
+    /** Sends frames already encoded into {@code frames} (released by the write); any thread. */
+    void sendEncoded(ByteBuf encoded) {
+        ctx.channel().writeAndFlush(encoded);
+    }
+
+    /** A publish arrived: a blocked connection stops reading from here on (RabbitMQ blocks publishing connections). */
+    void onPublish() {
+        publishing = true;
+        if (blocked) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    private void onAlarms(Set<ResourceAlarms.Alarm> alarms) {
+        ctx.channel().eventLoop().execute(() -> {
+            if (!(state instanceof ConnectionState.Open)) {
+                return;
+            }
+            blocked = !alarms.isEmpty();
+            boolean tell = clientCapability("connection.blocked");
+            if (blocked) {
+                if (tell && !blockedSent) {
+                    String reason = alarms.contains(ResourceAlarms.Alarm.MEMORY) ? "low on memory" : "low on disk";
+                    send(0, new io.hermod.amqp.codec.ConnectionBlocked(reason));
+                    blockedSent = true;
+                }
+                if (publishing) {
+                    ctx.channel().config().setAutoRead(false);
+                }
+            } else {
+                ctx.channel().config().setAutoRead(true);
+                if (blockedSent) {
+                    send(0, new io.hermod.amqp.codec.ConnectionUnblocked());
+                    blockedSent = false;
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ closing
+
+    /** Reports a failure: a channel error closes that channel, a connection error the connection. */
+    void fail(ProtocolError e) {
+        if (!e.closesConnection()) {
+            throw new IllegalStateException("channel errors are handled by their channel", e);
+        }
+        if (state instanceof ConnectionState.Closing || state instanceof ConnectionState.Closed) {
+            return;
+        }
+        LOG.info("Closing connection {}: {} {}", clientName, e.replyCode(), e.getMessage());
+        boolean handshakeDone = state instanceof ConnectionState.Open;
+        send(0, new ConnectionClose(e.replyCode(), e.replyText(), e.classId(), e.methodId()));
+        state = new ConnectionState.Closing();
+        if (!handshakeDone && e.replyCode() != ReplyCodes.ACCESS_REFUSED) {
+            closeSocket();
+            return;
+        }
+        ctx.executor().schedule(this::closeSocket, CLOSE_OK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Closes the connection from the server side (shutdown): CONNECTION_FORCED. Event loop only. */
+    void closeForced(String why) {
+        fail(ProtocolError.connection(ReplyCodes.CONNECTION_FORCED, why));
+    }
+
+    private void closeSocket() {
+        if (!(state instanceof ConnectionState.Closed)) {
+            state = new ConnectionState.Closed();
+            ctx.channel().writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private Map<String, Object> serverProperties() {
+        Map<String, Object> capabilities = new LinkedHashMap<>();
+        for (String capability : new String[] {
+            "publisher_confirms",
+            "exchange_exchange_bindings",
+            "basic.nack",
+            "consumer_cancel_notify",
+            "connection.blocked",
+            "consumer_priorities",
+            "authentication_failure_close",
+            "per_consumer_qos"
+        }) {
+            capabilities.put(capability, true);
+        }
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("product", "Hermod");
+        properties.put("version", "0.1.0");
+        properties.put("platform", "Java " + Runtime.version().feature());
+        properties.put("copyright", "Hermod");
+        properties.put("information", "https://github.com/hermod");
+        properties.put("capabilities", capabilities);
+        properties.put("cluster_name", "hermod");
+        return properties;
+    }
+}

@@ -1,0 +1,118 @@
+package io.hermod.amqp.server;
+
+import io.hermod.broker.Broker;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The AMQP 0-9-1 listener: accepts connections, negotiates the protocol header and hands each connection to an
+ * {@link AmqpConnection}, which translates frames into broker calls. Native epoll where the platform has it, NIO
+ * otherwise.
+ *
+ * <p>Threading: start and close from any thread; each connection lives on one Netty event loop.
+ */
+public final class AmqpServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AmqpServer.class);
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel listener;
+    private final ChannelGroup connections;
+    private final int port;
+
+    private AmqpServer(EventLoopGroup boss, EventLoopGroup workers, Channel listener, ChannelGroup connections) {
+        this.boss = boss;
+        this.workers = workers;
+        this.listener = listener;
+        this.connections = connections;
+        this.port = ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** Binds the listener and starts accepting connections for {@code broker}. */
+    public static AmqpServer start(Broker broker, AmqpServerConfig config) {
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelType =
+                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, io);
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(io);
+        ChannelGroup connections = new DefaultChannelGroup("amqp-connections", GlobalEventExecutor.INSTANCE);
+        try {
+            Channel listener = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            connections.add(ch);
+                            ch.pipeline()
+                                    .addLast("flush", new FlushConsolidationHandler(256, true))
+                                    .addLast("header", new ProtocolHeaderHandler(broker, config));
+                        }
+                    })
+                    .bind(config.host(), config.port())
+                    .syncUninterruptibly()
+                    .channel();
+            AmqpServer server = new AmqpServer(boss, workers, listener, connections);
+            LOG.info("AMQP 0-9-1 listening on {}:{} ({})", config.host(), server.port, epoll ? "epoll" : "nio");
+            return server;
+        } catch (RuntimeException e) {
+            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    /** The port the listener is bound to. */
+    public int port() {
+        return port;
+    }
+
+    /** The number of open client connections. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /**
+     * Stops accepting, closes every connection (clients are told CONNECTION_FORCED) and stops the event loops. The
+     * broker stays open: it belongs to whoever started the server.
+     */
+    @Override
+    public void close() {
+        listener.close().syncUninterruptibly();
+        for (Channel ch : connections) {
+            AmqpConnection connection = ch.pipeline().get(AmqpConnection.class);
+            if (connection != null) {
+                ch.eventLoop().execute(() -> connection.closeForced("broker shutdown"));
+            } else {
+                ch.close();
+            }
+        }
+        connections.newCloseFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

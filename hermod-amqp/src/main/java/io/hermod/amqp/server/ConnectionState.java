@@ -1,0 +1,26 @@
+package io.hermod.amqp.server;
+
+/**
+ * Where a connection is in its lifecycle (spec 2.2.4, "connection class"): each state accepts only the methods the
+ * spec allows there; anything else is UNEXPECTED_FRAME or COMMAND_INVALID.
+ */
+sealed interface ConnectionState {
+
+    /** connection.start sent; waiting for start-ok (the client's credentials). */
+    record AwaitingStartOk() implements ConnectionState {}
+
+    /** Authenticated, connection.tune sent; waiting for tune-ok. */
+    record AwaitingTuneOk(String user) implements ConnectionState {}
+
+    /** Tuned; waiting for connection.open naming the vhost. */
+    record AwaitingOpen(String user) implements ConnectionState {}
+
+    /** Open on a vhost: channels may open. */
+    record Open(String user) implements ConnectionState {}
+
+    /** connection.close sent by the server; everything but close and close-ok is discarded (spec 2.2.4). */
+    record Closing() implements ConnectionState {}
+
+    /** The socket is closed or closing. */
+    record Closed() implements ConnectionState {}
+}

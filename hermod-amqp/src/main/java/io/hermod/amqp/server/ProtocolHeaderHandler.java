@@ -1,0 +1,51 @@
+package io.hermod.amqp.server;
+
+import io.hermod.amqp.codec.FrameDecoder;
+import io.hermod.broker.Broker;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+
+/**
+ * The first eight bytes of a connection (spec 4.2.2): {@code "AMQP" 0 0 9 1}. Anything else is answered with the
+ * header this server speaks, and the connection is closed, as the spec asks. On a good header this handler replaces
+ * itself with the frame decoder and the connection's handler.
+ *
+ * <p>Threading: the connection's event loop.
+ */
+final class ProtocolHeaderHandler extends ByteToMessageDecoder {
+
+    static final byte[] HEADER = {'A', 'M', 'Q', 'P', 0, 0, 9, 1};
+
+    private final Broker broker;
+    private final AmqpServerConfig config;
+
+    ProtocolHeaderHandler(Broker broker, AmqpServerConfig config) {
+        this.broker = broker;
+        this.config = config;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (in.readableBytes() < HEADER.length) {
+            return;
+        }
+        for (int i = 0; i < HEADER.length; i++) {
+            if (in.getByte(in.readerIndex() + i) != HEADER[i]) {
+                in.skipBytes(in.readableBytes());
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(HEADER)).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+        }
+        in.skipBytes(HEADER.length);
+        FrameDecoder frames = new FrameDecoder(config.frameMax());
+        AmqpConnection connection = new AmqpConnection(broker, config, frames);
+        ctx.pipeline().addAfter(ctx.name(), "frames", frames);
+        ctx.pipeline().addAfter("frames", "connection", connection);
+        // the bytes after the header (a pipelining client) go on to the frame decoder when this handler leaves
+        ctx.pipeline().remove(this);
+    }
+}
