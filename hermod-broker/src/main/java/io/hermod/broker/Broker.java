@@ -1,10 +1,19 @@
 package io.hermod.broker;
 
 import io.hermod.broker.definitions.DefinitionRecord;
+import io.hermod.broker.definitions.DefinitionRecord.AccessRecord;
+import io.hermod.broker.definitions.DefinitionRecord.PermissionRemoved;
+import io.hermod.broker.definitions.DefinitionRecord.PermissionSet;
+import io.hermod.broker.definitions.DefinitionRecord.UserAdded;
+import io.hermod.broker.definitions.DefinitionRecord.UserRemoved;
 import io.hermod.broker.definitions.DefinitionRecord.VhostAdded;
+import io.hermod.broker.definitions.DefinitionRecord.VhostRecord;
 import io.hermod.broker.definitions.DefinitionRecord.VhostRemoved;
 import io.hermod.broker.definitions.DefinitionsLog;
+import io.hermod.broker.definitions.PasswordHash;
+import io.hermod.broker.definitions.PermissionDefinition;
 import io.hermod.broker.definitions.QueueDefinition;
+import io.hermod.broker.definitions.UserDefinition;
 import io.hermod.broker.queue.MessageCache;
 import io.hermod.broker.queue.Queue;
 import io.hermod.storage.Durability;
@@ -13,8 +22,10 @@ import io.hermod.storage.LogStore;
 import io.hermod.storage.LogStoreConfig;
 import io.hermod.storage.StorageException;
 import io.hermod.storage.StorageFileSystem;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -33,13 +44,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The broker: virtual hosts over one data directory, the definitions log that makes their durable definitions survive
- * restarts, and the threads that run queues. Protocol modules and embedded users open a {@link Session} per client
- * connection and a {@link Channel} per channel, and do everything through those.
+ * The broker: virtual hosts over one data directory, its users and their permissions, the definitions log that makes
+ * their durable definitions survive restarts, and the threads that run queues. Protocol modules authenticate a client
+ * ({@link #authenticate}) and open a {@link Session} per client connection as its user, and a {@link Channel} per
+ * channel, and do everything through those; embedded users open trusted sessions ({@link #connect(String, String)}).
  *
  * <p>{@link #open} recovers: it replays the definitions log (STYLE.md rule 8), reopens every durable queue with its
  * cursor (confirmed persistent messages come back, those handed out before flagged redelivered) and deletes what
- * transient queues left behind.
+ * transient queues left behind. A broker opened on an empty data directory starts as RabbitMQ does: a vhost {@code /}
+ * and a user {@code guest}, password {@code guest}, tagged {@code administrator}, with every permission on {@code /} —
+ * and, as a loopback user ({@link BrokerConfig#loopbackUsers()}), unable to log in from another machine.
  *
  * <p>Threading: thread-safe. Definition changes are serialised by one lock (the definitions writer) and return once
  * durable; queues run on a shared pool; confirms complete on that pool.
@@ -48,6 +62,9 @@ public final class Broker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
     static final String DEFAULT_VHOST = "/";
+    static final String DEFAULT_USER = "guest";
+    private static final String DEFAULT_PASSWORD = "guest";
+    private static final String ALL = ".*";
     private static final long ALARM_CHECK_MILLIS = 1000;
     private static final String DEFINITIONS_LOG = "definitions";
     private static final char[] NAME_CHARS =
@@ -62,6 +79,7 @@ public final class Broker implements AutoCloseable {
     private final ResourceAlarms alarms;
     private final MessageCache cache;
     private final DefinitionsLog definitions;
+    private final AccessControl access;
     private final ConcurrentHashMap<String, VirtualHost> vhosts = new ConcurrentHashMap<>();
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final Object definitionsLock = new Object();
@@ -71,6 +89,7 @@ public final class Broker implements AutoCloseable {
     private Broker(BrokerConfig config, ResourceAlarms alarms, StorageFileSystem fileSystem) {
         this.config = config;
         this.alarms = alarms;
+        this.access = new AccessControl(config.loopbackUsers());
         this.pool = Executors.newFixedThreadPool(config.threads(), daemonThreads("hermod-queue-"));
         this.admin = Executors.newSingleThreadExecutor(daemonThreads("hermod-admin-"));
         // its own thread: a command waits for its append while holding the definitions lock, so the completion must
@@ -117,8 +136,11 @@ public final class Broker implements AutoCloseable {
                         config.memoryHighWatermark(), config.diskFreeLimitBytes(), config.dataDirectory()));
     }
 
-    /** Opens a broker whose resource alarms measure what {@code alarms} is given (tests drive them). */
-    static Broker open(BrokerConfig config, ResourceAlarms alarms) {
+    /**
+     * Opens a broker whose resource alarms measure what {@code alarms} is given. A test seam: protocol modules' tests
+     * drive memory and disk alarms with it (AMQP connection.blocked); production code uses {@link #open(BrokerConfig)}.
+     */
+    public static Broker open(BrokerConfig config, ResourceAlarms alarms) {
         return open(config, alarms, StorageFileSystem.DEFAULT);
     }
 
@@ -160,7 +182,13 @@ public final class Broker implements AutoCloseable {
             }
         }
         if (records.isEmpty()) {
-            command(() -> List.of(new VhostAdded(DEFAULT_VHOST)));
+            // a blank broker, as a blank RabbitMQ node (rabbit_vhost:add_default / rabbit_auth_backend_internal)
+            UserDefinition guest =
+                    new UserDefinition(DEFAULT_USER, PasswordHash.of(DEFAULT_PASSWORD), List.of("administrator"));
+            command(() -> List.of(
+                    new VhostAdded(DEFAULT_VHOST),
+                    new UserAdded(guest),
+                    new PermissionSet(new PermissionDefinition(DEFAULT_VHOST, DEFAULT_USER, ALL, ALL, ALL))));
         }
         deleteLeftoverLogs();
         LOG.info(
@@ -216,28 +244,135 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * Opens a session (a client connection) on a vhost. Its publishes wait while a resource alarm is on (unless made on
-     * a broker thread, such as in a {@link DeliveryHandler}, which must never wait for consumers to drain).
+     * Opens a trusted session (the embedding application's own connection) on a vhost: it acts as
+     * {@value Session#INTERNAL_USER}, a user that needs no password and passes every permission check, as RabbitMQ's
+     * internal direct connections do. Its publishes wait while a resource alarm is on (unless made on a broker thread,
+     * such as in a {@link DeliveryHandler}, which must never wait for consumers to drain).
      *
      * @throws BrokerException {@code NOT_FOUND} when there is no such vhost
      */
     public Session connect(String vhost, String clientName) {
-        return connect(vhost, clientName, true);
-    }
-
-    /**
-     * Opens a session on a vhost; with {@code waitOnAlarm} false its publishes never wait: a protocol module that
-     * watches {@link #alarms()} stops reading from its publishing clients instead.
-     */
-    public Session connect(String vhost, String clientName, boolean waitOnAlarm) {
         ensureOpen();
         VirtualHost v = vhosts.get(vhost);
         if (v == null) {
             throw new BrokerException(ErrorCode.NOT_FOUND, "no vhost '" + vhost + "'");
         }
-        Session s = new Session(this, v, clientName, waitOnAlarm);
+        return register(new Session(this, v, clientName, Session.INTERNAL_USER, true, true));
+    }
+
+    /**
+     * Opens a session on a vhost for a client that logged in as {@code user} ({@link #authenticate}); every operation
+     * of its channels is checked against the user's permissions in the vhost. With {@code waitOnAlarm} false its
+     * publishes never wait: a protocol module that watches {@link #alarms()} stops reading from its publishing clients
+     * instead.
+     *
+     * @throws BrokerException {@code ACCESS_REFUSED} "access to vhost 'v' refused for user 'u'" when the user has no
+     *     permissions there, or there is no such vhost (as RabbitMQ, which does not tell the two apart)
+     */
+    public Session connect(String vhost, String clientName, String user, boolean waitOnAlarm) {
+        ensureOpen();
+        VirtualHost v = vhosts.get(vhost);
+        if (v == null || !access.hasPermissions(vhost, user)) {
+            throw AccessControl.vhostRefused(vhost, user);
+        }
+        return register(new Session(this, v, clientName, user, false, waitOnAlarm));
+    }
+
+    private Session register(Session s) {
         sessions.add(s);
         return s;
+    }
+
+    // ------------------------------------------------------------------ users and permissions
+
+    /**
+     * The user whose name and password these are, if it may log in from where it connects: a blank password is always
+     * refused, and a loopback user ({@link BrokerConfig#loopbackUsers()}, {@code guest} by default) only connects from
+     * a loopback address. Unknown users take as long as wrong passwords.
+     *
+     * @param loopback whether the client connects from a loopback address
+     */
+    public Optional<String> authenticate(String user, byte[] password, boolean loopback) {
+        return access.authenticate(user, password, loopback);
+    }
+
+    /** {@link #authenticate(String, byte[], boolean)} with the password's UTF-8 bytes. */
+    public Optional<String> authenticate(String user, String password, boolean loopback) {
+        return authenticate(user, password.getBytes(StandardCharsets.UTF_8), loopback);
+    }
+
+    /**
+     * Creates a user, or replaces the password and tags of the one of that name (its permissions stay), as RabbitMQ's
+     * HTTP API {@code PUT /api/users/{name}}. The password is stored as a salted hash ({@link PasswordHash}); a new user
+     * has no permissions, so it cannot connect until {@link #setPermissions} gives it some.
+     *
+     * @throws BrokerException {@code PRECONDITION_FAILED} for an empty name
+     */
+    public void addUser(String name, String password, Collection<String> tags) {
+        if (name.isEmpty()) {
+            throw new BrokerException(ErrorCode.PRECONDITION_FAILED, "a user name must not be empty");
+        }
+        UserDefinition user = new UserDefinition(name, PasswordHash.of(password), List.copyOf(tags));
+        command(() -> List.of(new UserAdded(user)));
+    }
+
+    /**
+     * Deletes a user with its permissions, and closes its sessions (as RabbitMQ closes a deleted user's connections).
+     * No-op if there is no such user.
+     */
+    public void deleteUser(String name) {
+        command(() -> access.hasUser(name) ? List.of(new UserRemoved(name)) : List.of());
+        for (Session s : List.copyOf(sessions)) {
+            if (!s.trusted() && s.user().equals(name)) {
+                s.close();
+            }
+        }
+    }
+
+    /**
+     * Sets a user's permissions in a vhost, replacing those it had there: three regular expressions matched anywhere in
+     * the names of exchanges and queues ({@code ""} matches nothing, {@code ".*"} everything), as RabbitMQ's
+     * {@code set_permissions}. Open sessions see the change at their next operation.
+     *
+     * @throws BrokerException {@code NOT_FOUND} when the vhost or the user does not exist; {@code PRECONDITION_FAILED}
+     *     when a pattern is not a regular expression
+     */
+    public void setPermissions(String vhost, String user, String configure, String write, String read) {
+        AccessControl.validatePattern("configure", configure);
+        AccessControl.validatePattern("write", write);
+        AccessControl.validatePattern("read", read);
+        PermissionDefinition permission = new PermissionDefinition(vhost, user, configure, write, read);
+        command(() -> {
+            if (!vhosts.containsKey(vhost)) {
+                throw new BrokerException(ErrorCode.NOT_FOUND, "no vhost '" + vhost + "'");
+            }
+            if (!access.hasUser(user)) {
+                throw new BrokerException(ErrorCode.NOT_FOUND, "no user '" + user + "'");
+            }
+            return List.of(new PermissionSet(permission));
+        });
+    }
+
+    /**
+     * Removes a user's permissions in a vhost: it can no longer connect there, and its open sessions there are refused
+     * every operation from now on. No-op if it had none.
+     */
+    public void clearPermissions(String vhost, String user) {
+        command(() -> access.hasPermissions(vhost, user) ? List.of(new PermissionRemoved(vhost, user)) : List.of());
+    }
+
+    /** The users, by name. */
+    public List<UserDefinition> users() {
+        return access.users();
+    }
+
+    /** Every user's permissions in every vhost, by vhost then user. */
+    public List<PermissionDefinition> permissions() {
+        return access.permissions();
+    }
+
+    AccessControl access() {
+        return access;
     }
 
     void sessionClosed(Session session) {
@@ -294,10 +429,11 @@ public final class Broker implements AutoCloseable {
         return switch (r) {
             case VhostAdded v -> true;
             case VhostRemoved v -> true;
-            default -> {
-                VirtualHost v = vhosts.get(r.vhost());
-                yield v != null && v.isPersisted(r);
+            case VhostRecord v -> {
+                VirtualHost vhost = vhosts.get(v.vhost());
+                yield vhost != null && vhost.isPersisted(v);
             }
+            case AccessRecord a -> true; // users and permissions are durable, as RabbitMQ's
         };
     }
 
@@ -310,22 +446,32 @@ public final class Broker implements AutoCloseable {
                 if (gone != null) {
                     gone.replay(v);
                 }
+                access.vhostRemoved(v.vhost());
             }
-            default -> {
-                VirtualHost v = vhosts.get(r.vhost());
-                if (v == null) {
+            case VhostRecord v -> {
+                VirtualHost vhost = vhosts.get(v.vhost());
+                if (vhost == null) {
                     throw new IllegalStateException("definitions refer to a missing vhost: " + r);
                 }
-                v.replay(r);
+                vhost.replay(v);
             }
+            case PermissionSet p -> {
+                if (!vhosts.containsKey(p.permission().vhost())) {
+                    throw new IllegalStateException("definitions refer to a missing vhost: " + r);
+                }
+                access.replay(p);
+            }
+            case AccessRecord a -> access.replay(a);
         }
     }
 
+    /** Every durable definition as records that rebuild it: vhosts with their contents, then users and permissions. */
     private List<DefinitionRecord> durableState() {
         List<DefinitionRecord> state = new ArrayList<>();
         for (VirtualHost v : vhosts.values()) {
             v.durableState(state);
         }
+        access.durableState(state);
         return state;
     }
 

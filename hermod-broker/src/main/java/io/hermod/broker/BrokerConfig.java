@@ -3,6 +3,7 @@ package io.hermod.broker;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * How a broker runs: where its data lives, how many threads run queues, how much heap may hold message bodies, and
@@ -17,6 +18,8 @@ import java.util.Objects;
  * @param diskFreeLimitBytes the disk alarm goes on when the data directory's disk has less free space (RabbitMQ's
  *     {@code disk_free_limit}; 0 turns the alarm off)
  * @param clock time source for message timestamps
+ * @param loopbackUsers the users that may connect from a loopback address only (RabbitMQ's {@code loopback_users};
+ *     default {@code guest}, the user a new broker creates with a well-known password)
  */
 public record BrokerConfig(
         Path dataDirectory,
@@ -25,16 +28,20 @@ public record BrokerConfig(
         long queueCacheBytes,
         double memoryHighWatermark,
         long diskFreeLimitBytes,
-        InstantSource clock) {
+        InstantSource clock,
+        Set<String> loopbackUsers) {
 
     /** RabbitMQ's default watermark. */
     public static final double DEFAULT_MEMORY_HIGH_WATERMARK = 0.6;
     /** RabbitMQ's default free-disk limit: 50 MB. */
     public static final long DEFAULT_DISK_FREE_LIMIT = 50_000_000L;
+    /** RabbitMQ's default {@code loopback_users}. */
+    public static final Set<String> DEFAULT_LOOPBACK_USERS = Set.of("guest");
 
     public BrokerConfig {
         Objects.requireNonNull(dataDirectory, "dataDirectory");
         Objects.requireNonNull(clock, "clock");
+        loopbackUsers = Set.copyOf(loopbackUsers);
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1: " + threads);
         }
@@ -62,7 +69,8 @@ public record BrokerConfig(
                 Math.min(cache, 8 << 20),
                 DEFAULT_MEMORY_HIGH_WATERMARK,
                 DEFAULT_DISK_FREE_LIMIT,
-                InstantSource.system());
+                InstantSource.system(),
+                DEFAULT_LOOPBACK_USERS);
     }
 
     public BrokerConfig withThreads(int count) {
@@ -73,17 +81,32 @@ public record BrokerConfig(
                 queueCacheBytes,
                 memoryHighWatermark,
                 diskFreeLimitBytes,
-                clock);
+                clock,
+                loopbackUsers);
     }
 
     public BrokerConfig withMessageCache(long totalBytes, long perQueueBytes) {
         return new BrokerConfig(
-                dataDirectory, threads, totalBytes, perQueueBytes, memoryHighWatermark, diskFreeLimitBytes, clock);
+                dataDirectory,
+                threads,
+                totalBytes,
+                perQueueBytes,
+                memoryHighWatermark,
+                diskFreeLimitBytes,
+                clock,
+                loopbackUsers);
     }
 
     public BrokerConfig withAlarms(double memoryWatermark, long diskFreeLimit) {
         return new BrokerConfig(
-                dataDirectory, threads, messageCacheBytes, queueCacheBytes, memoryWatermark, diskFreeLimit, clock);
+                dataDirectory,
+                threads,
+                messageCacheBytes,
+                queueCacheBytes,
+                memoryWatermark,
+                diskFreeLimit,
+                clock,
+                loopbackUsers);
     }
 
     public BrokerConfig withClock(InstantSource source) {
@@ -94,6 +117,20 @@ public record BrokerConfig(
                 queueCacheBytes,
                 memoryHighWatermark,
                 diskFreeLimitBytes,
-                source);
+                source,
+                loopbackUsers);
+    }
+
+    /** The users that may connect from loopback addresses only; empty lets every user connect from anywhere. */
+    public BrokerConfig withLoopbackUsers(Set<String> users) {
+        return new BrokerConfig(
+                dataDirectory,
+                threads,
+                messageCacheBytes,
+                queueCacheBytes,
+                memoryHighWatermark,
+                diskFreeLimitBytes,
+                clock,
+                users);
     }
 }

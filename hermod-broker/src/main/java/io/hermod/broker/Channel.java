@@ -23,8 +23,10 @@ import java.util.concurrent.CompletableFuture;
  * and remembers which are unacknowledged, so that acks, nacks, rejects and recover settle them, and closing the
  * channel returns them to their queues ahead of newer messages.
  *
- * <p>A refused operation throws a {@link BrokerException} and leaves the channel open: whether the error closes the
- * channel or the connection is the protocol's decision (AMQP: per reply code), made in one table.
+ * <p>Every operation is checked against the session user's permissions ({@link AccessControl}: RabbitMQ's table) and
+ * refused with {@code ACCESS_REFUSED} when they do not allow it. A refused operation throws a {@link BrokerException}
+ * and leaves the channel open: whether the error closes the channel or the connection is the protocol's decision
+ * (AMQP: per reply code), made in one table.
  *
  * <p>Threading: operations are called by one thread at a time (the protocol's connection thread); deliveries arrive on
  * queue threads. The unacknowledged map is shared between them under the channel's lock, held briefly. Definition
@@ -35,6 +37,7 @@ public final class Channel implements AutoCloseable {
     private final Session session;
     private final Broker broker;
     private final VirtualHost vhost;
+    private final AccessControl access;
     private final Map<String, ChannelConsumer> consumers = new HashMap<>();
 
     // guarded by this
@@ -48,6 +51,7 @@ public final class Channel implements AutoCloseable {
         this.session = session;
         this.broker = broker;
         this.vhost = session.vhost();
+        this.access = broker.access();
     }
 
     // ------------------------------------------------------------------ exchanges
@@ -55,18 +59,18 @@ public final class Channel implements AutoCloseable {
     /** Declares an exchange, or checks that the existing one is equivalent. */
     public ExchangeDefinition declareExchange(ExchangeSpec spec) {
         ensureOpen();
-        return vhost.declareExchange(spec);
+        return vhost.declareExchange(spec, session);
     }
 
     /** Passive declare: the exchange's definition, or {@code NOT_FOUND}. */
     public ExchangeDefinition declareExchangePassive(String name) {
         ensureOpen();
-        return vhost.exchangeExists(name);
+        return vhost.exchangeExists(name, session);
     }
 
     public void deleteExchange(String name, boolean ifUnused) {
         ensureOpen();
-        vhost.deleteExchange(name, ifUnused);
+        vhost.deleteExchange(name, ifUnused, session);
     }
 
     /** Binds exchange {@code destination} to exchange {@code source} (exchange-to-exchange binding). */
@@ -91,6 +95,7 @@ public final class Channel implements AutoCloseable {
     /** Passive declare: the queue's counts, or {@code NOT_FOUND}. */
     public QueueInfo declareQueuePassive(String name) {
         ensureOpen();
+        access.queueDeclarePassive(session, name);
         return vhost.queueInfo(name, session);
     }
 
@@ -130,10 +135,12 @@ public final class Channel implements AutoCloseable {
      * returned to a mandatory publisher. While a resource alarm is on, the call waits until it clears (for sessions
      * that wait on alarms, and not on a broker thread).
      *
-     * @throws BrokerException {@code NOT_FOUND} for an unknown exchange; {@code ACCESS_REFUSED} for an internal one
+     * @throws BrokerException {@code NOT_FOUND} for an unknown exchange; {@code ACCESS_REFUSED} for an internal one, or
+     *     without write permission on the exchange
      */
     public CompletableFuture<PublishResult> publish(Message message) {
         ensureOpen();
+        access.publish(session, message.exchange());
         if (session.waitsOnAlarm() && !Broker.onBrokerThread()) {
             broker.alarms().awaitOpen(0); // a memory or disk alarm blocks publishers until it clears
         }
@@ -151,6 +158,7 @@ public final class Channel implements AutoCloseable {
      */
     public String consume(String queueName, ConsumeOptions options, DeliveryHandler handler) {
         ensureOpen();
+        access.consume(session, queueName);
         Queue queue = vhost.queue(queueName, session);
         String tag = options.consumerTag().isEmpty() ? broker.generateName("amq.ctag-") : options.consumerTag();
         ChannelConsumer consumer;
@@ -197,6 +205,7 @@ public final class Channel implements AutoCloseable {
     /** Takes one message from a queue (polling get); empty when the queue has none ready. */
     public Optional<Delivery> get(String queueName, boolean autoAck) {
         ensureOpen();
+        access.consume(session, queueName);
         Queue queue = vhost.queue(queueName, session);
         Optional<Queue.GetResult> got = Broker.await(queue.get(autoAck));
         if (got.isEmpty()) {
@@ -296,6 +305,14 @@ public final class Channel implements AutoCloseable {
 
     private synchronized long nextTag() {
         return nextTag++;
+    }
+
+    /**
+     * Numbers a delivery that a protocol makes without a queue (AMQP direct reply-to) in this channel's delivery-tag
+     * sequence. Nothing is remembered: such a delivery is never acknowledged, as with automatic acknowledgement.
+     */
+    public long nextDeliveryTag() {
+        return nextTag();
     }
 
     /** Numbers a delivery and remembers it as unacknowledged; -1 (and requeued) if the channel is closed. */

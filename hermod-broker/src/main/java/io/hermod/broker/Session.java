@@ -4,23 +4,33 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A client's connection to one vhost: it owns its channels and its exclusive queues, which go away with it.
+ * A client's connection to one vhost as one user: it owns its channels and its exclusive queues, which go away with
+ * it. Every operation of its channels is checked against its user's permissions in the vhost ({@link AccessControl}),
+ * unless the session is trusted: opened by the embedding application itself with {@link Broker#connect(String,
+ * String)}, as {@value #INTERNAL_USER}.
  *
  * <p>Threading: thread-safe; a protocol module normally drives it from the connection's event loop.
  */
 public final class Session implements AutoCloseable {
 
+    /** The user name of trusted sessions, for logs and messages; no user of that name is looked up. */
+    public static final String INTERNAL_USER = "hermod-internal";
+
     private final Broker broker;
     private final VirtualHost vhost;
     private final String clientName;
+    private final String user;
+    private final boolean trusted;
     private final boolean waitOnAlarm;
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    Session(Broker broker, VirtualHost vhost, String clientName, boolean waitOnAlarm) {
+    Session(Broker broker, VirtualHost vhost, String clientName, String user, boolean trusted, boolean waitOnAlarm) {
         this.broker = broker;
         this.vhost = vhost;
         this.clientName = clientName;
+        this.user = user;
+        this.trusted = trusted;
         this.waitOnAlarm = waitOnAlarm;
     }
 
@@ -35,6 +45,16 @@ public final class Session implements AutoCloseable {
 
     public String clientName() {
         return clientName;
+    }
+
+    /** The user the session acts as ({@value #INTERNAL_USER} for a trusted one). */
+    public String user() {
+        return user;
+    }
+
+    /** Whether the session passes every permission check (the embedding application's own). */
+    boolean trusted() {
+        return trusted;
     }
 
     /** Opens a channel: the scope of delivery tags, consumers and unacknowledged messages. */
@@ -74,6 +94,6 @@ public final class Session implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "session " + clientName + " on vhost '" + vhost.name() + "'";
+        return "session " + clientName + " of user '" + user + "' on vhost '" + vhost.name() + "'";
     }
 }

@@ -11,6 +11,7 @@ import io.hermod.broker.definitions.DefinitionRecord.ExchangeRemoved;
 import io.hermod.broker.definitions.DefinitionRecord.QueueAdded;
 import io.hermod.broker.definitions.DefinitionRecord.QueueRemoved;
 import io.hermod.broker.definitions.DefinitionRecord.VhostAdded;
+import io.hermod.broker.definitions.DefinitionRecord.VhostRecord;
 import io.hermod.broker.definitions.DefinitionRecord.VhostRemoved;
 import io.hermod.broker.definitions.ExchangeDefinition;
 import io.hermod.broker.definitions.QueueDefinition;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A virtual host: its exchanges, queues and bindings, the rules that check every change to them (RabbitMQ's, reply
- * for reply) and the routing of published messages.
+ * for reply, with the permission checks of {@link AccessControl} where rabbit_channel makes them) and the routing of
+ * published messages.
  *
  * <p>State changes follow STYLE.md rule 8: a command checks, yields {@link DefinitionRecord}s, the broker makes the
  * durable ones durable, and {@link #replay} applies them; replay is the only mutator, live and at recovery.
@@ -53,6 +55,9 @@ public final class VirtualHost {
             "amq.topic", ExchangeType.TOPIC,
             "amq.headers", ExchangeType.HEADERS,
             "amq.match", ExchangeType.HEADERS);
+
+    /** The dead-letter exchange argument: a new queue with one needs to write to it. */
+    private static final String DEAD_LETTER_EXCHANGE = "x-dead-letter-exchange";
 
     /** The queue type argument, compared apart: its absence means {@link #CLASSIC}. */
     private static final String QUEUE_TYPE = "x-queue-type";
@@ -98,7 +103,7 @@ public final class VirtualHost {
 
     // ------------------------------------------------------------------ exchanges
 
-    ExchangeDefinition declareExchange(ExchangeSpec spec) {
+    ExchangeDefinition declareExchange(ExchangeSpec spec, Session session) {
         broker.command(() -> {
             // the type first, as rabbit_channel does: an unknown type is COMMAND_INVALID whatever the name
             ExchangeType type = ExchangeType.byName(spec.type())
@@ -107,6 +112,7 @@ public final class VirtualHost {
             if (spec.name().isEmpty()) {
                 throw defaultExchangeRefused();
             }
+            broker.access().exchangeDeclare(session, spec.name());
             Exchange existing = exchanges.get(spec.name());
             if (existing != null) {
                 assertEquivalent(existing.definition(), spec, type);
@@ -117,6 +123,9 @@ public final class VirtualHost {
                     && !(spec.arguments().get(Exchange.ALTERNATE_EXCHANGE) instanceof String)) {
                 throw new BrokerException(
                         ErrorCode.PRECONDITION_FAILED, "invalid arg 'alternate-exchange' for " + describe(spec.name()));
+            }
+            if (spec.arguments().get(Exchange.ALTERNATE_EXCHANGE) instanceof String alternate) {
+                broker.access().alternateExchange(session, spec.name(), alternate);
             }
             return List.of(new ExchangeAdded(new ExchangeDefinition(
                     name,
@@ -130,14 +139,15 @@ public final class VirtualHost {
         return exchange(spec.name()).definition();
     }
 
-    ExchangeDefinition exchangeExists(String exchange) {
+    ExchangeDefinition exchangeExists(String exchange, Session session) {
         if (exchange.isEmpty()) {
             throw defaultExchangeRefused(); // a passive declare of "" too, as rabbit_channel
         }
+        broker.access().exchangeDeclarePassive(session, exchange);
         return exchange(exchange).definition();
     }
 
-    void deleteExchange(String exchange, boolean ifUnused) {
+    void deleteExchange(String exchange, boolean ifUnused, Session session) {
         broker.command(() -> {
             if (exchange.isEmpty()) {
                 throw defaultExchangeRefused();
@@ -147,6 +157,7 @@ public final class VirtualHost {
                 throw new BrokerException(
                         ErrorCode.ACCESS_REFUSED, "deletion of system " + describe(exchange) + " is not allowed");
             }
+            broker.access().exchangeDelete(session, exchange);
             Exchange x = exchanges.get(exchange);
             if (x == null) {
                 return List.of(); // as RabbitMQ: deleting what is not there succeeds
@@ -191,11 +202,15 @@ public final class VirtualHost {
                 // before the lookup, as rabbit_channel: a named declare of an existing amq. queue is refused too
                 checkName("queue", queueName);
             }
+            broker.access().queueDeclare(owner, queueName); // a server-chosen name is checked too
             Queue existing = queues.get(queueName);
             if (existing != null) {
                 checkOwner(queueName, owner);
                 assertEquivalent(existing.definition(), spec, durable);
                 return List.of();
+            }
+            if (spec.arguments().get(DEAD_LETTER_EXCHANGE) instanceof String deadLetterExchange) {
+                broker.access().deadLetterExchange(owner, queueName, deadLetterExchange);
             }
             QueueDefinition definition = new QueueDefinition(
                     name,
@@ -255,6 +270,7 @@ public final class VirtualHost {
     }
 
     long deleteQueue(String queueName, boolean ifUnused, boolean ifEmpty, Session session) {
+        broker.access().queueDelete(session, queueName); // before the lookup, as rabbit_channel
         long[] count = {0};
         broker.command(() -> {
             Queue q = queues.get(queueName);
@@ -282,6 +298,7 @@ public final class VirtualHost {
     }
 
     long purgeQueue(String queueName, Session session) {
+        broker.access().queuePurge(session, queueName);
         return Broker.await(queue(queueName, session).purge());
     }
 
@@ -348,7 +365,7 @@ public final class VirtualHost {
 
     void bind(BindingDefinition binding, Session session) {
         broker.command(() -> {
-            checkNotDefault(binding);
+            checkBindingAccess(binding, session);
             Exchange source = exchange(binding.source());
             checkDestination(binding, session);
             if (bindingsBySource.getOrDefault(source.name(), Set.of()).contains(binding)) {
@@ -365,7 +382,7 @@ public final class VirtualHost {
 
     void unbind(BindingDefinition binding, Session session) {
         broker.command(() -> {
-            checkNotDefault(binding);
+            checkBindingAccess(binding, session);
             // as RabbitMQ (rabbit_db_binding:delete/2): removing a binding that is not there succeeds, also when its
             // source or destination is not there; exclusive access is checked only for a binding that is
             if (!bindingsBySource.getOrDefault(binding.source(), Set.of()).contains(binding)) {
@@ -377,6 +394,16 @@ public final class VirtualHost {
             autoDeleteSources(Set.of(binding), records);
             return records;
         });
+    }
+
+    /**
+     * rabbit_channel:binding_action_with_checks, in its order: write on the destination, the default exchange refused
+     * at either end, read on the source.
+     */
+    private void checkBindingAccess(BindingDefinition binding, Session session) {
+        broker.access().bindDestination(session, binding.destinationKind(), binding.destination());
+        checkNotDefault(binding);
+        broker.access().bindSource(session, binding.source());
     }
 
     /** The default exchange takes no part in explicit bindings; rabbit_channel checks both ends before anything. */
@@ -523,7 +550,7 @@ public final class VirtualHost {
     // ------------------------------------------------------------------ replay
 
     /** Applies one record: the only way this vhost's definitions change. Runs under the definitions lock. */
-    void replay(DefinitionRecord record) {
+    void replay(VhostRecord record) {
         switch (record) {
             case VhostAdded r -> {
                 // the broker creates vhosts
@@ -654,7 +681,7 @@ public final class VirtualHost {
     }
 
     /** Whether a record describes durable state and so goes to the definitions log. */
-    boolean isPersisted(DefinitionRecord record) {
+    boolean isPersisted(VhostRecord record) {
         return switch (record) {
             case VhostAdded r -> true;
             case VhostRemoved r -> true;

@@ -88,7 +88,7 @@ class ResourceAlarmsTest {
     @Test
     void aSessionThatSignalsInsteadOfWaitingPublishesDuringAnAlarm() {
         broker = Broker.open(BrokerConfig.of(dir), alarms);
-        Channel ch = broker.connect("/", "protocol", false).openChannel();
+        Channel ch = broker.connect("/", "protocol", "guest", false).openChannel();
         ch.declareQueue(QueueSpec.durable("q"));
         disk.set(1);
         alarms.check();
@@ -110,7 +110,7 @@ class ResourceAlarmsTest {
         alarms.check();
 
         // the delivery handler runs on a broker thread: it forwards even though publishing is blocked
-        broker.connect("/", "protocol", false).openChannel().publish(message("in"));
+        broker.connect("/", "protocol", "guest", false).openChannel().publish(message("in"));
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> broker.vhost("/")
                                 .orElseThrow()

@@ -48,11 +48,18 @@ import io.hermod.amqp.codec.QueuePurge;
 import io.hermod.amqp.codec.QueuePurgeOk;
 import io.hermod.amqp.codec.QueueUnbind;
 import io.hermod.amqp.codec.QueueUnbindOk;
+import io.hermod.amqp.codec.TxCommit;
+import io.hermod.amqp.codec.TxCommitOk;
+import io.hermod.amqp.codec.TxRollback;
+import io.hermod.amqp.codec.TxRollbackOk;
+import io.hermod.amqp.codec.TxSelect;
+import io.hermod.amqp.codec.TxSelectOk;
 import io.hermod.broker.BrokerException;
 import io.hermod.broker.Channel;
 import io.hermod.broker.ConsumeOptions;
 import io.hermod.broker.Delivery;
 import io.hermod.broker.DeliveryHandler;
+import io.hermod.broker.ErrorCode;
 import io.hermod.broker.ExchangeSpec;
 import io.hermod.broker.Message;
 import io.hermod.broker.PublishResult;
@@ -66,14 +73,17 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One AMQP channel: translates each method of the exchange, queue, basic and confirm classes into a call on a broker
- * {@link Channel} and the answer back into methods and content (STYLE rule 5: the broker decides, this translates).
- * It assembles published content (method, header, body frames; spec 4.2.6), numbers publisher confirms, writes
- * deliveries as one buffer per message so that no other frame of the channel lands in between, and turns broker
- * errors into channel or connection exceptions through {@link ReplyCodes}.
+ * One AMQP channel: translates each method of the exchange, queue, basic, tx and confirm classes into a call on a
+ * broker {@link Channel} and the answer back into methods and content (STYLE rule 5: the broker decides, this
+ * translates). It assembles published content (method, header, body frames; spec 4.2.6), numbers publisher confirms,
+ * buffers a transaction's work in its {@link ChannelTransaction}, serves RabbitMQ's direct reply-to pseudo-queue
+ * ({@link ReplyConsumer}, {@link DirectReplyTo}), holds deliveries while the client has paused it with channel.flow
+ * ({@link DeliveryGate}), writes deliveries as one buffer per message so that no other frame of the channel lands in
+ * between, and turns broker errors into channel or connection exceptions through {@link ReplyCodes}.
  *
  * <p>Threading: methods and content arrive on the connection's event loop; deliveries, consume-ok and cancel
- * notifications come from queue threads, confirms and returns from broker pool threads — those only encode and write.
+ * notifications come from queue threads, confirms and returns from broker pool threads, direct replies from the
+ * publishers' event loops — those only encode and write.
  */
 final class AmqpChannel {
 
@@ -82,11 +92,14 @@ final class AmqpChannel {
     private final AmqpConnection connection;
     private final int id;
     private final Channel channel;
+    private final DeliveryGate gate;
+    private final ReplyConsumer replies;
 
     // event loop only
     private boolean closing;
     private PendingPublish pending;
     private boolean confirming;
+    private ChannelTransaction tx; // non-null once tx.select put the channel in tx mode
     private long nextPublishSeq = 1;
     private int prefetchCount;
     private long prefetchBytes;
@@ -108,6 +121,8 @@ final class AmqpChannel {
         this.connection = connection;
         this.id = id;
         this.channel = channel;
+        this.gate = new DeliveryGate(connection);
+        this.replies = new ReplyConsumer(connection, id, channel, gate);
     }
 
     void onOpen() {
@@ -116,6 +131,19 @@ final class AmqpChannel {
 
     /** The connection went away: give every unacknowledged message back. */
     void release() {
+        closeBrokerChannel();
+    }
+
+    /**
+     * Ends the channel's broker side: held deliveries are dropped (their messages are unacknowledged, so they go back to
+     * their queues with the rest), the reply consumer goes, an open transaction is discarded.
+     */
+    private void closeBrokerChannel() {
+        gate.shut();
+        replies.cancel();
+        if (tx != null) {
+            tx.rollback();
+        }
         channel.close();
     }
 
@@ -152,19 +180,32 @@ final class AmqpChannel {
         }
         closing = true;
         pending = null;
-        channel.close(); // its unacknowledged messages go back to their queues now
+        closeBrokerChannel(); // its unacknowledged messages go back to their queues now
         connection.send(id, new ChannelClose(e.replyCode(), e.replyText(), e.classId(), e.methodId()));
     }
 
     private void handle(AmqpMethod method) {
+        if (tx != null && tx.committing() && !(method instanceof ChannelClose)) {
+            // as rabbit_channel: the client must wait for commit-ok
+            throw new ProtocolError(
+                    ReplyCodes.CHANNEL_ERROR,
+                    true,
+                    "unexpected command while processing 'tx.commit'",
+                    method.classId(),
+                    method.methodId());
+        }
         switch (method) {
             case ChannelClose close -> {
                 closing = true;
-                channel.close();
+                closeBrokerChannel();
                 connection.send(id, new ChannelCloseOk());
                 connection.channelClosed(id);
             }
-            case ChannelFlow flow -> connection.send(id, new ChannelFlowOk(flow.active()));
+            case ChannelFlow flow -> {
+                // spec 1.5.2.3: active=false stops deliveries to this channel's consumers until active=true
+                gate.active(flow.active());
+                connection.send(id, new ChannelFlowOk(flow.active()));
+            }
             case ExchangeDeclare m -> {
                 if (m.passive()) {
                     channel.declareExchangePassive(m.exchange());
@@ -186,6 +227,7 @@ final class AmqpChannel {
                 channel.unbindExchange(m.destination(), m.source(), m.routingKey(), m.arguments());
                 reply(m.noWait(), new ExchangeUnbindOk());
             }
+            case QueueDeclare m when DirectReplyTo.isPseudoQueue(m.queue()) -> declareReplyTo(m);
             case QueueDeclare m -> {
                 QueueInfo info = m.passive()
                         ? channel.declareQueuePassive(m.queue())
@@ -211,12 +253,26 @@ final class AmqpChannel {
             }
             case BasicQos m -> {
                 prefetchCount = m.prefetchCount();
-                prefetchBytes = m.prefetchSize();
+                prefetchBytes = Integer.toUnsignedLong(m.prefetchSize()); // spec: an unsigned 32-bit long
                 connection.send(id, new BasicQosOk());
             }
+            case BasicConsume m
+            when m.queue().equals(DirectReplyTo.QUEUE) -> {
+                String tag = replies.consume(m);
+                reply(m.noWait(), new BasicConsumeOk(tag));
+            }
             case BasicConsume m -> consume(m);
+            case BasicCancel m
+            when replies.hasTag(m.consumerTag()) -> {
+                replies.cancel();
+                reply(m.noWait(), new BasicCancelOk(m.consumerTag()));
+            }
             case BasicCancel m -> {
                 channel.cancel(m.consumerTag());
+                // deliveries held by channel.flow must not follow cancel-ok: they go back to their queue
+                for (long held : gate.drop(m.consumerTag())) {
+                    channel.nack(held, false, true);
+                }
                 reply(m.noWait(), new BasicCancelOk(m.consumerTag()));
             }
             case BasicPublish m -> {
@@ -224,17 +280,52 @@ final class AmqpChannel {
                 connection.onPublish();
             }
             case BasicGet m -> get(m);
-            case BasicAck m -> channel.ack(m.deliveryTag(), m.multiple());
-            case BasicNack m -> channel.nack(m.deliveryTag(), m.multiple(), m.requeue());
-            case BasicReject m -> channel.reject(m.deliveryTag(), m.requeue());
+            case BasicAck m -> {
+                if (tx == null) {
+                    channel.ack(m.deliveryTag(), m.multiple());
+                } else {
+                    tx.add(new ChannelTransaction.Operation.Ack(m.deliveryTag(), m.multiple()));
+                }
+            }
+            case BasicNack m -> {
+                if (tx == null) {
+                    channel.nack(m.deliveryTag(), m.multiple(), m.requeue());
+                } else {
+                    tx.add(new ChannelTransaction.Operation.Nack(m.deliveryTag(), m.multiple(), m.requeue()));
+                }
+            }
+            case BasicReject m -> {
+                if (tx == null) {
+                    channel.reject(m.deliveryTag(), m.requeue());
+                } else {
+                    tx.add(new ChannelTransaction.Operation.Reject(m.deliveryTag(), m.requeue()));
+                }
+            }
             case BasicRecover m -> {
                 channel.recover(m.requeue());
                 connection.send(id, new BasicRecoverOk());
             }
             case BasicRecoverAsync m -> channel.recover(m.requeue());
             case ConfirmSelect m -> {
+                if (tx != null) {
+                    throw preconditionFailed("cannot switch from tx to confirm mode", m);
+                }
                 confirming = true;
                 reply(m.noWait(), new ConfirmSelectOk());
+            }
+            case TxSelect m -> {
+                if (confirming) {
+                    throw preconditionFailed("cannot switch from confirm to tx mode", m);
+                }
+                if (tx == null) {
+                    tx = new ChannelTransaction();
+                }
+                connection.send(id, new TxSelectOk());
+            }
+            case TxCommit m -> commit(m);
+            case TxRollback m -> {
+                requireTx(m).rollback();
+                connection.send(id, new TxRollbackOk());
             }
             default ->
                 throw new ProtocolError(
@@ -250,6 +341,76 @@ final class AmqpChannel {
         if (!nowait) {
             connection.send(id, ok);
         }
+    }
+
+    private static ProtocolError preconditionFailed(String text, AmqpMethod method) {
+        return new ProtocolError(ReplyCodes.PRECONDITION_FAILED, false, text, method.classId(), method.methodId());
+    }
+
+    // ------------------------------------------------------------------ tx (spec 1.9)
+
+    private ChannelTransaction requireTx(AmqpMethod method) {
+        if (tx == null) {
+            throw preconditionFailed("channel is not transactional", method);
+        }
+        return tx;
+    }
+
+    /** Applies the transaction in order; commit-ok goes out once every publish in it has been taken by its queues. */
+    private void commit(TxCommit m) {
+        ChannelTransaction transaction = requireTx(m);
+        CompletableFuture<Void> done = transaction.commit(new ChannelTransaction.Target() {
+            @Override
+            public CompletableFuture<?> publish(ChannelTransaction.Operation.Publish p) {
+                Message message = p.message();
+                return route(message).thenAccept(r -> {
+                    if (p.mandatory() && !r.routed()) {
+                        returnUnroutable(message); // before commit-ok, as RabbitMQ
+                    }
+                });
+            }
+
+            @Override
+            public void ack(long deliveryTag, boolean multiple) {
+                channel.ack(deliveryTag, multiple);
+            }
+
+            @Override
+            public void nack(long deliveryTag, boolean multiple, boolean requeue) {
+                channel.nack(deliveryTag, multiple, requeue);
+            }
+
+            @Override
+            public void reject(long deliveryTag, boolean requeue) {
+                channel.reject(deliveryTag, requeue);
+            }
+        });
+        done.whenComplete((ignored, failure) -> connection.context().executor().execute(() -> {
+            transaction.commitDone();
+            if (closing) {
+                return;
+            }
+            if (failure == null) {
+                connection.send(id, new TxCommitOk());
+            } else {
+                fail(preconditionFailed("partial tx completion", m)); // a queue could not store a message
+            }
+        }));
+    }
+
+    // ------------------------------------------------------------------ direct reply-to
+
+    /** queue.declare of the pseudo-queue or of a reply address: a probe, never a real queue (as rabbit_channel). */
+    private void declareReplyTo(QueueDeclare m) {
+        if (!connection.directReplyTo().exists(connection.vhost(), m.queue())) {
+            throw new ProtocolError(
+                    ReplyCodes.NOT_FOUND,
+                    false,
+                    "no queue '" + m.queue() + "' in vhost '" + connection.vhost() + "'",
+                    m.classId(),
+                    m.methodId());
+        }
+        reply(m.noWait(), new QueueDeclareOk(m.queue(), 0, 1));
     }
 
     // ------------------------------------------------------------------ publishing
@@ -313,30 +474,34 @@ final class AmqpChannel {
         BasicPublish m = p.method;
         Map<String, Object> headers = p.decoded.headers() == null ? Map.of() : p.decoded.headers();
         Integer mode = p.decoded.deliveryMode();
-        Message message =
-                new Message(m.exchange(), m.routingKey(), headers, mode != null && mode == 2, p.properties, p.body);
         long seq = confirming ? nextPublishSeq++ : 0;
         CompletableFuture<PublishResult> result;
+        Message message;
         try {
-            result = channel.publish(message);
+            message = new Message(
+                    m.exchange(),
+                    m.routingKey(),
+                    headers,
+                    mode != null && mode == 2,
+                    replies.rewrite(p.decoded, p.properties),
+                    p.body);
+            if (tx != null) {
+                checkPublishable(m.exchange()); // an unknown or internal exchange fails now, not at commit
+                tx.add(new ChannelTransaction.Operation.Publish(message, m.mandatory()));
+                return;
+            }
+            result = route(message);
         } catch (BrokerException e) {
             ReplyCodes.Reply reply = ReplyCodes.of(e.code());
             fail(new ProtocolError(reply.code(), reply.closesConnection(), e.getMessage(), BASIC_CLASS, 40));
             return;
+        } catch (ProtocolError e) {
+            fail(e);
+            return;
         }
         result.whenComplete((r, failure) -> {
             if (failure == null && m.mandatory() && !r.routed()) {
-                ByteBuf out = connection.context().alloc().buffer();
-                FrameEncoder.writeMethod(
-                        out, id, new BasicReturn(ReplyCodes.NO_ROUTE, "NO_ROUTE", m.exchange(), m.routingKey()));
-                FrameEncoder.writeContent(
-                        out,
-                        id,
-                        BASIC_CLASS,
-                        Unpooled.wrappedBuffer(p.properties),
-                        Unpooled.wrappedBuffer(p.body),
-                        connection.frameMax());
-                connection.sendEncoded(out);
+                returnUnroutable(message);
             }
             if (seq > 0) {
                 connection.send(id, failure == null ? new BasicAck(seq, false) : new BasicNack(seq, false, false));
@@ -344,9 +509,52 @@ final class AmqpChannel {
         });
     }
 
+    /**
+     * Routes a message: a publish to a reply address goes straight to its reply consumer (direct reply-to), anything
+     * else to the broker.
+     */
+    private CompletableFuture<PublishResult> route(Message message) {
+        if (DirectReplyTo.isReplyAddress(message.exchange(), message.routingKey())) {
+            boolean delivered = connection.directReplyTo().deliver(connection.vhost(), message);
+            return CompletableFuture.completedFuture(new PublishResult(delivered ? 1 : 0));
+        }
+        return channel.publish(message);
+    }
+
+    /** What the broker checks on publish before routing: the exchange exists and is not internal. */
+    private void checkPublishable(String exchange) {
+        if (!exchange.isEmpty() && channel.declareExchangePassive(exchange).internal()) {
+            throw new BrokerException(
+                    ErrorCode.ACCESS_REFUSED, "cannot publish to internal exchange '" + exchange + "'");
+        }
+    }
+
+    /** basic.return of an unroutable mandatory message (RabbitMQ's NO_ROUTE); any thread. */
+    private void returnUnroutable(Message message) {
+        ByteBuf out = connection.context().alloc().buffer();
+        FrameEncoder.writeMethod(
+                out, id, new BasicReturn(ReplyCodes.NO_ROUTE, "NO_ROUTE", message.exchange(), message.routingKey()));
+        FrameEncoder.writeContent(
+                out,
+                id,
+                BASIC_CLASS,
+                Unpooled.wrappedBuffer(message.properties()),
+                Unpooled.wrappedBuffer(message.body()),
+                connection.frameMax());
+        connection.sendEncoded(out);
+    }
+
     // ------------------------------------------------------------------ consuming
 
     private void consume(BasicConsume m) {
+        if (replies.hasTag(m.consumerTag())) {
+            throw new ProtocolError(
+                    ReplyCodes.NOT_ALLOWED,
+                    true,
+                    "attempt to reuse consumer tag '" + m.consumerTag() + "'",
+                    m.classId(),
+                    m.methodId());
+        }
         ConsumeOptions options = new ConsumeOptions(
                 m.consumerTag(), m.noAck(), m.exclusive(), prefetchCount, prefetchBytes, m.arguments());
         boolean nowait = m.noWait();
@@ -360,14 +568,16 @@ final class AmqpChannel {
 
             @Override
             public void onDelivery(Delivery d) {
-                deliver(
+                ByteBuf frames = encode(
                         new BasicDeliver(
                                 d.consumerTag(), d.deliveryTag(), d.redelivered(), d.exchange(), d.routingKey()),
                         d);
+                gate.send(d.consumerTag(), d.deliveryTag(), !m.noAck(), frames);
             }
 
             @Override
             public void onCancelledByBroker(String consumerTag) {
+                gate.drop(consumerTag); // its queue is gone: nothing to give back
                 if (connection.clientCapability("consumer_cancel_notify")) {
                     connection.send(id, new BasicCancel(consumerTag, true));
                 }
@@ -382,20 +592,26 @@ final class AmqpChannel {
             return;
         }
         Delivery d = got.get();
-        deliver(
+        connection.sendEncoded(encode(
                 new BasicGetOk(d.deliveryTag(), d.redelivered(), d.exchange(), d.routingKey(), (int) d.messageCount()),
-                d);
+                d));
     }
 
-    /** Encodes the method, the content header and the body frames into one buffer and writes it; any thread. */
-    private void deliver(AmqpMethod method, Delivery d) {
+    /** Encodes the method, the content header and the body frames into one buffer (the caller's); any thread. */
+    private ByteBuf encode(AmqpMethod method, Delivery d) {
         ByteBuf out = connection
                 .context()
                 .alloc()
                 .buffer(64 + d.properties().remaining() + d.body().remaining());
-        FrameEncoder.writeMethod(out, id, method);
-        FrameEncoder.writeContent(out, id, BASIC_CLASS, wrap(d.properties()), wrap(d.body()), connection.frameMax());
-        connection.sendEncoded(out);
+        try {
+            FrameEncoder.writeMethod(out, id, method);
+            FrameEncoder.writeContent(
+                    out, id, BASIC_CLASS, wrap(d.properties()), wrap(d.body()), connection.frameMax());
+            return out;
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
     }
 
     private static ByteBuf wrap(ByteBuffer buffer) {

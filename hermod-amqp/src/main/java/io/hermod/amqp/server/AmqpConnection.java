@@ -57,6 +57,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private final Broker broker;
     private final AmqpServerConfig config;
     private final FrameDecoder frames;
+    private final DirectReplyTo directReplyTo;
     private final Map<Integer, AmqpChannel> channels = new HashMap<>();
     private final Consumer<Set<ResourceAlarms.Alarm>> alarmListener = this::onAlarms;
 
@@ -71,10 +72,11 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private boolean blockedSent;
     private boolean publishing;
 
-    AmqpConnection(Broker broker, AmqpServerConfig config, FrameDecoder frames) {
+    AmqpConnection(Broker broker, AmqpServerConfig config, FrameDecoder frames, DirectReplyTo directReplyTo) {
         this.broker = broker;
         this.config = config;
         this.frames = frames;
+        this.directReplyTo = directReplyTo;
         this.channelMax = config.channelMax();
         this.frameMax = config.frameMax();
     }
@@ -225,7 +227,10 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
             clientName = name + " (" + ctx.channel().remoteAddress() + ")";
         }
         String user = Authenticator.authenticate(
-                        startOk.mechanism(), startOk.response(), ctx.channel().remoteAddress())
+                        broker,
+                        startOk.mechanism(),
+                        startOk.response(),
+                        ctx.channel().remoteAddress())
                 .orElseThrow(() -> ProtocolError.connection(
                         ReplyCodes.ACCESS_REFUSED,
                         "Login was refused using authentication mechanism " + startOk.mechanism()
@@ -264,9 +269,11 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     private void onOpen(ConnectionOpen open, String user) {
         try {
-            session = broker.connect(open.virtualHost(), clientName, false);
+            session = broker.connect(open.virtualHost(), clientName, user, false);
         } catch (BrokerException e) {
-            throw ProtocolError.connection(ReplyCodes.NOT_ALLOWED, "vhost " + open.virtualHost() + " not found");
+            // as rabbit_reader: a vhost the user may not use, or that is not there, is 530 "access to vhost '/'
+            // refused for user 'u'"
+            throw ProtocolError.connection(ReplyCodes.NOT_ALLOWED, e.getMessage());
         }
         state = new ConnectionState.Open(user);
         broker.alarms().onChange(alarmListener);
@@ -351,6 +358,16 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     long maxMessageBytes() {
         return config.maxMessageBytes();
+    }
+
+    /** The server's direct reply-to registry (shared by every connection). */
+    DirectReplyTo directReplyTo() {
+        return directReplyTo;
+    }
+
+    /** The vhost this connection opened; only once it is open. */
+    String vhost() {
+        return session.vhost().name();
     }
 
     boolean clientCapability(String name) {
@@ -450,7 +467,8 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
             "connection.blocked",
             "consumer_priorities",
             "authentication_failure_close",
-            "per_consumer_qos"
+            "per_consumer_qos",
+            "direct_reply_to"
         }) {
             capabilities.put(capability, true);
         }

@@ -58,6 +58,7 @@ public final class AmqpServer implements AutoCloseable {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, io);
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(io);
         ChannelGroup connections = new DefaultChannelGroup("amqp-connections", GlobalEventExecutor.INSTANCE);
+        DirectReplyTo directReplyTo = new DirectReplyTo();
         try {
             Channel listener = new ServerBootstrap()
                     .group(boss, workers)
@@ -70,7 +71,7 @@ public final class AmqpServer implements AutoCloseable {
                             connections.add(ch);
                             ch.pipeline()
                                     .addLast("flush", new FlushConsolidationHandler(256, true))
-                                    .addLast("header", new ProtocolHeaderHandler(broker, config));
+                                    .addLast("header", new ProtocolHeaderHandler(broker, config, directReplyTo));
                         }
                     })
                     .bind(config.host(), config.port())

@@ -1,33 +1,31 @@
 package io.hermod.amqp.server;
 
 import io.hermod.amqp.codec.FieldTables;
+import io.hermod.broker.Broker;
 import io.netty.buffer.Unpooled;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * SASL for AMQP (spec 1.4.2 connection.start-ok): the {@code PLAIN} mechanism ({@code \0user\0password}) and RabbitMQ's
- * {@code AMQPLAIN} (a field table with {@code LOGIN} and {@code PASSWORD}). Until users are part of the definitions,
- * the one user is RabbitMQ's default {@code guest}/{@code guest}, which, as in RabbitMQ, may connect from loopback
- * only.
+ * SASL for AMQP (spec 1.4.2 connection.start-ok): the {@code PLAIN} mechanism ({@code \0user\0password}, RFC 4616)
+ * and RabbitMQ's {@code AMQPLAIN} (a field table with {@code LOGIN} and {@code PASSWORD}) are parsed here; the broker
+ * checks the credentials against its users ({@link Broker#authenticate}), told whether the client connects from a
+ * loopback address (RabbitMQ's {@code loopback_users}: {@code guest} may log in from loopback only).
  *
  * <p>Threading: stateless.
  */
 final class Authenticator {
 
     static final String MECHANISMS = "PLAIN AMQPLAIN";
-    private static final String DEFAULT_USER = "guest";
-    private static final byte[] DEFAULT_PASSWORD = "guest".getBytes(StandardCharsets.UTF_8);
 
     private Authenticator() {}
 
-    /** The authenticated user name, or empty when the credentials are refused. */
-    static Optional<String> authenticate(String mechanism, byte[] response, SocketAddress peer) {
+    /** The authenticated user name, or empty when the credentials are malformed or refused. */
+    static Optional<String> authenticate(Broker broker, String mechanism, byte[] response, SocketAddress peer) {
         Credentials c = switch (mechanism) {
             case "PLAIN" -> plain(response);
             case "AMQPLAIN" -> amqplain(response);
@@ -36,9 +34,7 @@ final class Authenticator {
         if (c == null) {
             return Optional.empty();
         }
-        boolean valid =
-                c.user.equals(DEFAULT_USER) && MessageDigest.isEqual(c.password, DEFAULT_PASSWORD) && isLoopback(peer);
-        return valid ? Optional.of(c.user) : Optional.empty();
+        return broker.authenticate(c.user, c.password, isLoopback(peer));
     }
 
     private record Credentials(String user, byte[] password) {}
@@ -95,7 +91,8 @@ final class Authenticator {
         return -1;
     }
 
-    private static boolean isLoopback(SocketAddress peer) {
+    /** Whether the peer's address is a loopback one (127.0.0.0/8, ::1); anything else, such as no address, is not. */
+    static boolean isLoopback(SocketAddress peer) {
         if (peer instanceof InetSocketAddress inet) {
             InetAddress address = inet.getAddress();
             return address != null && address.isLoopbackAddress();

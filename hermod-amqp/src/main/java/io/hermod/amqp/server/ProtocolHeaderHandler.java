@@ -22,10 +22,12 @@ final class ProtocolHeaderHandler extends ByteToMessageDecoder {
 
     private final Broker broker;
     private final AmqpServerConfig config;
+    private final DirectReplyTo directReplyTo;
 
-    ProtocolHeaderHandler(Broker broker, AmqpServerConfig config) {
+    ProtocolHeaderHandler(Broker broker, AmqpServerConfig config, DirectReplyTo directReplyTo) {
         this.broker = broker;
         this.config = config;
+        this.directReplyTo = directReplyTo;
     }
 
     @Override
@@ -42,7 +44,7 @@ final class ProtocolHeaderHandler extends ByteToMessageDecoder {
         }
         in.skipBytes(HEADER.length);
         FrameDecoder frames = new FrameDecoder(config.frameMax());
-        AmqpConnection connection = new AmqpConnection(broker, config, frames);
+        AmqpConnection connection = new AmqpConnection(broker, config, frames, directReplyTo);
         ctx.pipeline().addAfter(ctx.name(), "frames", frames);
         ctx.pipeline().addAfter("frames", "connection", connection);
         // the bytes after the header (a pipelining client) go on to the frame decoder when this handler leaves

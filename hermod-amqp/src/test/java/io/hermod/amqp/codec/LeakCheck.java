@@ -20,11 +20,12 @@ import org.slf4j.LoggerFactory;
  * that became unreachable without being released. Detection is paranoid (every buffer tracked): set by the build's
  * surefire {@code argLine} and again here, for runs outside Maven. Leaks are captured from the detector's log. Only
  * pooled and direct buffers are tracked (unpooled heap buffers are left to the garbage collector), which is what the
- * decoder's cumulation and the tests' inputs are.
+ * decoder's cumulation and the tests' inputs are. Public for the server package's connection fuzzer, which calls
+ * {@link #collectLeaks()} itself.
  *
  * <p>Threading: the capture list is thread-safe; the callbacks run on JUnit's thread.
  */
-final class LeakCheck implements AfterEachCallback, AfterAllCallback {
+public final class LeakCheck implements AfterEachCallback, AfterAllCallback {
 
     private static final List<String> LEAKS = new CopyOnWriteArrayList<>();
 
@@ -56,7 +57,7 @@ final class LeakCheck implements AfterEachCallback, AfterAllCallback {
     }
 
     /** Collects garbage and has the detector report what it found; returns (and forgets) every leak reported. */
-    static List<String> collectLeaks() {
+    public static List<String> collectLeaks() {
         for (int round = 0; round < 5; round++) {
             System.gc();
             // The reference handler queues collected trackers shortly after the collection; the detector reports

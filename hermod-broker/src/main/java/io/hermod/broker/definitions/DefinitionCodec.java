@@ -6,11 +6,17 @@ import io.hermod.broker.definitions.DefinitionRecord.BindingAdded;
 import io.hermod.broker.definitions.DefinitionRecord.BindingRemoved;
 import io.hermod.broker.definitions.DefinitionRecord.ExchangeAdded;
 import io.hermod.broker.definitions.DefinitionRecord.ExchangeRemoved;
+import io.hermod.broker.definitions.DefinitionRecord.PermissionRemoved;
+import io.hermod.broker.definitions.DefinitionRecord.PermissionSet;
 import io.hermod.broker.definitions.DefinitionRecord.QueueAdded;
 import io.hermod.broker.definitions.DefinitionRecord.QueueRemoved;
+import io.hermod.broker.definitions.DefinitionRecord.UserAdded;
+import io.hermod.broker.definitions.DefinitionRecord.UserRemoved;
 import io.hermod.broker.definitions.DefinitionRecord.VhostAdded;
 import io.hermod.broker.definitions.DefinitionRecord.VhostRemoved;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,17 +25,23 @@ import java.util.Map;
  * <pre>
  *  record:  version u8 (= 1) | tag u8 | fields
  *
- *  tag  record           fields
- *  1    VhostAdded       vhost
- *  2    VhostRemoved     vhost
- *  3    ExchangeAdded    vhost | name | type | flags u8 (bit 0 durable, 1 autoDelete, 2 internal) | arguments
- *  4    ExchangeRemoved  vhost | name
- *  5    QueueAdded       vhost | name | storageId | flags u8 (bit 0 durable, 1 exclusive, 2 autoDelete) | arguments
- *  6    QueueRemoved     vhost | name
- *  7    BindingAdded     binding
- *  8    BindingRemoved   binding
+ *  tag  record             fields
+ *  1    VhostAdded         vhost
+ *  2    VhostRemoved       vhost
+ *  3    ExchangeAdded      vhost | name | type | flags u8 (bit 0 durable, 1 autoDelete, 2 internal) | arguments
+ *  4    ExchangeRemoved    vhost | name
+ *  5    QueueAdded         vhost | name | storageId | flags u8 (bit 0 durable, 1 exclusive, 2 autoDelete) | arguments
+ *  6    QueueRemoved       vhost | name
+ *  7    BindingAdded       binding
+ *  8    BindingRemoved     binding
+ *  9    UserAdded          name | hash algorithm u8 (1 = SHA-256, see PasswordHash) | hash bytes | tag count uvarint
+ *                          | tag*
+ *  10   UserRemoved        name
+ *  11   PermissionSet      vhost | user | configure | write | read
+ *  12   PermissionRemoved  vhost | user
  *
  *  binding:    vhost | source | destination kind u8 (0 queue, 1 exchange) | destination | routingKey | arguments
+ *  bytes:      length uvarint | bytes
  *  string:     UTF-8 length uvarint | UTF-8 bytes
  *  arguments:  a table as in {@link ArgumentsCodec}, without its own version byte
  * </pre>
@@ -50,6 +62,13 @@ final class DefinitionCodec {
     static final int QUEUE_REMOVED = 6;
     static final int BINDING_ADDED = 7;
     static final int BINDING_REMOVED = 8;
+    static final int USER_ADDED = 9;
+    static final int USER_REMOVED = 10;
+    static final int PERMISSION_SET = 11;
+    static final int PERMISSION_REMOVED = 12;
+
+    /** The password hash algorithm of a {@code UserAdded}: {@link PasswordHash} (RabbitMQ's SHA-256 scheme). */
+    private static final int HASH_SHA256 = 1;
 
     private static final int FLAG_0 = 1;
     private static final int FLAG_1 = 1 << 1;
@@ -97,6 +116,27 @@ final class DefinitionCodec {
                 out.writeByte(QUEUE_REMOVED).writeString(r.vhost()).writeString(r.name());
             case BindingAdded r -> writeBinding(out.writeByte(BINDING_ADDED), r.binding());
             case BindingRemoved r -> writeBinding(out.writeByte(BINDING_REMOVED), r.binding());
+            case UserAdded r -> {
+                UserDefinition u = r.user();
+                out.writeByte(USER_ADDED).writeString(u.name());
+                out.writeByte(HASH_SHA256).writeBytes(u.passwordHash().bytes());
+                out.writeUnsignedVarint(u.tags().size());
+                for (String tag : u.tags()) {
+                    out.writeString(tag);
+                }
+            }
+            case UserRemoved r -> out.writeByte(USER_REMOVED).writeString(r.name());
+            case PermissionSet r -> {
+                PermissionDefinition p = r.permission();
+                out.writeByte(PERMISSION_SET)
+                        .writeString(p.vhost())
+                        .writeString(p.user())
+                        .writeString(p.configure())
+                        .writeString(p.write())
+                        .writeString(p.read());
+            }
+            case PermissionRemoved r ->
+                out.writeByte(PERMISSION_REMOVED).writeString(r.vhost()).writeString(r.user());
         }
         return out.toByteArray();
     }
@@ -142,6 +182,16 @@ final class DefinitionCodec {
             case QUEUE_REMOVED -> new QueueRemoved(r.readString("vhost"), r.readString("queue name"));
             case BINDING_ADDED -> new BindingAdded(readBinding(r));
             case BINDING_REMOVED -> new BindingRemoved(readBinding(r));
+            case USER_ADDED -> new UserAdded(readUser(r));
+            case USER_REMOVED -> new UserRemoved(r.readString("user name"));
+            case PERMISSION_SET ->
+                new PermissionSet(new PermissionDefinition(
+                        r.readString("vhost"),
+                        r.readString("user name"),
+                        r.readString("configure pattern"),
+                        r.readString("write pattern"),
+                        r.readString("read pattern")));
+            case PERMISSION_REMOVED -> new PermissionRemoved(r.readString("vhost"), r.readString("user name"));
             default -> throw r.malformed("unknown definition record tag " + tag);
         };
         r.expectEnd();
@@ -181,6 +231,24 @@ final class DefinitionCodec {
         String routingKey = r.readString("binding routing key");
         Map<String, Object> arguments = ArgumentsCodec.readTable(r);
         return new BindingDefinition(vhost, source, destinationKind, destination, routingKey, arguments);
+    }
+
+    private static UserDefinition readUser(FieldReader r) {
+        String name = r.readString("user name");
+        int algorithm = r.readUnsignedByte("password hash algorithm");
+        if (algorithm != HASH_SHA256) {
+            throw r.malformed("unknown password hash algorithm " + algorithm);
+        }
+        byte[] hash = r.readBytes("password hash");
+        if (hash.length != PasswordHash.BYTES) {
+            throw r.malformed("a password hash has " + PasswordHash.BYTES + " bytes, not " + hash.length);
+        }
+        int count = r.readCount("tag count", 1);
+        List<String> tags = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            tags.add(r.readString("user tag"));
+        }
+        return new UserDefinition(name, PasswordHash.fromBytes(hash), tags);
     }
 
     private static int readFlags(FieldReader r, String field) {

@@ -309,9 +309,9 @@ public final class DefinitionsLog implements AutoCloseable {
     }
 
     /**
-     * Writes {@code state}, the {@code *Added} records that rebuild the broker's current definitions (everything
-     * appended so far applied), as one snapshot batch; waits until it is durable; then deletes the segments wholly
-     * below it. Writer only (it blocks; never call it on a storage thread).
+     * Writes {@code state}, the {@code *Added} (and {@code PermissionSet}) records that rebuild the broker's current
+     * definitions (everything appended so far applied), as one snapshot batch; waits until it is durable; then deletes
+     * the segments wholly below it. Writer only (it blocks; never call it on a storage thread).
      *
      * @throws StorageException when the snapshot could not be written or synced (the log is then failed)
      * @throws IllegalStateException when the state does not fit one batch ({@link #MAX_BATCH_BYTES}), or before

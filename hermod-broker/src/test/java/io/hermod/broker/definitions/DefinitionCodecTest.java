@@ -7,9 +7,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.hermod.broker.BrokerException;
 import io.hermod.broker.ErrorCode;
 import io.hermod.broker.definitions.DefinitionRecord.ExchangeAdded;
+import io.hermod.broker.definitions.DefinitionRecord.PermissionRemoved;
+import io.hermod.broker.definitions.DefinitionRecord.PermissionSet;
 import io.hermod.broker.definitions.DefinitionRecord.QueueAdded;
+import io.hermod.broker.definitions.DefinitionRecord.UserAdded;
+import io.hermod.broker.definitions.DefinitionRecord.UserRemoved;
 import io.hermod.broker.definitions.DefinitionRecord.VhostAdded;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +32,14 @@ class DefinitionCodecTest {
         Set<Class<?>> sampled =
                 TestDefinitions.sampleRecords().stream().map(Object::getClass).collect(Collectors.toSet());
 
-        assertThat(sampled).containsExactlyInAnyOrder(DefinitionRecord.class.getPermittedSubclasses());
+        assertThat(sampled).containsExactlyInAnyOrderElementsOf(recordTypes(DefinitionRecord.class));
+    }
+
+    /** The record classes under a sealed interface, through its sealed sub-interfaces. */
+    private static List<Class<?>> recordTypes(Class<?> sealed) {
+        return Arrays.stream(sealed.getPermittedSubclasses())
+                .flatMap(c -> c.isInterface() ? recordTypes(c).stream() : java.util.stream.Stream.of(c))
+                .toList();
     }
 
     @Test
@@ -58,6 +70,38 @@ class DefinitionCodecTest {
         assertThat(DefinitionCodec.encode(
                         new QueueAdded(new QueueDefinition("v", "q", "s", false, true, false, Map.of()))))
                 .containsExactly(1, 5, 1, 'v', 1, 'q', 1, 's', 0b010, 0);
+        assertThat(DefinitionCodec.encode(new UserRemoved("u"))).containsExactly(1, 10, 1, 'u');
+        assertThat(DefinitionCodec.encode(new PermissionSet(new PermissionDefinition("v", "u", ".*", "", "^q$"))))
+                .containsExactly(1, 11, 1, 'v', 1, 'u', 2, '.', '*', 0, 3, '^', 'q', '$');
+        assertThat(DefinitionCodec.encode(new PermissionRemoved("v", "u"))).containsExactly(1, 12, 1, 'v', 1, 'u');
+    }
+
+    @Test
+    void aUserIsEncodedWithItsHashAlgorithmHashAndSortedTags() {
+        PasswordHash hash = PasswordHash.withSalt(new byte[] {1, 2, 3, 4}, "pw".getBytes(StandardCharsets.UTF_8));
+        byte[] encoded = DefinitionCodec.encode(new UserAdded(new UserDefinition("u", hash, List.of("b", "a"))));
+
+        ByteBuffer expected = ByteBuffer.allocate(encoded.length)
+                .put(new byte[] {1, 9, 1, 'u', 1, 36})
+                .put(hash.bytes())
+                .put(new byte[] {2, 1, 'a', 1, 'b'});
+        assertThat(encoded).containsExactly(expected.array());
+    }
+
+    @Test
+    void anUnknownHashAlgorithmOrAHashOfTheWrongLengthIsNamed() {
+        byte[] valid = DefinitionCodec.encode(new UserAdded(new UserDefinition("u", PasswordHash.of("pw"), List.of())));
+        byte[] otherAlgorithm = valid.clone();
+        otherAlgorithm[4] = 2;
+        byte[] shortHash = Arrays.copyOf(valid, valid.length - 1);
+        shortHash[5] = 35;
+
+        assertThatThrownBy(() -> DefinitionCodec.decode(otherAlgorithm))
+                .isInstanceOf(BrokerException.class)
+                .hasMessageContaining("unknown password hash algorithm 2");
+        assertThatThrownBy(() -> DefinitionCodec.decode(shortHash))
+                .isInstanceOf(BrokerException.class)
+                .hasMessageContaining("a password hash has 36 bytes, not 35");
     }
 
     @Test
@@ -65,9 +109,9 @@ class DefinitionCodecTest {
         assertThatThrownBy(() -> DefinitionCodec.decode(new byte[] {2, 1, 1, '/'}))
                 .isInstanceOf(BrokerException.class)
                 .hasMessageContaining("unknown definition record version 2");
-        assertThatThrownBy(() -> DefinitionCodec.decode(new byte[] {1, 9, 1, '/'}))
+        assertThatThrownBy(() -> DefinitionCodec.decode(new byte[] {1, 13, 1, '/'}))
                 .isInstanceOf(BrokerException.class)
-                .hasMessageContaining("unknown definition record tag 9");
+                .hasMessageContaining("unknown definition record tag 13");
         assertThatThrownBy(() -> DefinitionCodec.decode(new byte[] {1, 1, 1, '/', 0}))
                 .isInstanceOf(BrokerException.class)
                 .hasMessageContaining("1 bytes left over");
@@ -114,7 +158,7 @@ class DefinitionCodecTest {
             random.nextBytes(bytes);
             if (bytes.length > 1 && random.nextInt(4) != 0) {
                 bytes[0] = DefinitionCodec.VERSION;
-                bytes[1] = (byte) (1 + random.nextInt(8)); // a known tag: get into the fields
+                bytes[1] = (byte) (1 + random.nextInt(12)); // a known tag: get into the fields
                 for (int j = 2; j < bytes.length; j++) {
                     if (random.nextInt(3) == 0) {
                         bytes[j] = (byte) random.nextInt(4); // short lengths, small counts
@@ -147,7 +191,7 @@ class DefinitionCodecTest {
                 .filter(bytes -> bytes.length <= 1024)
                 .toList();
         Set<Integer> tags = seeds.stream().map(bytes -> (int) bytes[1]).collect(Collectors.toSet());
-        assertThat(tags).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6, 7, 8);
+        assertThat(tags).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
         return seeds;
     }
 }

@@ -5,8 +5,12 @@ import io.hermod.broker.definitions.DefinitionRecord.BindingAdded;
 import io.hermod.broker.definitions.DefinitionRecord.BindingRemoved;
 import io.hermod.broker.definitions.DefinitionRecord.ExchangeAdded;
 import io.hermod.broker.definitions.DefinitionRecord.ExchangeRemoved;
+import io.hermod.broker.definitions.DefinitionRecord.PermissionRemoved;
+import io.hermod.broker.definitions.DefinitionRecord.PermissionSet;
 import io.hermod.broker.definitions.DefinitionRecord.QueueAdded;
 import io.hermod.broker.definitions.DefinitionRecord.QueueRemoved;
+import io.hermod.broker.definitions.DefinitionRecord.UserAdded;
+import io.hermod.broker.definitions.DefinitionRecord.UserRemoved;
 import io.hermod.broker.definitions.DefinitionRecord.VhostAdded;
 import io.hermod.broker.definitions.DefinitionRecord.VhostRemoved;
 import java.lang.reflect.RecordComponent;
@@ -153,6 +157,14 @@ final class TestDefinitions {
                 new BindingDefinition("/", "ex-1", DestinationKind.QUEUE, "q-2", "x".repeat(255), null)));
         records.add(new BindingRemoved(
                 new BindingDefinition(UNICODE, UNICODE, DestinationKind.EXCHANGE, UNICODE, UNICODE, Map.of())));
+        records.add(new UserAdded(new UserDefinition("guest", PasswordHash.of("guest"), List.of("administrator"))));
+        records.add(new UserAdded(new UserDefinition(UNICODE, PasswordHash.of(UNICODE), List.of(UNICODE, "", "b"))));
+        records.add(new UserAdded(new UserDefinition("no-tags", PasswordHash.of(""), List.of())));
+        records.add(new UserRemoved("gone"));
+        records.add(new PermissionSet(new PermissionDefinition("/", "guest", ".*", ".*", ".*")));
+        records.add(new PermissionSet(
+                new PermissionDefinition(UNICODE, UNICODE, "", "^(amq\\.gen.*|amq\\.default)$", UNICODE)));
+        records.add(new PermissionRemoved("/", "gone"));
         return records;
     }
 
@@ -196,6 +208,7 @@ final class TestDefinitions {
             case BigDecimal d ->
                 out.append("BigDecimal:").append(d.unscaledValue()).append("e-").append(d.scale());
             case byte[] bytes -> out.append("bytes:").append(HexFormat.of().formatHex(bytes));
+            case PasswordHash hash -> out.append("PasswordHash:").append(hash.toBase64());
             case List<?> list -> {
                 out.append("List[");
                 for (Object element : list) {

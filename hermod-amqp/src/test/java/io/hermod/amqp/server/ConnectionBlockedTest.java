@@ -1,0 +1,94 @@
+package io.hermod.amqp.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.rabbitmq.client.BlockedListener;
+import com.rabbitmq.client.Channel;
+import io.hermod.broker.Broker;
+import io.hermod.broker.BrokerConfig;
+import io.hermod.broker.ResourceAlarms;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * RabbitMQ's connection.blocked / connection.unblocked: while a resource alarm is on, publishing connections are told
+ * and no longer read from; consumers keep being served; when it clears, the held publishes go through.
+ */
+class ConnectionBlockedTest extends ServerTestSupport {
+
+    private static final long MEMORY_LIMIT = 1_000;
+
+    private final AtomicLong memoryUsed = new AtomicLong();
+
+    @Override
+    Broker openBroker(BrokerConfig config) throws Exception {
+        java.nio.file.Files.createDirectories(config.dataDirectory());
+        return Broker.open(config, new ResourceAlarms(memoryUsed::get, MEMORY_LIMIT, () -> Long.MAX_VALUE, 0));
+    }
+
+    private void memory(long used) {
+        memoryUsed.set(used);
+        broker.alarms().check();
+    }
+
+    @Test
+    void aMemoryAlarmBlocksPublishersUntilItClears() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        connection.addBlockedListener(new BlockedListener() {
+            @Override
+            public void handleBlocked(String reason) {
+                events.add("blocked: " + reason);
+            }
+
+            @Override
+            public void handleUnblocked() {
+                events.add("unblocked");
+            }
+        });
+        Channel publisher = channel();
+        String queue = publisher.queueDeclare("held", false, false, false, null).getQueue();
+        Channel observer = newConnection().createChannel();
+
+        memory(MEMORY_LIMIT + 1);
+        await().until(() -> events.equals(List.of("blocked: low on memory")));
+        publisher.basicPublish("", queue, null, bytes("first")); // the server stops reading after this publish
+        await().during(Duration.ofMillis(300)).until(() -> observer.messageCount(queue) <= 1);
+        publisher.basicPublish("", queue, null, bytes("second"));
+        await().during(Duration.ofMillis(300)).until(() -> observer.messageCount(queue) <= 1);
+
+        memory(0);
+
+        await().until(() -> events.equals(List.of("blocked: low on memory", "unblocked")));
+        await().until(() -> observer.messageCount(queue) == 2);
+        assertThat(publisher.isOpen()).isTrue();
+    }
+
+    @Test
+    void consumersAreStillServedDuringAnAlarmEvenOnANewConnection() throws Exception {
+        Channel setup = channel();
+        setup.queueDeclare("drain", false, false, false, null);
+        setup.basicPublish("", "drain", null, bytes("ready"));
+        await().until(() -> setup.messageCount("drain") == 1);
+
+        memory(MEMORY_LIMIT + 1);
+        Channel consumer = newConnection().createChannel();
+        List<String> received = new CopyOnWriteArrayList<>();
+        consumer.basicConsume(
+                "drain",
+                false,
+                (t, d) -> {
+                    received.add(text(d.getBody()));
+                    consumer.basicAck(d.getEnvelope().getDeliveryTag(), false);
+                },
+                t -> {});
+
+        await().until(() -> received.equals(List.of("ready")));
+        // the publishing connection itself is no longer read from: ask on the consumer's
+        await().until(() -> consumer.messageCount("drain") == 0);
+        memory(0);
+    }
+}

@@ -1,0 +1,104 @@
+package io.hermod.amqp.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ConnectionFactory;
+import io.hermod.amqp.codec.BasicProperties;
+import io.hermod.amqp.codec.ConnectionClose;
+import io.hermod.amqp.codec.ConnectionCloseOk;
+import io.hermod.amqp.codec.FrameEncoder;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Connection-level failures and the message size limit: the reply codes clients see, and the broker serving on for
+ * everyone else.
+ */
+class ConnectionErrorsTest extends ServerTestSupport {
+
+    private static final int MAX_MESSAGE_BYTES = 1024;
+
+    @Override
+    AmqpServerConfig serverConfig() {
+        AmqpServerConfig defaults = AmqpServerConfig.of("127.0.0.1", 0);
+        return new AmqpServerConfig(
+                defaults.host(),
+                defaults.port(),
+                defaults.frameMax(),
+                defaults.channelMax(),
+                defaults.heartbeatSeconds(),
+                MAX_MESSAGE_BYTES);
+    }
+
+    @Test
+    void openingAMissingVhostFailsTheConnectionWithNotAllowed() {
+        ConnectionFactory f = factory();
+        f.setVirtualHost("no-such-vhost");
+
+        String text = assertConnectionError(530, f::newConnection);
+
+        assertThat(text).contains("no-such-vhost");
+    }
+
+    @Test
+    void aMessageLargerThanTheMaximumClosesTheChannelWithPreconditionFailed() throws Exception {
+        Channel ch = channel();
+        String queue = ch.queueDeclare().getQueue();
+        ch.basicPublish("", queue, null, new byte[MAX_MESSAGE_BYTES]);
+        assertThat(ch.messageCount(queue)).isEqualTo(1);
+
+        ch.basicPublish("", queue, null, new byte[MAX_MESSAGE_BYTES + 1]);
+
+        assertThat(assertChannelError(406, ch::queueDeclare)).contains("larger than configured max size");
+        assertThat(connection.isOpen()).isTrue();
+        assertThat(channel().messageCount(queue)).isEqualTo(1);
+    }
+
+    @Test
+    void aContentHeaderWithoutAPublishIsAnUnexpectedFrame() throws Exception {
+        try (RawAmqpPeer peer = new RawAmqpPeer(server.port()).handshake(0)) {
+            peer.write(out -> {
+                ByteBuf props = Unpooled.buffer();
+                BasicProperties.EMPTY.encode(props);
+                FrameEncoder.writeContentHeader(out, 1, 60, 3, props);
+                props.release();
+            });
+
+            ConnectionClose close = peer.expect(ConnectionClose.class);
+            assertThat(close.replyCode()).isEqualTo(505);
+            peer.send(0, new ConnectionCloseOk());
+            await().until(() -> peer.closedByServer(100));
+        }
+        assertThat(channel().queueDeclare().getQueue()).isNotEmpty(); // everyone else is served on
+    }
+
+    @Test
+    void aContentBodyWithoutAHeaderIsAnUnexpectedFrame() throws Exception {
+        try (RawAmqpPeer peer = new RawAmqpPeer(server.port()).handshake(0)) {
+            peer.write(out -> {
+                out.writeByte(3); // body frame
+                out.writeShort(1);
+                out.writeInt(2);
+                out.writeBytes(new byte[] {'h', 'i'});
+                out.writeByte(0xCE);
+            });
+
+            assertThat(peer.expect(ConnectionClose.class).replyCode()).isEqualTo(505);
+        }
+    }
+
+    @Test
+    void aMethodOnAChannelThatIsNotOpenIsAChannelError() throws Exception {
+        try (RawAmqpPeer peer = new RawAmqpPeer(server.port()).handshake(0)) {
+            peer.send(
+                    7,
+                    new io.hermod.amqp.codec.QueueDeclare(
+                            0, "q", false, false, false, false, false, java.util.Map.of()));
+
+            assertThat(peer.expect(ConnectionClose.class).replyCode()).isEqualTo(504);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.hermod.amqp.server;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a client sent in one session, split into the protocol header and frames, each with the number of frames the
+ * server had sent before the client wrote it (a replay waits for as many before sending it, so that, for instance, an
+ * ack follows the delivery it acknowledges).
+ *
+ * @param frames the protocol header first, then the frames in the order sent
+ */
+record RecordedSession(List<Frame> frames) {
+
+    RecordedSession {
+        frames = List.copyOf(frames);
+    }
+
+    /**
+     * One frame as sent (or, first, the 8-byte protocol header).
+     *
+     * @param bytes the whole frame: type, channel, size, payload and end octet
+     * @param serverFramesBefore the server frames (heartbeats aside) the client had received when it sent this one
+     */
+    record Frame(byte[] bytes, int serverFramesBefore) {
+
+        int type() {
+            return bytes[0] & 0xff;
+        }
+
+        /** "method 60.40 on channel 1", "body on channel 1", ...: for failure reports. */
+        String describe() {
+            if (bytes.length < 7 || bytes[0] == 'A') {
+                return "the protocol header";
+            }
+            int channel = ((bytes[1] & 0xff) << 8) | (bytes[2] & 0xff);
+            return switch (type()) {
+                case 1 ->
+                    bytes.length >= 11
+                            ? "method " + u16(bytes, 7) + "." + u16(bytes, 9) + " on channel " + channel
+                            : "a short method frame on channel " + channel;
+                case 2 -> "content header on channel " + channel;
+                case 3 -> "content body on channel " + channel;
+                case 8 -> "heartbeat";
+                default -> "frame type " + type();
+            };
+        }
+    }
+
+    static int u16(byte[] bytes, int offset) {
+        return ((bytes[offset] & 0xff) << 8) | (bytes[offset + 1] & 0xff);
+    }
+
+    /** A copy whose names carry {@code replacement} instead of {@link SessionRecorder#TOKEN} (same length). */
+    RecordedSession renamed(String replacement) {
+        byte[] token = SessionRecorder.TOKEN.getBytes(StandardCharsets.US_ASCII);
+        byte[] with = replacement.getBytes(StandardCharsets.US_ASCII);
+        if (with.length != token.length) {
+            throw new IllegalArgumentException("a replacement must keep the length of " + SessionRecorder.TOKEN);
+        }
+        List<Frame> renamed = new ArrayList<>(frames.size());
+        for (Frame frame : frames) {
+            byte[] bytes = frame.bytes().clone();
+            for (int i = 0; i + token.length <= bytes.length; i++) {
+                if (matches(bytes, i, token)) {
+                    System.arraycopy(with, 0, bytes, i, with.length);
+                }
+            }
+            renamed.add(new Frame(bytes, frame.serverFramesBefore()));
+        }
+        return new RecordedSession(renamed);
+    }
+
+    private static boolean matches(byte[] bytes, int offset, byte[] token) {
+        for (int j = 0; j < token.length; j++) {
+            if (bytes[offset + j] != token[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
