@@ -189,6 +189,20 @@ public final class Channel implements AutoCloseable {
         return tag;
     }
 
+    /**
+     * Tells the queues of this channel's consumers to look again: a consumer whose {@link DeliveryHandler#ready} was
+     * false is ready now. Any thread.
+     */
+    public void resumeDeliveries() {
+        List<ChannelConsumer> current;
+        synchronized (this) {
+            current = new ArrayList<>(consumers.values());
+        }
+        for (ChannelConsumer c : current) {
+            c.queue().wake();
+        }
+    }
+
     /** Cancels a consumer; its unacknowledged messages stay with the channel. False if no such consumer. */
     public boolean cancel(String consumerTag) {
         ChannelConsumer c;
@@ -378,6 +392,11 @@ public final class Channel implements AutoCloseable {
             }
             handler.onDelivery(new Delivery(
                     consumer.tag(), tag, redelivered, m.exchange(), m.routingKey(), m.properties(), m.body(), -1));
+        }
+
+        @Override
+        public boolean ready() {
+            return handler.ready();
         }
 
         @Override

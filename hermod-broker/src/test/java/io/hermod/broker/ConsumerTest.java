@@ -76,6 +76,36 @@ class ConsumerTest {
     }
 
     @Test
+    void aConsumerThatIsNotReadyGetsNothingUntilItsChannelResumesAndTheQueueKeepsTheMessages() {
+        // Given an automatic-ack consumer (no prefetch bound) whose client cannot take more
+        java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean(false);
+        List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ch.consume("q", ConsumeOptions.automaticAck(), new DeliveryHandler() {
+            @Override
+            public boolean ready() {
+                return ready.get();
+            }
+
+            @Override
+            public void onDelivery(Delivery delivery) {
+                got.add(BrokerFixture.text(delivery));
+            }
+        });
+
+        // When messages arrive, they stay in the queue
+        publishMany(50);
+        eventually().until(() -> ch.declareQueuePassive("q").messageCount() == 50);
+        assertThat(got).isEmpty();
+
+        // Then once the consumer is ready and its channel resumes, all of them go out in order
+        ready.set(true);
+        ch.resumeDeliveries();
+        eventually().until(() -> got.size() == 50);
+        assertThat(got.get(0)).isEqualTo("m0");
+        assertThat(got.get(49)).isEqualTo("m49");
+    }
+
+    @Test
     void theConsumeIsConfirmedToTheHandlerBeforeItsFirstDelivery() {
         // Given messages waiting, so that deliveries start the moment the consumer is in place
         publishMany(5);

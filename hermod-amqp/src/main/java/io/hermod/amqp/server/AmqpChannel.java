@@ -129,6 +129,11 @@ final class AmqpChannel {
         connection.send(id, new ChannelOpenOk(""));
     }
 
+    /** The socket can take more: let the queues deliver to this channel's consumers again. */
+    void resumeDeliveries() {
+        channel.resumeDeliveries();
+    }
+
     /** The connection went away: give every unacknowledged message back. */
     void release() {
         closeBrokerChannel();
@@ -205,6 +210,9 @@ final class AmqpChannel {
                 // spec 1.5.2.3: active=false stops deliveries to this channel's consumers until active=true
                 gate.active(flow.active());
                 connection.send(id, new ChannelFlowOk(flow.active()));
+                if (flow.active()) {
+                    channel.resumeDeliveries();
+                }
             }
             case ExchangeDeclare m -> {
                 if (m.passive()) {
@@ -559,6 +567,12 @@ final class AmqpChannel {
                 m.consumerTag(), m.noAck(), m.exclusive(), prefetchCount, prefetchBytes, m.arguments());
         boolean nowait = m.noWait();
         channel.consume(m.queue(), options, new DeliveryHandler() {
+            @Override
+            public boolean ready() {
+                // the queue keeps the messages while the socket is backed up or the client paused the channel
+                return connection.writable() && gate.isOpen();
+            }
+
             @Override
             public void onConsumeOk(String consumerTag) {
                 if (!nowait) {

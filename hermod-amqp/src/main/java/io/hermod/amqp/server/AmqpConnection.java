@@ -125,6 +125,26 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The socket's outbound buffer drained below its low-water mark: the queues may deliver again. (Above its
+     * high-water mark consumers answer not ready, and their queues hold their messages: backpressure from a slow client
+     * costs the broker no memory.)
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext context) {
+        if (context.channel().isWritable()) {
+            for (AmqpChannel channel : channels.values()) {
+                channel.resumeDeliveries();
+            }
+        }
+        context.fireChannelWritabilityChanged();
+    }
+
+    /** Whether the socket's outbound buffer is below its high-water mark; any thread. */
+    boolean writable() {
+        return ctx.channel().isWritable();
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext context) {
         state = new ConnectionState.Closed();

@@ -11,10 +11,9 @@ import java.util.List;
  * the client's {@code channel.flow active=false} (spec 1.5.2.3), they are held, in order, until {@code active=true}
  * opens it again. Replies to the client's own requests (basic.get-ok and the like) do not pass here.
  *
- * <p>The broker keeps handing out messages while the gate is closed, so a consumer's prefetch is what bounds the held
- * messages; an automatic-acknowledgement consumer with no prefetch has no bound (RabbitMQ instead stops its queues
- * delivering to the channel). A consumer cancelled while its deliveries are held must never see them (a delivery
- * after cancel-ok is an error for clients): {@link #drop} takes them out.
+ * <p>While the gate is closed the channel's consumers answer not ready, so their queues keep their messages; the gate
+ * only holds the few deliveries already on their way when the pause arrived. A consumer cancelled while its deliveries
+ * are held must never see them (a delivery after cancel-ok is an error for clients): {@link #drop} takes them out.
  *
  * <p>Buffer ownership: {@link #send} takes the encoded delivery; the gate writes it (the write releases it) or
  * releases it when it is dropped or the gate is shut.
@@ -37,6 +36,11 @@ final class DeliveryGate {
 
     DeliveryGate(AmqpConnection connection) {
         this.connection = connection;
+    }
+
+    /** Whether deliveries go out now (the client has not paused the channel). */
+    synchronized boolean isOpen() {
+        return !paused && !shut;
     }
 
     /** Writes an encoded delivery, or holds it while the client has paused the channel. */

@@ -14,6 +14,16 @@ public interface DeliverySink {
     void onDelivery(Queue queue, QueueConsumer consumer, StoredMessage message, boolean redelivered);
 
     /**
+     * Whether the consumer can take a message now. A sink that answers false (its socket's buffer is full, its client
+     * paused the channel) gets nothing more from the queue until {@link Queue#wake} after it is ready again: the queue
+     * keeps the messages, so a slow consumer costs no memory (RabbitMQ's credit flow). Called on the queue's executor;
+     * must be cheap.
+     */
+    default boolean ready() {
+        return true;
+    }
+
+    /**
      * The consumer is in place: called before its first delivery, so that a protocol can confirm the consume (AMQP
      * basic.consume-ok) ahead of any message.
      */

@@ -262,6 +262,11 @@ public final class Queue {
         });
     }
 
+    /** Looks again for consumers to hand messages to: one of them became ready (see {@link DeliverySink#ready}). */
+    public void wake() {
+        submit(() -> {});
+    }
+
     /** Settles handed-out messages; offsets that are not unacknowledged here are ignored. */
     public void settle(long[] offsets, Outcome outcome) {
         submit(() -> {

@@ -66,7 +66,7 @@ public final class QueueConsumer {
 
     /** Whether another message may go out now: room in both limits (one message may overshoot the byte limit). */
     boolean hasCredit() {
-        if (cancelled) {
+        if (cancelled || !sink.ready()) {
             return false;
         }
         if (autoAck) {
