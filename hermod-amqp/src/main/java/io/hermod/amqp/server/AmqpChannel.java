@@ -88,6 +88,7 @@ import java.util.concurrent.CompletableFuture;
 final class AmqpChannel {
 
     private static final int BASIC_CLASS = 60;
+    private static final int INITIAL_BODY_BYTES = 64 << 10;
 
     private final AmqpConnection connection;
     private final int id;
@@ -111,6 +112,7 @@ final class AmqpChannel {
         BasicProperties decoded;
         byte[] body;
         int received;
+        int size;
 
         PendingPublish(BasicPublish method) {
             this.method = method;
@@ -449,7 +451,9 @@ final class AmqpChannel {
         pending.properties = new byte[props.readableBytes()];
         props.getBytes(props.readerIndex(), pending.properties);
         pending.decoded = BasicProperties.decode(props.duplicate());
-        pending.body = new byte[(int) size];
+        pending.size = (int) size;
+        // grown as body frames arrive: a header announcing 128 MiB costs nothing until the bytes come
+        pending.body = new byte[(int) Math.min(size, INITIAL_BODY_BYTES)];
         if (size == 0) {
             publish();
         }
@@ -464,14 +468,17 @@ final class AmqpChannel {
         }
         ByteBuf payload = frame.payload();
         int n = payload.readableBytes();
-        if (pending.received + n > pending.body.length) {
+        if (pending.received + n > pending.size) {
             throw ProtocolError.connection(
-                    ReplyCodes.FRAME_ERROR,
-                    "content body frames exceed the announced body size " + pending.body.length);
+                    ReplyCodes.FRAME_ERROR, "content body frames exceed the announced body size " + pending.size);
+        }
+        if (pending.received + n > pending.body.length) {
+            int grown = (int) Math.min(pending.size, Math.max(pending.received + (long) n, 2L * pending.body.length));
+            pending.body = java.util.Arrays.copyOf(pending.body, grown);
         }
         payload.getBytes(payload.readerIndex(), pending.body, pending.received, n);
         pending.received += n;
-        if (pending.received == pending.body.length) {
+        if (pending.received == pending.size) {
             publish();
         }
     }

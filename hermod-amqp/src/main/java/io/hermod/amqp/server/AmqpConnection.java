@@ -262,7 +262,8 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private void onTuneOk(ConnectionTuneOk tuneOk, String user) {
         // spec 1.4.2.6: the client may lower, never raise, what the server proposed; 0 means no limit
         channelMax = (int) negotiate(config.channelMax(), tuneOk.channelMax());
-        frameMax = (int) negotiate(config.frameMax(), tuneOk.frameMax());
+        // frame-max is an unsigned 32-bit field: a client may send up to 2^32-1
+        frameMax = (int) negotiate(config.frameMax(), Integer.toUnsignedLong(tuneOk.frameMax()));
         if (frameMax < AmqpServerConfig.MIN_FRAME_MAX) {
             throw ProtocolError.connection(
                     ReplyCodes.NOT_ALLOWED,

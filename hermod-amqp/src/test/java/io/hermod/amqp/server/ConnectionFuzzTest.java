@@ -16,6 +16,8 @@ import com.rabbitmq.client.GetResponse;
 import io.hermod.amqp.codec.LeakCheck;
 import io.hermod.broker.Broker;
 import io.hermod.broker.BrokerConfig;
+import io.hermod.broker.QueueInfo;
+import io.hermod.broker.VirtualHost;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * protocol reply code, never INTERNAL_ERROR (an exception nobody anticipated); its output is well framed; and a fresh
  * RabbitMQ-client connection still declares, publishes and gets. At the end: no ByteBuf leaked (paranoid leak
  * detection, {@link LeakCheck}), nothing was logged at WARN or above (an exception reaching the pipeline's tail, a
- * failed connection), every fuzzed connection is gone, and a connection opened before the fuzzing still works.
+ * failed connection), every fuzzed connection is gone and no queue keeps a consumer of one, and a connection opened
+ * before the fuzzing still works.
  *
  * <p>Replays are paced: before each frame the replay waits (briefly) for as many server frames as the client had seen
  * when it sent that frame, so that mutations land in the states the real session reached (after consume-ok, with
@@ -58,7 +61,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Seeded: {@code -Dhermod.fuzz.seed=N} replays a run (the seed is printed at the start and in every failure) and
  * {@code -Dhermod.fuzz.case=N} one case of it; {@code -Dhermod.fuzz.cases=N} sets the number of cases (default 1,000),
- * cut short after {@code -Dhermod.fuzz.seconds} (default 15).
+ * cut short after {@code -Dhermod.fuzz.seconds} (default 12).
  */
 @Timeout(300)
 class ConnectionFuzzTest {
@@ -67,7 +70,7 @@ class ConnectionFuzzTest {
     private static final int CASES = Integer.getInteger("hermod.fuzz.cases", 1_000);
     private static final int ONLY_CASE = Integer.getInteger("hermod.fuzz.case", -1);
     private static final int WORKERS = 8;
-    private static final Duration BUDGET = Duration.ofSeconds(Integer.getInteger("hermod.fuzz.seconds", 15));
+    private static final Duration BUDGET = Duration.ofSeconds(Integer.getInteger("hermod.fuzz.seconds", 12));
     private static final long PACE_MILLIS = 150;
     private static final long EOF_MILLIS = 5_000;
     private static final Set<Integer> REPLY_CODES = Set.of(
@@ -250,8 +253,18 @@ class ConnectionFuzzTest {
                     .as("ByteBuf leaks, seed %d", SEED)
                     .isEmpty();
             assertThat(LOGGED).as("WARN and ERROR logs, seed %d", SEED).isEmpty();
-            // every fuzzed connection is gone, and the bystander still works
+            // every fuzzed connection is gone, its consumers with it, and the bystander still works
             await().atMost(Duration.ofSeconds(10)).until(() -> server.connectionCount() == 1);
+            VirtualHost vhost = broker.vhost("/").orElseThrow();
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(vhost.queueNames().stream()
+                                    .filter(q -> vhost.queueInfo(q)
+                                                    .map(QueueInfo::consumerCount)
+                                                    .orElse(0)
+                                            > 0)
+                                    .toList())
+                            .as("queues with consumers of closed connections, seed %d", SEED)
+                            .isEmpty());
             assertThat(declarePublishGet(bystander, "fuzz.bystander")).isNull();
         }
     }
