@@ -2,7 +2,7 @@
 # Hermod vs RabbitMQ under RabbitMQ's own load tool, PerfTest, in one invocation (hermod-bench/README.md, "AMQP:
 # Hermod vs RabbitMQ (PerfTest)").
 #
-#   hermod-bench/peer/rabbitmq-compare.sh [--quick] [--seconds N] [--workloads a,b,c,d]
+#   hermod-bench/peer/rabbitmq-compare.sh [--quick] [--seconds N] [--workloads a,b,c,d] [--build]
 #
 # Installs what is missing (Debian's rabbitmq-server through apt-get; PerfTest from Maven Central through the Maven
 # wrapper into hermod-bench/target/peer; benchmarks.jar), starts RabbitMQ and Hermod on 127.0.0.1 (private node name,
@@ -14,6 +14,7 @@
 #   --quick         5 s per workload (smoke run); default 25 s
 #   --seconds N     N seconds per workload
 #   --workloads L   a subset, e.g. a,d
+#   --build         rebuild benchmarks.jar first (otherwise only when missing), so that Hermod is the working tree's
 #
 # Environment: RABBITMQ_PORT (5682), HERMOD_PORT (5692), EPMD_PORT (4389, a private epmd for the RabbitMQ node),
 # HERMOD_JAVA_OPTS (JVM options for Hermod; default none), PERF_TEST_VERSION (2.22.1), HERMOD_MVN_LOCK (a lock file:
@@ -22,12 +23,14 @@ set -euo pipefail
 
 seconds=25
 workloads="a,b,c,d"
+build=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) seconds=5 ;;
     --seconds) seconds=$2; shift ;;
     --workloads) workloads=$2; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --build) build=true ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -65,9 +68,9 @@ if [ ! -f "$perf_test_dir/perf-test-$PERF_TEST_VERSION.jar" ]; then
   log "fetching PerfTest $PERF_TEST_VERSION into $perf_test_dir"
   mvn -q -f hermod-bench/peer/perf-test-pom.xml -Dperf-test.version="$PERF_TEST_VERSION" dependency:copy-dependencies
 fi
-if [ ! -f "$jar" ]; then
+if [ "$build" = true ] || [ ! -f "$jar" ]; then
   log "building $jar"
-  mvn -q -pl hermod-bench -am package -DskipTests
+  mvn -q -pl hermod-bench -am package -DskipTests -Dspotless.check.skip=true -Dcheckstyle.skip=true
 fi
 for p in "$RABBITMQ_PORT" "$HERMOD_PORT" "$EPMD_PORT" "$((RABBITMQ_PORT + 20000))"; do
   if port_open "$p"; then echo "port $p on 127.0.0.1 is taken; choose others (see --help)" >&2; exit 1; fi
@@ -205,7 +208,8 @@ run_workload() { # $1 workload, $2 broker (rabbitmq|hermod), $3 port, $4 broker 
   busy0=$(machine_busy_ticks); own0=$(own_ticks); t0=$(date +%s%N)
   log "workload $1 on $2: PerfTest $args -z $seconds"
   # shellcheck disable=SC2086
-  timeout --kill-after=10 $((seconds + 60)) "${perf_test[@]}" -h "amqp://guest:guest@127.0.0.1:$3" -z "$seconds" \
+  # --foreground: PerfTest stays in this process group, so Ctrl-C reaches it
+  timeout --foreground --kill-after=10 $((seconds + 60)) "${perf_test[@]}" -h "amqp://guest:guest@127.0.0.1:$3" -z "$seconds" \
     -d "$1-$2" $args > "$out" 2>&1 || rc=$?
   kill "$sampler_pid" 2>/dev/null || true
   wait "$sampler_pid" 2>/dev/null || true
@@ -257,7 +261,7 @@ done
 versions() {
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- machine: $(nproc) vCPU ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)), $(awk '/^MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo) GiB RAM, $(uname -sr); load average before / after the run: $load_before / $(cut -d ' ' -f 1-3 /proc/loadavg)"
-  echo "- Hermod: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)'), $(java -version 2>&1 | head -n 1), options '${HERMOD_JAVA_OPTS}', transport: $(sed -n 's/.*AMQP 0-9-1 listening on .*(\(.*\)).*/\1/p' "$run/hermod/console.log" | head -n 1)"
+  echo "- Hermod: benchmarks.jar built $(date -u -r "$jar" '+%H:%M UTC'), HEAD $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)'), $(java -version 2>&1 | head -n 1), options '${HERMOD_JAVA_OPTS}', transport: $(sed -n 's/.*AMQP 0-9-1 listening on .*(\(.*\)).*/\1/p' "$run/hermod/console.log" | head -n 1)"
   echo "- RabbitMQ: $(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null) (Debian), Erlang/OTP $(dpkg-query -W -f '${Version}' erlang-base 2>/dev/null), default configuration, no plugins"
   echo "- PerfTest $PERF_TEST_VERSION, $seconds s per workload, RabbitMQ then Hermod, both brokers running throughout"
 }
