@@ -233,11 +233,23 @@ latency_ms() { # $1 log, $2 field (2 = median, 5 = 99th); prints milliseconds
     awk -v f="$2" '{ split($1, v, "/"); x = v[f]; if ($2 == "ms") x *= 1000; if (x != "") printf "%.2f", x / 1000 }'
 }
 ratio() { awk -v h="$1" -v r="$2" 'BEGIN { if (h == "" || r == "" || r == 0) print "-"; else printf "%.2f", h / r }'; }
-# $1 ratio, $2 "higher" (Hermod must be >= 2x) or "lower" (Hermod must be below RabbitMQ)
+# $1 Hermod, $2 RabbitMQ, $3 "higher" (Hermod must be >= 2x) or "lower" (Hermod must be below RabbitMQ)
 verdict() {
-  awk -v x="$1" -v d="$2" 'BEGIN { if (x == "-") print "-"; else if (d == "higher") print (x >= 2 ? "yes" : "no"); else print (x < 1 ? "yes" : "no") }'
+  awk -v h="$1" -v r="$2" -v d="$3" 'BEGIN {
+    if (h == "") print "no (no figure)"; else if (r == "" || r == 0) print "-";
+    else if (d == "higher") print (h / r >= 2 ? "yes" : "no"); else print (h / r < 1 ? "yes" : "no") }'
 }
-fmt() { if [ -z "$1" ]; then echo FAILED; else echo "$1"; fi; }
+# one table row: $1 workload title, $2 metric, $3 RabbitMQ, $4 Hermod, $5 higher|lower (the target), "" (no target)
+# or none (no ratio either)
+row() {
+  local r="" v=""
+  if [ "$5" != none ]; then r=$(ratio "$4" "$3"); fi
+  if [ "$5" = higher ] || [ "$5" = lower ]; then v=$(verdict "$4" "$3" "$5"); fi
+  echo "| $1 | $2 | $(fmt "$3") | $(fmt "$4") | $r | $v |"
+}
+fmt() { if [ -z "$1" ]; then echo "-"; else echo "$1"; fi; }
+is_zero() { awk -v x="${1:-0}" 'BEGIN { exit !(x + 0 == 0) }'; }
+kib_to_mib() { if [ -s "$1" ]; then echo $(($(cat "$1") / 1024)); fi; }
 
 # --- the run -----------------------------------------------------------------------------------------------------
 
@@ -277,13 +289,17 @@ table() {
     rr=$(rate "$lr" receiving 2>/dev/null || true); rh=$(rate "$lh" receiving 2>/dev/null || true)
     pr=$(latency_ms "$lr" 2 2>/dev/null || true); ph=$(latency_ms "$lh" 2 2>/dev/null || true)
     qr=$(latency_ms "$lr" 5 2>/dev/null || true); qh=$(latency_ms "$lh" 5 2>/dev/null || true)
+    # nothing received: no latency to speak of (PerfTest prints zeros)
+    if is_zero "$rr"; then pr=""; qr=""; fi
+    if is_zero "$rh"; then ph=""; qh=""; fi
     local t; t=$(workload_title "$w")
-    echo "| $t | sent msg/s | $(fmt "$sr") | $(fmt "$sh") | $(ratio "$sh" "$sr") | $(verdict "$(ratio "$sh" "$sr")" higher) |"
-    echo "| | received msg/s | $(fmt "$rr") | $(fmt "$rh") | $(ratio "$rh" "$rr") | $(verdict "$(ratio "$rh" "$rr")" higher) |"
-    echo "| | consumer latency p50 ms | $(fmt "$pr") | $(fmt "$ph") | $(ratio "$ph" "$pr") | $(verdict "$(ratio "$ph" "$pr")" lower) |"
-    echo "| | consumer latency p99 ms | $(fmt "$qr") | $(fmt "$qh") | $(ratio "$qh" "$qr") | $(verdict "$(ratio "$qh" "$qr")" lower) |"
-    echo "| | other processes' CPU during the run, % of machine | $(cat "$run/$w-rabbitmq.foreign-cpu" 2>/dev/null) | $(cat "$run/$w-hermod.foreign-cpu" 2>/dev/null) | | |"
-    echo "| | peak RSS MiB | $(( $(cat "$run/$w-rabbitmq.rss-peak" 2>/dev/null || echo 0) / 1024 )) | $(( $(cat "$run/$w-hermod.rss-peak" 2>/dev/null || echo 0) / 1024 )) | $(ratio "$(cat "$run/$w-hermod.rss-peak" 2>/dev/null)" "$(cat "$run/$w-rabbitmq.rss-peak" 2>/dev/null)") | |"
+    row "$t" "sent msg/s" "$sr" "$sh" higher
+    row "" "received msg/s" "$rr" "$rh" higher
+    row "" "consumer latency p50 ms" "$pr" "$ph" lower
+    row "" "consumer latency p99 ms" "$qr" "$qh" lower
+    row "" "other processes' CPU during the run, % of machine" \
+      "$(cat "$run/$w-rabbitmq.foreign-cpu" 2>/dev/null)" "$(cat "$run/$w-hermod.foreign-cpu" 2>/dev/null)" none
+    row "" "peak RSS MiB" "$(kib_to_mib "$run/$w-rabbitmq.rss-peak")" "$(kib_to_mib "$run/$w-hermod.rss-peak")" ""
   done
   local peak_r=0 peak_h=0 v
   for w in "${chosen[@]}"; do
@@ -292,9 +308,9 @@ table() {
     v=$(cat "$run/$w-hermod.rss-peak" 2>/dev/null || echo 0)
     if [ "$v" -gt "$peak_h" ]; then peak_h=$v; fi
   done
-  echo "| broker | RSS after start, idle, MiB | $((rabbit_idle_kb / 1024)) | $((hermod_idle_kb / 1024)) | $(ratio "$hermod_idle_kb" "$rabbit_idle_kb") | $(verdict "$(ratio "$hermod_idle_kb" "$rabbit_idle_kb")" lower) |"
-  echo "| | peak RSS over all workloads, MiB | $((peak_r / 1024)) | $((peak_h / 1024)) | $(ratio "$peak_h" "$peak_r") | $(verdict "$(ratio "$peak_h" "$peak_r")" lower) |"
-  echo "| | launch to first AMQP connection, ms | $rabbit_start_ms | $hermod_start_ms | $(ratio "$hermod_start_ms" "$rabbit_start_ms") | $(verdict "$(ratio "$hermod_start_ms" "$rabbit_start_ms")" lower) |"
+  row broker "RSS after start, idle, MiB" "$((rabbit_idle_kb / 1024))" "$((hermod_idle_kb / 1024))" lower
+  row "" "peak RSS over all workloads, MiB" "$((peak_r / 1024))" "$((peak_h / 1024))" lower
+  row "" "launch to first AMQP connection, ms" "$rabbit_start_ms" "$hermod_start_ms" lower
   for w in "${chosen[@]}"; do
     for b in rabbitmq hermod; do
       local rc; rc=$(cat "$run/$w-$b.rc" 2>/dev/null || echo "not run")
