@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class ResourceAlarms {
 
     private static final Logger LOG = LoggerFactory.getLogger(ResourceAlarms.class);
+    private static final long RECLAIM_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     /** The resources that can raise an alarm. */
     public enum Alarm {
@@ -42,6 +43,8 @@ public final class ResourceAlarms {
     private final long memoryLimit;
     private final LongSupplier diskFree;
     private final long diskFreeLimit;
+    private final Runnable reclaim;
+    private long lastReclaimNanos = System.nanoTime() - RECLAIM_INTERVAL_NANOS;
     private final List<Consumer<Set<Alarm>>> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
     // guarded by lock
@@ -54,6 +57,17 @@ public final class ResourceAlarms {
      * @param diskFreeLimit the alarm goes on below this many free bytes (0 disables the disk alarm)
      */
     public ResourceAlarms(LongSupplier memoryUsed, long memoryLimit, LongSupplier diskFree, long diskFreeLimit) {
+        this(memoryUsed, memoryLimit, diskFree, diskFreeLimit, () -> {});
+    }
+
+    /**
+     * As above, with {@code reclaim} run (at most every few seconds) while the memory alarm is on and the last
+     * measurement is still above the limit: with publishers blocked little is allocated, so no collection would run and
+     * "heap after the last collection" would never drop by itself.
+     */
+    ResourceAlarms(
+            LongSupplier memoryUsed, long memoryLimit, LongSupplier diskFree, long diskFreeLimit, Runnable reclaim) {
+        this.reclaim = reclaim;
         this.memoryUsed = memoryUsed;
         this.memoryLimit = memoryLimit;
         this.diskFree = diskFree;
@@ -67,13 +81,14 @@ public final class ResourceAlarms {
                 ResourceAlarms::heapUsedAfterCollection,
                 (long) (max * watermark),
                 () -> usableSpace(dataDir),
-                diskFreeLimit);
+                diskFreeLimit,
+                System::gc);
     }
 
     /** Measures both resources and raises or clears alarms; tells the listeners when the set changed. */
     public void check() {
         Set<Alarm> now = EnumSet.noneOf(Alarm.class);
-        if (memoryLimit > 0 && memoryUsed.getAsLong() > memoryLimit) {
+        if (memoryLimit > 0 && memoryOverLimit()) {
             now.add(Alarm.MEMORY);
         }
         if (diskFreeLimit > 0 && diskFree.getAsLong() < diskFreeLimit) {
@@ -99,6 +114,23 @@ public final class ResourceAlarms {
                 LOG.warn("An alarm listener failed", e);
             }
         }
+    }
+
+    private boolean memoryOverLimit() {
+        if (memoryUsed.getAsLong() <= memoryLimit) {
+            return false;
+        }
+        boolean alarmOn;
+        synchronized (lock) {
+            alarmOn = active.contains(Alarm.MEMORY);
+        }
+        long nowNanos = System.nanoTime();
+        if (alarmOn && nowNanos - lastReclaimNanos >= RECLAIM_INTERVAL_NANOS) {
+            lastReclaimNanos = nowNanos;
+            reclaim.run();
+            return memoryUsed.getAsLong() > memoryLimit;
+        }
+        return true;
     }
 
     /** The alarms on now (empty: publishing is open). */

@@ -58,6 +58,19 @@ class ResourceAlarmsTest {
     }
 
     @Test
+    void aMemoryAlarmThatOutlivesItsCauseIsClearedByReclaimingTheHeap() {
+        // with publishers blocked nothing allocates, so "heap after the last collection" would stay high forever
+        AtomicLong afterLastCollection = new AtomicLong(2_000);
+        ResourceAlarms withReclaim = new ResourceAlarms(
+                afterLastCollection::get, 1_000, () -> 10_000, 1_000, () -> afterLastCollection.set(100));
+
+        withReclaim.check();
+        assertThat(withReclaim.active()).containsExactly(ResourceAlarms.Alarm.MEMORY);
+        withReclaim.check();
+        assertThat(withReclaim.active()).isEmpty();
+    }
+
+    @Test
     void aZeroLimitTurnsAnAlarmOff() {
         ResourceAlarms off = new ResourceAlarms(() -> Long.MAX_VALUE, 0, () -> 0, 0);
         off.check();

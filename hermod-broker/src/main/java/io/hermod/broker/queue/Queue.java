@@ -437,7 +437,8 @@ public final class Queue {
                     task.run();
                     worked = true;
                 }
-                worked |= appendInbox();
+                // one batch per round, then deliveries: a steady stream of publishes must not starve the consumers
+                worked |= appendBatches(1);
                 if (state == State.RUNNING) {
                     dispatch();
                 }
@@ -469,8 +470,13 @@ public final class Queue {
 
     /** Appends everything in the inbox, in batches; returns whether there was anything. */
     private boolean appendInbox() {
+        return appendBatches(Integer.MAX_VALUE);
+    }
+
+    /** Appends up to {@code batches} batches from the inbox; returns whether there was anything. */
+    private boolean appendBatches(int batches) {
         boolean any = false;
-        while (!inbox.isEmpty()) {
+        for (int appended = 0; appended < batches && !inbox.isEmpty(); appended++) {
             any = true;
             List<Pending> batch = new ArrayList<>();
             RecordBatchBuilder builder = new RecordBatchBuilder();
