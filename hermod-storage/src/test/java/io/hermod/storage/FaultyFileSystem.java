@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A file seam that counts opens and fsyncs and, once armed, fails writes (after a byte budget, like a disk filling
- * up) or fsyncs with the given error message, or closes channels under writes. Thread-safe. Public, in the test jar,
+ * up) or fsyncs with the given error message, or closes channels under writes, or holds fsyncs until a latch opens
+ * (a slow disk). Thread-safe. Public, in the test jar,
  * for the broker's storage-failure tests.
  */
 public final class FaultyFileSystem implements StorageFileSystem {
@@ -32,6 +33,8 @@ public final class FaultyFileSystem implements StorageFileSystem {
 
     public volatile String writeError = "No space left on device";
     public volatile String forceError;
+    /** While set, every fsync waits for this latch to open. */
+    public volatile java.util.concurrent.CountDownLatch forceGate;
 
     @Override
     public FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
@@ -114,6 +117,15 @@ public final class FaultyFileSystem implements StorageFileSystem {
         @Override
         public void force(boolean metaData) throws IOException {
             forces.incrementAndGet();
+            java.util.concurrent.CountDownLatch gate = forceGate;
+            if (gate != null) {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("fsync held");
+                }
+            }
             String error = forceError;
             if (error != null) {
                 throw new IOException(error);

@@ -533,7 +533,9 @@ final class AmqpChannel {
             boolean delivered = connection.directReplyTo().deliver(connection.vhost(), message);
             return CompletableFuture.completedFuture(new PublishResult(delivered ? 1 : 0));
         }
-        return channel.publish(message);
+        CompletableFuture<PublishResult> result = channel.publish(message);
+        connection.publishing(message.body().length, result);
+        return result;
     }
 
     /** What the broker checks on publish before routing: the exchange exists and is not internal. */

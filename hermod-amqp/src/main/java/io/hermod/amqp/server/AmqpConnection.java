@@ -25,6 +25,7 @@ import io.hermod.broker.BrokerException;
 import io.hermod.broker.ResourceAlarms;
 import io.hermod.broker.Session;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -36,6 +37,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -53,6 +55,10 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(AmqpConnection.class);
     private static final long CLOSE_OK_TIMEOUT_MILLIS = 3000;
+    /** Publish backlog that pauses reading (see {@link PublishCredit}): about one queue append batch. */
+    private static final long PUBLISH_CREDIT_MESSAGES = 4096;
+
+    private static final long PUBLISH_CREDIT_BYTES = 16 << 20;
 
     private final Broker broker;
     private final AmqpServerConfig config;
@@ -60,6 +66,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private final DirectReplyTo directReplyTo;
     private final Map<Integer, AmqpChannel> channels = new HashMap<>();
     private final Consumer<Set<ResourceAlarms.Alarm>> alarmListener = this::onAlarms;
+    private final PublishCredit credit = new PublishCredit(PUBLISH_CREDIT_MESSAGES, PUBLISH_CREDIT_BYTES);
 
     private ChannelHandlerContext ctx;
     private ConnectionState state = new ConnectionState.AwaitingStartOk();
@@ -415,7 +422,34 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     void onPublish() {
         publishing = true;
         if (blocked) {
-            ctx.channel().config().setAutoRead(false);
+            updateReading();
+        }
+    }
+
+    /**
+     * A message of {@code size} body bytes goes to the broker (event loop); {@code taken} completes when the broker
+     * has taken it. Past the connection's publish credit, reading stops until the broker catches up.
+     */
+    void publishing(long size, CompletableFuture<?> taken) {
+        if (credit.publish(size)) {
+            updateReading();
+        }
+        taken.whenComplete((r, e) -> {
+            if (credit.taken(size)) {
+                ctx.channel().eventLoop().execute(this::updateReading);
+            }
+        });
+    }
+
+    /**
+     * Reads from the socket unless publishing is held back: by a resource alarm (once this connection has published)
+     * or by its publish credit. Event loop.
+     */
+    private void updateReading() {
+        boolean read = !(blocked && publishing) && !credit.paused();
+        ChannelConfig channelConfig = ctx.channel().config();
+        if (channelConfig.isAutoRead() != read) {
+            channelConfig.setAutoRead(read);
         }
     }
 
@@ -426,21 +460,15 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
             }
             blocked = !alarms.isEmpty();
             boolean tell = clientCapability("connection.blocked");
-            if (blocked) {
-                if (tell && !blockedSent) {
-                    String reason = alarms.contains(ResourceAlarms.Alarm.MEMORY) ? "low on memory" : "low on disk";
-                    send(0, new io.hermod.amqp.codec.ConnectionBlocked(reason));
-                    blockedSent = true;
-                }
-                if (publishing) {
-                    ctx.channel().config().setAutoRead(false);
-                }
-            } else {
-                ctx.channel().config().setAutoRead(true);
-                if (blockedSent) {
-                    send(0, new io.hermod.amqp.codec.ConnectionUnblocked());
-                    blockedSent = false;
-                }
+            if (blocked && tell && !blockedSent) {
+                String reason = alarms.contains(ResourceAlarms.Alarm.MEMORY) ? "low on memory" : "low on disk";
+                send(0, new io.hermod.amqp.codec.ConnectionBlocked(reason));
+                blockedSent = true;
+            }
+            updateReading();
+            if (!blocked && blockedSent) {
+                send(0, new io.hermod.amqp.codec.ConnectionUnblocked());
+                blockedSent = false;
             }
         });
     }

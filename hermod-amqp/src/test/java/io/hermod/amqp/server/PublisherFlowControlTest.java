@@ -1,0 +1,93 @@
+package io.hermod.amqp.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.MessageProperties;
+import io.hermod.broker.Broker;
+import io.hermod.broker.BrokerConfig;
+import io.hermod.broker.BrokerOnFileSystem;
+import io.hermod.storage.FaultyFileSystem;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Publisher flow control: a publisher that outruns the broker (here, a disk whose fsyncs are held) is paused at its
+ * connection's publish credit — the server stops reading and TCP pushes back — instead of piling its messages on the
+ * heap; when the broker catches up, reading resumes and nothing is lost.
+ */
+class PublisherFlowControlTest extends ServerTestSupport {
+
+    private static final int MESSAGES = 40_000;
+    private static final int CREDIT = 4096;
+    /** What one socket read may still hold when reading pauses: Netty's read batch. */
+    private static final int READ_SLACK = 2048;
+
+    private final FaultyFileSystem disk = new FaultyFileSystem();
+
+    @Override
+    Broker openBroker(BrokerConfig config) throws Exception {
+        Files.createDirectories(config.dataDirectory());
+        return BrokerOnFileSystem.open(config, disk);
+    }
+
+    @Test
+    void aPublisherThatOutrunsTheDiskIsPausedAtItsCreditAndResumesWhenTheDiskCatchesUp() throws Exception {
+        Channel publisher = channel();
+        publisher.queueDeclare("slow-disk", true, false, false, null);
+        Channel observer = newConnection().createChannel();
+        byte[] body = new byte[1024];
+        CountDownLatch fsyncs = new CountDownLatch(1);
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        disk.forceGate = fsyncs;
+        try {
+            Future<?> publishing = thread.submit(() -> {
+                AMQP.BasicProperties persistent = MessageProperties.PERSISTENT_BASIC;
+                for (int i = 0; i < MESSAGES; i++) {
+                    publisher.basicPublish("", "slow-disk", persistent, body);
+                }
+                return null;
+            });
+
+            // the queue appends what the server reads; the fsync that would let the broker take it is held
+            await().until(() -> observer.messageCount("slow-disk") >= CREDIT / 2);
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> observer.messageCount("slow-disk") <= CREDIT + READ_SLACK);
+            assertThat(publishing).as("the publisher is held back by TCP").isNotDone();
+
+            fsyncs.countDown();
+            disk.forceGate = null;
+            publishing.get(20, TimeUnit.SECONDS);
+            await().until(() -> observer.messageCount("slow-disk") == MESSAGES);
+            assertThat(publisher.isOpen()).isTrue();
+        } finally {
+            disk.forceGate = null;
+            fsyncs.countDown();
+            thread.shutdownNow();
+        }
+    }
+
+    @Test
+    void transientPublishesToAQueueThatKeepsUpAreNeverHeldForGood() throws Exception {
+        Channel publisher = channel();
+        publisher.queueDeclare("fast", false, false, false, null);
+        byte[] body = new byte[4096];
+        int messages = 10_000; // 40 MB: pauses many times over
+        for (int i = 0; i < messages; i++) {
+            publisher.basicPublish("", "fast", null, body);
+        }
+        publisher.confirmSelect(); // a round trip behind every publish: the connection reads again after each pause
+        publisher.basicPublish("", "fast", null, body);
+        assertThat(publisher.waitForConfirms(10_000)).isTrue();
+        await().until(() -> publisher.messageCount("fast") == messages + 1);
+    }
+}
