@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * surefire {@code argLine} and again here, for runs outside Maven. Leaks are captured from the detector's log. Only
  * pooled and direct buffers are tracked (unpooled heap buffers are left to the garbage collector), which is what the
  * decoder's cumulation and the tests' inputs are. Public for the server package's connection fuzzer, which calls
- * {@link #collectLeaks()} itself.
+ * {@link #collectLeaks()} itself, and for hermod-it's end-to-end tests (through this module's test-jar).
  *
  * <p>Threading: the capture list is thread-safe; the callbacks run on JUnit's thread.
  */

@@ -2,7 +2,7 @@ package io.hermod.broker;
 
 import io.hermod.storage.StorageFileSystem;
 
-/** Opens a broker over a file seam (a slow or failing disk) for the AMQP server's tests; the seam is package-private. */
+/** Opens a broker over a file seam (a slow or failing disk) for the end-to-end tests; the seam is package-private. */
 public final class BrokerOnFileSystem {
 
     private BrokerOnFileSystem() {}

@@ -1,4 +1,4 @@
-package io.hermod.amqp.server;
+package io.hermod.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,6 +9,8 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.hermod.amqp.codec.LeakCheck;
+import io.hermod.amqp.server.AmqpServer;
+import io.hermod.amqp.server.AmqpServerConfig;
 import io.hermod.broker.Broker;
 import io.hermod.broker.BrokerConfig;
 import java.nio.charset.StandardCharsets;

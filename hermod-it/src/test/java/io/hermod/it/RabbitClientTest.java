@@ -1,4 +1,4 @@
-package io.hermod.amqp.server;
+package io.hermod.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -13,6 +13,8 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
+import io.hermod.amqp.server.AmqpServer;
+import io.hermod.amqp.server.AmqpServerConfig;
 import io.hermod.broker.Broker;
 import io.hermod.broker.BrokerConfig;
 import java.io.IOException;

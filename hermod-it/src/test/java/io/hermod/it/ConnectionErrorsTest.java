@@ -1,4 +1,4 @@
-package io.hermod.amqp.server;
+package io.hermod.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -9,6 +9,7 @@ import io.hermod.amqp.codec.BasicProperties;
 import io.hermod.amqp.codec.ConnectionClose;
 import io.hermod.amqp.codec.ConnectionCloseOk;
 import io.hermod.amqp.codec.FrameEncoder;
+import io.hermod.amqp.server.AmqpServerConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;

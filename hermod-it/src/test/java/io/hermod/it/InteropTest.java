@@ -1,8 +1,10 @@
-package io.hermod.amqp.server;
+package io.hermod.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.hermod.amqp.server.AmqpServer;
+import io.hermod.amqp.server.AmqpServerConfig;
 import io.hermod.broker.Broker;
 import io.hermod.broker.BrokerConfig;
 import java.io.IOException;
@@ -81,7 +83,7 @@ class InteropTest {
         assumeTrue(
                 Files.isRegularFile(INTEROP.resolve("node_modules/amqplib/package.json")),
                 "amqplib is not installed: skipping the amqplib interop smoke"
-                        + " (run `npm ci` in hermod-amqp/src/test/interop; .ci/run does it)");
+                        + " (run `npm ci` in hermod-it/src/test/interop; .ci/run does it)");
 
         // When the smoke script runs against the server
         ClientRun run =
@@ -151,6 +153,6 @@ class InteropTest {
     /** Surefire runs tests in the module directory and says so in {@code basedir}; an IDE may run them elsewhere. */
     private static Path moduleDirectory() {
         Path base = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
-        return Files.isDirectory(base.resolve("src/test/interop")) ? base : base.resolve("hermod-amqp");
+        return Files.isDirectory(base.resolve("src/test/interop")) ? base : base.resolve("hermod-it");
     }
 }

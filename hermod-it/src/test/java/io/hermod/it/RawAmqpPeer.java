@@ -1,4 +1,4 @@
-package io.hermod.amqp.server;
+package io.hermod.it;
 
 import io.hermod.amqp.codec.AmqpConstants;
 import io.hermod.amqp.codec.AmqpMethod;

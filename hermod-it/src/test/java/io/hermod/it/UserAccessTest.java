@@ -1,4 +1,4 @@
-package io.hermod.amqp.server;
+package io.hermod.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,6 +15,8 @@ import com.rabbitmq.client.SaslConfig;
 import com.rabbitmq.client.SaslMechanism;
 import com.rabbitmq.client.ShutdownSignalException;
 import com.rabbitmq.client.impl.LongStringHelper;
+import io.hermod.amqp.server.AmqpServer;
+import io.hermod.amqp.server.AmqpServerConfig;
 import io.hermod.broker.Broker;
 import io.hermod.broker.BrokerConfig;
 import java.io.ByteArrayOutputStream;
@@ -22,7 +24,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -165,20 +166,6 @@ class UserAccessTest {
             assertThatThrownBy(guest::newConnection).isInstanceOf(AuthenticationFailureException.class);
             assertThat(connect(app).isOpen()).isTrue();
         }
-    }
-
-    @Test
-    void loopbackIsDecidedFromThePeerAddress() {
-        assertThat(Authenticator.isLoopback(new InetSocketAddress("127.0.0.1", 5672)))
-                .isTrue();
-        assertThat(Authenticator.isLoopback(new InetSocketAddress("127.8.9.10", 5672)))
-                .isTrue();
-        assertThat(Authenticator.isLoopback(new InetSocketAddress("::1", 5672))).isTrue();
-        assertThat(Authenticator.isLoopback(new InetSocketAddress("192.0.2.1", 5672)))
-                .isFalse();
-        assertThat(Authenticator.isLoopback(new InetSocketAddress("2001:db8::1", 5672)))
-                .isFalse();
-        assertThat(Authenticator.isLoopback(null)).isFalse();
     }
 
     private static Optional<InetAddress> nonLoopbackAddress() throws SocketException {
