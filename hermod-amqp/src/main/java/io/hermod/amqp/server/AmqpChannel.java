@@ -99,9 +99,8 @@ final class AmqpChannel {
     // event loop only
     private boolean closing;
     private PendingPublish pending;
-    private boolean confirming;
+    private PublisherConfirms confirms; // non-null once confirm.select put the channel in confirm mode
     private ChannelTransaction tx; // non-null once tx.select put the channel in tx mode
-    private long nextPublishSeq = 1;
     private int prefetchCount;
     private long prefetchBytes;
 
@@ -320,11 +319,13 @@ final class AmqpChannel {
                 if (tx != null) {
                     throw preconditionFailed("cannot switch from tx to confirm mode", m);
                 }
-                confirming = true;
+                if (confirms == null) {
+                    confirms = new PublisherConfirms();
+                }
                 reply(m.noWait(), new ConfirmSelectOk());
             }
             case TxSelect m -> {
-                if (confirming) {
+                if (confirms != null) {
                     throw preconditionFailed("cannot switch from confirm to tx mode", m);
                 }
                 if (tx == null) {
@@ -489,7 +490,8 @@ final class AmqpChannel {
         BasicPublish m = p.method;
         Map<String, Object> headers = p.decoded.headers() == null ? Map.of() : p.decoded.headers();
         Integer mode = p.decoded.deliveryMode();
-        long seq = confirming ? nextPublishSeq++ : 0;
+        PublisherConfirms confirming = confirms;
+        long seq = confirming != null ? confirming.next() : 0;
         CompletableFuture<PublishResult> result;
         Message message;
         try {
@@ -518,8 +520,12 @@ final class AmqpChannel {
             if (failure == null && m.mandatory() && !r.routed()) {
                 returnUnroutable(message);
             }
-            if (seq > 0) {
-                connection.send(id, failure == null ? new BasicAck(seq, false) : new BasicNack(seq, false, false));
+            if (confirming != null && confirming.settled(seq, failure == null)) {
+                connection.context().executor().execute(() -> {
+                    if (!closing) {
+                        confirming.flush(confirm -> connection.send(id, confirm));
+                    }
+                });
             }
         });
     }

@@ -38,7 +38,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +63,8 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private static final long PUBLISH_CREDIT_MESSAGES = 4096;
 
     private static final long PUBLISH_CREDIT_BYTES = 16 << 20;
+    /** Frames queued for the event loop past which consumers answer not ready (with the socket's own water marks). */
+    private static final long OUTBOUND_QUEUED_BYTES = 1 << 20;
 
     private final Broker broker;
     private final AmqpServerConfig config;
@@ -67,6 +73,11 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private final Map<Integer, AmqpChannel> channels = new HashMap<>();
     private final Consumer<Set<ResourceAlarms.Alarm>> alarmListener = this::onAlarms;
     private final PublishCredit credit = new PublishCredit(PUBLISH_CREDIT_MESSAGES, PUBLISH_CREDIT_BYTES);
+    private final java.util.Queue<ByteBuf> outbound = new ConcurrentLinkedQueue<>();
+    private final AtomicLong outboundBytes = new AtomicLong();
+    private final AtomicBoolean outboundScheduled = new AtomicBoolean();
+    private final Runnable flushOutbound = this::flushOutbound;
+    private volatile boolean outboundRefused;
 
     private ChannelHandlerContext ctx;
     private ConnectionState state = new ConnectionState.AwaitingStartOk();
@@ -147,9 +158,19 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         context.fireChannelWritabilityChanged();
     }
 
-    /** Whether the socket's outbound buffer is below its high-water mark; any thread. */
+    /**
+     * Whether deliveries may go out: the socket's outbound buffer is below its high-water mark and the frames queued
+     * for the event loop are few; any thread. A refusal for the queued frames alone is made good when they drain.
+     */
     boolean writable() {
-        return ctx.channel().isWritable();
+        if (!ctx.channel().isWritable()) {
+            return false;
+        }
+        if (outboundBytes.get() >= OUTBOUND_QUEUED_BYTES) {
+            outboundRefused = true;
+            return false;
+        }
+        return true;
     }
 
     @Override
@@ -159,6 +180,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
             channel.release();
         }
         channels.clear();
+        releaseOutbound();
         broker.alarms().removeListener(alarmListener);
         if (session != null) {
             try {
@@ -410,12 +432,66 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     void send(int channel, AmqpMethod method) {
         ByteBuf out = ctx.alloc().buffer();
         FrameEncoder.writeMethod(out, channel, method);
-        ctx.channel().writeAndFlush(out);
+        sendEncoded(out);
     }
 
-    /** Sends frames already encoded into {@code frames} (released by the write); any thread. */
+    /**
+     * Sends frames already encoded into {@code frames} (released by the write); any thread, in the order of the calls.
+     * Off the event loop, frames join a queue that one event-loop task writes with a single flush: a queue run that
+     * delivers a thousand messages costs one task and one write, not a thousand.
+     */
     void sendEncoded(ByteBuf encoded) {
-        ctx.channel().writeAndFlush(encoded);
+        io.netty.channel.Channel ch = ctx.channel();
+        if (ch.eventLoop().inEventLoop()) {
+            writeOutbound();
+            ch.writeAndFlush(encoded);
+            return;
+        }
+        outboundBytes.addAndGet(encoded.readableBytes());
+        outbound.add(encoded);
+        if (outboundScheduled.compareAndSet(false, true)) {
+            try {
+                ch.eventLoop().execute(flushOutbound);
+            } catch (RejectedExecutionException e) {
+                outboundScheduled.set(false);
+                releaseOutbound(); // the server is shut down: nobody will write these
+            }
+        }
+    }
+
+    private void releaseOutbound() {
+        ByteBuf next;
+        while ((next = outbound.poll()) != null) {
+            outboundBytes.addAndGet(-next.readableBytes());
+            next.release();
+        }
+    }
+
+    /** The event-loop task behind {@link #sendEncoded}: writes what is queued, flushes once. */
+    private void flushOutbound() {
+        outboundScheduled.set(false);
+        if (writeOutbound()) {
+            ctx.channel().flush();
+        }
+    }
+
+    /** Writes the queued frames without flushing; returns whether there were any. Event loop. */
+    private boolean writeOutbound() {
+        io.netty.channel.Channel ch = ctx.channel();
+        boolean any = false;
+        ByteBuf next;
+        while ((next = outbound.poll()) != null) {
+            outboundBytes.addAndGet(-next.readableBytes());
+            ch.write(next);
+            any = true;
+        }
+        if (any && outboundRefused && ch.isWritable()) {
+            outboundRefused = false;
+            for (AmqpChannel channel : channels.values()) {
+                channel.resumeDeliveries();
+            }
+        }
+        return any;
     }
 
     /** A publish arrived: a blocked connection stops reading from here on (RabbitMQ blocks publishing connections). */

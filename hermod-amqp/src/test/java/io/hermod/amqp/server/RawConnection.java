@@ -33,6 +33,7 @@ final class RawConnection implements AutoCloseable {
     private final List<Integer> connectionCloses = new ArrayList<>();
     private final List<Integer> channelCloses = new ArrayList<>();
     private int frames;
+    private final RecordedSession.ServerFrames weights = new RecordedSession.ServerFrames();
     private boolean closeOk;
     private boolean headerAnswer;
     private String malformed;
@@ -185,9 +186,7 @@ final class RawConnection implements AutoCloseable {
             if (type == 1 && size >= 4) {
                 onMethod(all, position + 7, (int) size);
             }
-            if (type != 8) {
-                frames++;
-            }
+            frames += weights.weigh(all, position);
             position = end + 1;
         }
         pending.reset();

@@ -21,7 +21,8 @@ record RecordedSession(List<Frame> frames) {
      * One frame as sent (or, first, the 8-byte protocol header).
      *
      * @param bytes the whole frame: type, channel, size, payload and end octet
-     * @param serverFramesBefore the server frames (heartbeats aside) the client had received when it sent this one
+     * @param serverFramesBefore the server frames (heartbeats aside, confirms weighed by {@link ServerFrames}) the
+     *     client had received when it sent this one
      */
     record Frame(byte[] bytes, int serverFramesBefore) {
 
@@ -45,6 +46,38 @@ record RecordedSession(List<Frame> frames) {
                 case 8 -> "heartbeat";
                 default -> "frame type " + type();
             };
+        }
+    }
+
+    /**
+     * Counts the server's frames the way the recording and the replay can agree on: heartbeats are not answers, and a
+     * publisher confirm weighs the publishes it confirms — the server coalesces confirms into {@code multiple} acks
+     * as they happen to settle together, so one run's three acks are another run's one.
+     */
+    static final class ServerFrames {
+        private final java.util.Map<Integer, Long> confirmed = new java.util.HashMap<>();
+
+        /** The weight of the whole frame at {@code position} in {@code bytes}. */
+        int weigh(byte[] bytes, int position) {
+            int type = bytes[position] & 0xff;
+            if (type == 8) {
+                return 0;
+            }
+            int size = java.nio.ByteBuffer.wrap(bytes, position + 3, 4).getInt();
+            int payload = position + 7;
+            if (type != 1 || size < 13 || u16(bytes, payload) != 60) {
+                return 1;
+            }
+            int method = u16(bytes, payload + 2);
+            if (method != 80 && method != 120) { // basic.ack, basic.nack
+                return 1;
+            }
+            int channel = u16(bytes, position + 1);
+            long tag = java.nio.ByteBuffer.wrap(bytes, payload + 4, 8).getLong();
+            boolean multiple = (bytes[payload + 12] & 1) != 0;
+            long before = confirmed.getOrDefault(channel, 0L);
+            confirmed.put(channel, Math.max(before, tag));
+            return multiple ? (int) Math.max(0, tag - before) : 1;
         }
     }
 

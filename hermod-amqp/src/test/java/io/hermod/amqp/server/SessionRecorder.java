@@ -53,6 +53,7 @@ final class SessionRecorder extends SocketFactory {
 
     private int receivedScanned;
     private int serverFrames;
+    private final RecordedSession.ServerFrames weights = new RecordedSession.ServerFrames();
 
     /** Runs the session against the server on {@code port} and returns what the client sent. */
     static RecordedSession recordSession(int port) throws Exception {
@@ -252,9 +253,7 @@ final class SessionRecorder extends SocketFactory {
             if (all.length - receivedScanned < size + 8) {
                 break;
             }
-            if (all[receivedScanned] != 8) { // heartbeats are not answers
-                serverFrames++;
-            }
+            serverFrames += weights.weigh(all, receivedScanned);
             receivedScanned += size + 8;
         }
     }
