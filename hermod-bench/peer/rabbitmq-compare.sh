@@ -7,9 +7,10 @@
 # Installs what is missing (Debian's rabbitmq-server through apt-get; PerfTest from Maven Central through the Maven
 # wrapper into hermod-bench/target/peer; benchmarks.jar), starts RabbitMQ and Hermod on 127.0.0.1 (private node name,
 # ports, data and log directories: a system RabbitMQ is left alone), times each broker's first AMQP connection after
-# launch, runs every workload against RabbitMQ and then Hermod, samples each broker's resident memory, prints a
-# Markdown table with the ratio Hermod / RabbitMQ and stops both brokers. Logs, PerfTest output and the table stay in
-# hermod-bench/target/peer/run-<time>/.
+# launch, runs every workload against RabbitMQ and then Hermod twice (as fast as PerfTest goes: throughput, and
+# latency at saturation; then at a fixed rate below both brokers' maxima: latency without a backlog), samples each
+# broker's resident memory, prints a Markdown table with the ratio Hermod / RabbitMQ and stops both brokers. Logs,
+# PerfTest output and the table stay in hermod-bench/target/peer/run-<time>/.
 #
 #   --quick         5 s per workload (smoke run); default 25 s
 #   --seconds N     N seconds per workload
@@ -17,7 +18,7 @@
 #   --build         rebuild benchmarks.jar first (otherwise only when missing), so that Hermod is the working tree's
 #
 # Environment: RABBITMQ_PORT (5682), HERMOD_PORT (5692), EPMD_PORT (4389, a private epmd for the RabbitMQ node),
-# HERMOD_JAVA_OPTS (JVM options for Hermod; default none), PERF_TEST_VERSION (2.22.1), HERMOD_MVN_LOCK (a lock file:
+# HERMOD_JAVA_OPTS (JVM options for Hermod; default -Xmx512m), PERF_TEST_VERSION (2.22.1), HERMOD_MVN_LOCK (a lock file:
 # Maven runs under flock on it when set).
 set -euo pipefail
 
@@ -45,7 +46,7 @@ RABBITMQ_PORT=${RABBITMQ_PORT:-5682}
 HERMOD_PORT=${HERMOD_PORT:-5692}
 EPMD_PORT=${EPMD_PORT:-4389}
 PERF_TEST_VERSION=${PERF_TEST_VERSION:-2.22.1}
-HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:-}
+HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:--Xmx512m}
 rabbitmq_server=/usr/lib/rabbitmq/bin/rabbitmq-server
 perf_test_dir=$root/hermod-bench/target/peer/perf-test-$PERF_TEST_VERSION
 jar=$root/hermod-bench/target/benchmarks.jar
@@ -188,6 +189,24 @@ workload_args() {
     *) echo "unknown workload '$1'" >&2; exit 2 ;;
   esac
 }
+# the fixed publishing rate (per producer) of each workload's second run, which measures latency below saturation:
+# well under what either broker sustains here, so that latency is the brokers' and not a backlog's
+fixed_rate() {
+  case "$1" in
+    a) echo 10000 ;;
+    b) echo 5000 ;;
+    c) echo 1000 ;;
+    d) echo 2000 ;;
+  esac
+}
+fixed_rate_title() {
+  local r; r=$(fixed_rate "$1")
+  case "$1" in
+    c) echo "$((r * 10)) msg/s (10 x $r)" ;;
+    d) echo "$r msg/s in, $((r * 10)) out" ;;
+    *) echo "$r msg/s" ;;
+  esac
+}
 workload_title() {
   case "$1" in
     a) echo "(a) 1 -> 1, transient, auto-ack" ;;
@@ -197,9 +216,10 @@ workload_title() {
   esac
 }
 
-run_workload() { # $1 workload, $2 broker (rabbitmq|hermod), $3 port, $4 broker pid
+run_workload() { # $1 workload, or workload@rate for its fixed-rate run; $2 broker (rabbitmq|hermod), $3 port, $4 pid
   local out=$run/$1-$2.log rc=0 args
-  args=$(workload_args "$1")
+  args=$(workload_args "${1%@rate}")
+  if [ "${1#*@}" = rate ]; then args="$args -r $(fixed_rate "${1%@rate}")"; fi
   echo "$(date +%s) rss=$(tree_rss_kb "$4")" > "$run/$1-$2.rss-before"
   echo 0 > "$run/$1-$2.rss-peak"
   sample_peak_rss "$4" "$run/$1-$2.rss-peak" &
@@ -210,7 +230,7 @@ run_workload() { # $1 workload, $2 broker (rabbitmq|hermod), $3 port, $4 broker 
   # shellcheck disable=SC2086
   # --foreground: PerfTest stays in this process group, so Ctrl-C reaches it
   timeout --foreground --kill-after=10 $((seconds + 60)) "${perf_test[@]}" -h "amqp://guest:guest@127.0.0.1:$3" -z "$seconds" \
-    -d "$1-$2" $args > "$out" 2>&1 || rc=$?
+    -d "${1/@/-}-$2" $args > "$out" 2>&1 || rc=$?
   kill "$sampler_pid" 2>/dev/null || true
   wait "$sampler_pid" 2>/dev/null || true
   sampler_pid=""
@@ -266,6 +286,8 @@ for w in "${chosen[@]}"; do
   workload_args "$w" > /dev/null
   if kill -0 "$rabbit_pid" 2>/dev/null; then run_workload "$w" rabbitmq "$RABBITMQ_PORT" "$rabbit_pid"; fi
   if kill -0 "$hermod_pid" 2>/dev/null; then run_workload "$w" hermod "$HERMOD_PORT" "$hermod_pid"; fi
+  if kill -0 "$rabbit_pid" 2>/dev/null; then run_workload "$w@rate" rabbitmq "$RABBITMQ_PORT" "$rabbit_pid"; fi
+  if kill -0 "$hermod_pid" 2>/dev/null; then run_workload "$w@rate" hermod "$HERMOD_PORT" "$hermod_pid"; fi
 done
 
 # --- the table ---------------------------------------------------------------------------------------------------
@@ -297,6 +319,12 @@ table() {
     row "" "received msg/s" "$rr" "$rh" higher
     row "" "consumer latency p50 ms" "$pr" "$ph" lower
     row "" "consumer latency p99 ms" "$qr" "$qh" lower
+    lr=$run/$w@rate-rabbitmq.log
+    lh=$run/$w@rate-hermod.log
+    pr=$(latency_ms "$lr" 2 2>/dev/null || true); ph=$(latency_ms "$lh" 2 2>/dev/null || true)
+    qr=$(latency_ms "$lr" 5 2>/dev/null || true); qh=$(latency_ms "$lh" 5 2>/dev/null || true)
+    row "" "at $(fixed_rate_title "$w"): latency p50 ms" "$pr" "$ph" lower
+    row "" "at $(fixed_rate_title "$w"): latency p99 ms" "$qr" "$qh" lower
     row "" "other processes' CPU during the run, % of machine" \
       "$(cat "$run/$w-rabbitmq.foreign-cpu" 2>/dev/null)" "$(cat "$run/$w-hermod.foreign-cpu" 2>/dev/null)" none
     row "" "peak RSS MiB" "$(kib_to_mib "$run/$w-rabbitmq.rss-peak")" "$(kib_to_mib "$run/$w-hermod.rss-peak")" ""
@@ -311,7 +339,7 @@ table() {
   row broker "RSS after start, idle, MiB" "$((rabbit_idle_kb / 1024))" "$((hermod_idle_kb / 1024))" lower
   row "" "peak RSS over all workloads, MiB" "$((peak_r / 1024))" "$((peak_h / 1024))" lower
   row "" "launch to first AMQP connection, ms" "$rabbit_start_ms" "$hermod_start_ms" lower
-  for w in "${chosen[@]}"; do
+  for w in "${chosen[@]}" "${chosen[@]/%/@rate}"; do
     for b in rabbitmq hermod; do
       local rc; rc=$(cat "$run/$w-$b.rc" 2>/dev/null || echo "not run")
       if [ "$rc" != 0 ]; then echo; echo "PerfTest for $w on $b: exit $rc (124 = timed out), output in $run/$w-$b.log"; fi
