@@ -18,7 +18,7 @@
 #   --build         rebuild benchmarks.jar first (otherwise only when missing), so that Hermod is the working tree's
 #
 # Environment: RABBITMQ_PORT (5682), HERMOD_PORT (5692), EPMD_PORT (4389, a private epmd for the RabbitMQ node),
-# HERMOD_JAVA_OPTS (JVM options for Hermod; default -Xmx512m), PERF_TEST_VERSION (2.22.1), HERMOD_MVN_LOCK (a lock file:
+# HERMOD_JAVA_OPTS (JVM options for Hermod; default -Xmx256m), PERF_TEST_VERSION (2.22.1), HERMOD_MVN_LOCK (a lock file:
 # Maven runs under flock on it when set).
 set -euo pipefail
 
@@ -46,7 +46,7 @@ RABBITMQ_PORT=${RABBITMQ_PORT:-5682}
 HERMOD_PORT=${HERMOD_PORT:-5692}
 EPMD_PORT=${EPMD_PORT:-4389}
 PERF_TEST_VERSION=${PERF_TEST_VERSION:-2.22.1}
-HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:--Xmx512m}
+HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:--Xmx256m}
 rabbitmq_server=/usr/lib/rabbitmq/bin/rabbitmq-server
 perf_test_dir=$root/hermod-bench/target/peer/perf-test-$PERF_TEST_VERSION
 jar=$root/hermod-bench/target/benchmarks.jar
