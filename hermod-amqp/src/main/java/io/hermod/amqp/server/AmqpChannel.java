@@ -643,7 +643,8 @@ final class AmqpChannel {
         }
     }
 
+    /** A view of a stored buffer for the encoder; Netty slices it, so {@code buffer}'s position stays as it is. */
     private static ByteBuf wrap(ByteBuffer buffer) {
-        return Unpooled.wrappedBuffer(buffer.duplicate());
+        return Unpooled.wrappedBuffer(buffer);
     }
 }

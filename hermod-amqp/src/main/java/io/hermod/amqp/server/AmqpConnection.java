@@ -482,7 +482,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         ByteBuf next;
         while ((next = outbound.poll()) != null) {
             outboundBytes.addAndGet(-next.readableBytes());
-            ch.write(next);
+            ch.write(next, ch.voidPromise()); // a failed write reaches exceptionCaught, which closes
             any = true;
         }
         if (any && outboundRefused && ch.isWritable()) {
