@@ -44,6 +44,12 @@ public final class Queue {
     private static final long TRIM_EVERY_OFFSETS = 8192;
     private static final int ROUNDS_PER_RUN = 16;
     private static final long HANDOUT_MARK_AHEAD = 256;
+    /**
+     * The buffer each pool thread builds its append batches in: the log has written a batch when {@code append}
+     * returns, so one buffer serves every batch the thread appends (a batch too large for it gets its own).
+     */
+    private static final ThreadLocal<java.nio.ByteBuffer> APPEND_BUFFER =
+            ThreadLocal.withInitial(() -> java.nio.ByteBuffer.allocate(2 * MAX_BATCH_BYTES));
 
     /** What settling a handed-out message does to it. */
     public enum Outcome {
@@ -505,7 +511,7 @@ public final class Queue {
     private void append(List<Pending> batch, RecordBatchBuilder builder) {
         AppendResult result;
         try {
-            result = log.append(builder.build());
+            result = log.append(builder.build(APPEND_BUFFER.get()));
         } catch (StorageException e) {
             BrokerException failure = storageFailure(e);
             batch.forEach(pending -> pending.callback().onEnqueued(failure));

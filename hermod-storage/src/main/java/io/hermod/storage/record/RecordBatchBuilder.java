@@ -8,10 +8,14 @@ import java.util.List;
 /**
  * Builds one uncompressed record batch (magic 2, create-time timestamps, no producer id) ready for
  * {@code Log.append}. The base offset is left at 0: the log assigns offsets. Not thread-safe; single use.
+ *
+ * <p>A writer that appends batch after batch can build each into one scratch buffer of its own ({@link
+ * #build(ByteBuffer)}): {@code Log.append} has written the bytes when it returns, so the buffer is free again.
  */
 public final class RecordBatchBuilder {
 
-    private record Pending(long timestamp, byte[] key, byte[] value, List<Header> headers, int bodySize) {}
+    private record Pending(
+            long timestamp, byte[] key, byte[] value, List<Header> headers, byte[][] headerKeys, int bodySize) {}
 
     private final List<Pending> records = new ArrayList<>();
     private long baseTimestamp = RecordBatch.NO_TIMESTAMP;
@@ -38,15 +42,18 @@ public final class RecordBatchBuilder {
                 + sizeOfBytes(key)
                 + sizeOfBytes(value)
                 + Varints.sizeOfVarint(headers.size());
-        for (Header header : headers) {
+        byte[][] headerKeys = new byte[headers.size()][];
+        for (int h = 0; h < headers.size(); h++) {
+            Header header = headers.get(h);
             byte[] headerKey = header.key().getBytes(StandardCharsets.UTF_8);
+            headerKeys[h] = headerKey;
             body += Varints.sizeOfVarint(headerKey.length) + headerKey.length;
             body += header.value() == null
                     ? Varints.sizeOfVarint(-1)
                     : Varints.sizeOfVarint(header.value().remaining())
                             + header.value().remaining();
         }
-        records.add(new Pending(timestamp, key, value, List.copyOf(headers), body));
+        records.add(new Pending(timestamp, key, value, List.copyOf(headers), headerKeys, body));
         recordsSize += Varints.sizeOfVarint(body) + body;
         return this;
     }
@@ -62,10 +69,21 @@ public final class RecordBatchBuilder {
 
     /** Writes the batch into a new heap buffer (position 0, limit = size). */
     public ByteBuffer build() {
+        return build(null);
+    }
+
+    /**
+     * Writes the batch into {@code scratch} when it is large enough (cleared first; its old content is lost), else
+     * into a new heap buffer; returns the buffer written, from position 0 to the batch's size.
+     */
+    public ByteBuffer build(ByteBuffer scratch) {
         if (records.isEmpty()) {
             throw new IllegalStateException("a record batch needs at least one record");
         }
-        ByteBuffer out = ByteBuffer.allocate(sizeInBytes());
+        int size = sizeInBytes();
+        ByteBuffer out = scratch != null && scratch.capacity() >= size && !scratch.isReadOnly()
+                ? scratch.clear().limit(size)
+                : ByteBuffer.allocate(size);
         out.putLong(0L)
                 .putInt(sizeInBytes() - RecordBatch.LOG_OVERHEAD)
                 .putInt(-1) // partition leader epoch
@@ -88,8 +106,9 @@ public final class RecordBatchBuilder {
             writeBytes(r.key, out);
             writeBytes(r.value, out);
             Varints.writeVarint(r.headers.size(), out);
-            for (Header header : r.headers) {
-                writeBytes(header.key().getBytes(StandardCharsets.UTF_8), out);
+            for (int h = 0; h < r.headers.size(); h++) {
+                Header header = r.headers.get(h);
+                writeBytes(r.headerKeys[h], out);
                 if (header.value() == null) {
                     Varints.writeVarint(-1, out);
                 } else {
@@ -98,8 +117,7 @@ public final class RecordBatchBuilder {
                 }
             }
         }
-        int crc = (int)
-                RecordBatch.crc(out, RecordBatch.ATTRIBUTES_OFFSET, out.capacity() - RecordBatch.ATTRIBUTES_OFFSET);
+        int crc = (int) RecordBatch.crc(out, RecordBatch.ATTRIBUTES_OFFSET, size - RecordBatch.ATTRIBUTES_OFFSET);
         out.putInt(RecordBatch.CRC_OFFSET, crc);
         return out.flip();
     }

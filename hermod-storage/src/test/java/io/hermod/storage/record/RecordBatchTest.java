@@ -47,6 +47,37 @@ class RecordBatchTest {
     }
 
     @Test
+    void aBatchBuiltIntoAScratchBufferIsTheSameBatchAndReusesTheBuffer() {
+        ByteBuffer scratch = ByteBuffer.allocate(4096);
+        scratch.put(new byte[] {9, 9, 9}); // left over from an earlier batch
+        RecordBatchBuilder builder = new RecordBatchBuilder()
+                .add(5000, null, "body".getBytes(), List.of(new Header("e", utf8("x")), new Header("r", utf8("key"))));
+
+        ByteBuffer built = builder.build(scratch);
+
+        assertThat(built).isSameAs(scratch);
+        assertThat(built.position()).isZero();
+        assertThat(built).isEqualTo(builder.build()); // the same bytes as a fresh buffer, CRC included
+        assertThat(RecordBatch.at(built, 0).isValid()).isTrue();
+
+        ByteBuffer second =
+                new RecordBatchBuilder().add(1, null, "two".getBytes()).build(scratch);
+        assertThat(second).isSameAs(scratch);
+        assertThat(RecordBatch.at(second, 0).records().get(0).value()).isEqualTo(utf8("two"));
+    }
+
+    @Test
+    void aScratchBufferTooSmallOrReadOnlyIsLeftAlone() {
+        RecordBatchBuilder builder = new RecordBatchBuilder().add(1, null, new byte[100]);
+        ByteBuffer small = ByteBuffer.allocate(10);
+        ByteBuffer readOnly = ByteBuffer.allocate(4096).asReadOnlyBuffer();
+
+        assertThat(builder.build(small)).isNotSameAs(small).isEqualTo(builder.build());
+        assertThat(builder.build(readOnly)).isNotSameAs(readOnly).isEqualTo(builder.build());
+        assertThat(small.position()).isZero();
+    }
+
+    @Test
     void settingTheBaseOffsetKeepsTheBatchValid() {
         ByteBuffer buf = new RecordBatchBuilder()
                 .add(1, null, new byte[10])
