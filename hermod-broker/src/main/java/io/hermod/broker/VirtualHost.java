@@ -17,6 +17,7 @@ import io.hermod.broker.definitions.ExchangeDefinition;
 import io.hermod.broker.definitions.QueueDefinition;
 import io.hermod.broker.exchange.ExchangeType;
 import io.hermod.broker.queue.Queue;
+import io.hermod.broker.queue.QueueArguments;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -55,14 +56,6 @@ public final class VirtualHost {
             "amq.topic", ExchangeType.TOPIC,
             "amq.headers", ExchangeType.HEADERS,
             "amq.match", ExchangeType.HEADERS);
-
-    /** The dead-letter exchange argument: a new queue with one needs to write to it. */
-    private static final String DEAD_LETTER_EXCHANGE = "x-dead-letter-exchange";
-
-    /** The queue type argument, compared apart: its absence means {@link #CLASSIC}. */
-    private static final String QUEUE_TYPE = "x-queue-type";
-
-    private static final String CLASSIC = "classic";
 
     /** Queue arguments whose values must match on a re-declare (RabbitMQ's equivalence list, but the queue type). */
     private static final List<String> EQUIVALENT_QUEUE_ARGUMENTS = List.of(
@@ -209,9 +202,13 @@ public final class VirtualHost {
                 assertEquivalent(existing.definition(), spec, durable);
                 return List.of();
             }
-            if (spec.arguments().get(DEAD_LETTER_EXCHANGE) instanceof String deadLetterExchange) {
+            if (spec.arguments().get(QueueArguments.DEAD_LETTER_EXCHANGE) instanceof String deadLetterExchange) {
                 broker.access().deadLetterExchange(owner, queueName, deadLetterExchange);
             }
+            // after the dead-letter exchange's permissions, as rabbit_channel then rabbit_amqqueue:declare; only for a
+            // new
+            // queue: a re-declare is only compared, and replay never validates (what was declared stays declared)
+            QueueArguments.validate(name, queueName, spec.arguments());
             QueueDefinition definition = new QueueDefinition(
                     name,
                     queueName,
@@ -340,11 +337,12 @@ public final class VirtualHost {
             requireSameArgument(argument, current.arguments(), spec.arguments(), what);
         }
         // rabbit_misc:assert_field_equivalence: a queue declared without a type is a classic one
-        Object currentType = current.arguments().get(QUEUE_TYPE);
-        Object receivedType = spec.arguments().get(QUEUE_TYPE);
+        Object currentType = current.arguments().get(QueueArguments.QUEUE_TYPE);
+        Object receivedType = spec.arguments().get(QueueArguments.QUEUE_TYPE);
         if (!Arguments.valuesEquivalent(
-                currentType == null ? CLASSIC : currentType, receivedType == null ? CLASSIC : receivedType)) {
-            throw inequivalent(QUEUE_TYPE, what, receivedType, currentType);
+                currentType == null ? QueueArguments.CLASSIC : currentType,
+                receivedType == null ? QueueArguments.CLASSIC : receivedType)) {
+            throw inequivalent(QueueArguments.QUEUE_TYPE, what, receivedType, currentType);
         }
     }
 

@@ -5,13 +5,16 @@ import static io.hermod.broker.BrokerFixture.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hermod.broker.definitions.BindingDefinition;
+import io.hermod.broker.definitions.DefinitionRecord;
 import io.hermod.broker.definitions.DefinitionsLog;
 import io.hermod.broker.definitions.ExchangeDefinition;
+import io.hermod.broker.definitions.QueueDefinition;
 import io.hermod.storage.LogStore;
 import io.hermod.storage.LogStoreConfig;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -292,6 +295,30 @@ class DefinitionsRecoveryTest {
         }
         fixture.start();
         assertThat(fixture.vhost().queueNames()).isEqualTo(queues);
+    }
+
+    @Test
+    void aQueueDefinedWithArgumentsADeclareWouldNowRefuseIsStillRecovered() {
+        // Given a queue in the definitions log whose arguments fail today's validation (declared before it existed)
+        fixture.broker().close();
+        Map<String, Object> arguments = Map.of("x-max-length", -1, "x-single-active-consumer", "yes");
+        try (LogStore store = LogStore.open(LogStoreConfig.of(dir));
+                DefinitionsLog log = DefinitionsLog.open(store, "definitions", Runnable::run)) {
+            log.load();
+            log.append(List.of(new DefinitionRecord.QueueAdded(
+                            new QueueDefinition("/", "old", "old-storage", true, false, false, arguments))))
+                    .join();
+        }
+
+        // When the broker starts
+        fixture.start();
+        ch = fixture.channel();
+
+        // Then the queue is there, works, and an equivalent re-declare is accepted
+        assertThat(fixture.vhost().queueNames()).contains("old");
+        publish(ch, "", "old", "m");
+        assertThat(drain(ch, "old")).containsExactly("m");
+        ch.declareQueue(new QueueSpec("old", true, false, false, arguments));
     }
 
     /** The records a broker would replay from the definitions log now (the broker must be closed). */

@@ -3,6 +3,7 @@ package io.hermod.broker;
 import static io.hermod.broker.BrokerFixture.assertFails;
 import static io.hermod.broker.BrokerFixture.publish;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -190,6 +191,50 @@ class QueueDeclareTest {
             assertFails(ErrorCode.PRECONDITION_FAILED, () -> ch.declareQueue(queue("q", changed)));
         }
         ch.declareQueue(queue("q", first));
+    }
+
+    // ------------------------------------------------------------------ argument validation
+
+    @Test
+    void aNewQueueWithAnInvalidArgumentIsRefusedAndNothingIsCreated() {
+        // rabbit_amqqueue:check_declare_arguments/2, before anything is stored
+        Map<String, Object> bad = Map.of(
+                "x-max-length", -1,
+                "x-message-ttl", "60000",
+                "x-max-priority", 256,
+                "x-overflow", "drop-tail",
+                "x-dead-letter-routing-key", "dead",
+                "x-single-active-consumer", "true",
+                "x-queue-type", "quorum",
+                "x-dead-letter-exchange", 5);
+        for (Map.Entry<String, Object> e : bad.entrySet()) {
+            assertThatThrownBy(() -> ch.declareQueue(queue("q", Map.of(e.getKey(), e.getValue()))))
+                    .isInstanceOfSatisfying(
+                            BrokerException.class, ex -> assertThat(ex.code()).isEqualTo(ErrorCode.PRECONDITION_FAILED))
+                    .hasMessageContaining("'" + e.getKey() + "'")
+                    .hasMessageContaining("queue 'q' in vhost '/'");
+        }
+        assertThatThrownBy(() -> ch.declareQueue(queue("q", Map.of("x-max-length", -1))))
+                .hasMessage("invalid arg 'x-max-length' for queue 'q' in vhost '/': {value_negative,-1}");
+
+        // Then no queue, now or after a restart, and the channel is still usable
+        assertThat(fixture.vhost().queueNames()).isEmpty();
+        fixture.restart();
+        ch = fixture.channel();
+        assertThat(fixture.vhost().queueNames()).isEmpty();
+        ch.declareQueue(queue("q", Map.of("x-max-length", 10)));
+        assertThat(fixture.vhost().queueNames()).containsExactly("q");
+    }
+
+    @Test
+    void anExistingQueueIsComparedNotValidatedOnRedeclare() {
+        // rabbit_channel: an existing queue only gets rabbit_amqqueue:assert_equivalence, so an argument off the
+        // equivalence list is ignored even when a new queue could not have it, and one on it is inequivalent
+        ch.declareQueue(queue("q", Map.of("x-max-length", 10)));
+
+        ch.declareQueue(queue("q", Map.of("x-max-length", 10, "x-queue-mode", 7)));
+        assertThatThrownBy(() -> ch.declareQueue(queue("q", Map.of("x-max-length", -1))))
+                .hasMessageStartingWith("inequivalent arg 'x-max-length'");
     }
 
     @Test
