@@ -40,10 +40,11 @@ public final class Channel implements AutoCloseable {
     private final AccessControl access;
     private final Map<String, ChannelConsumer> consumers = new HashMap<>();
 
-    // guarded by this
+    // guarded by this; closed is also read without it (volatile) by queue threads, to stop handing messages to a
+    // closing channel's consumers before their removal reaches the queues
     private long nextTag = 1;
     private final NavigableMap<Long, Unacked> unacked = new TreeMap<>();
-    private boolean closed;
+    private volatile boolean closed;
 
     private record Unacked(Queue queue, long offset) {}
 
@@ -396,7 +397,9 @@ public final class Channel implements AutoCloseable {
 
         @Override
         public boolean ready() {
-            return handler.ready();
+            // a closing channel's messages go back to the queue before its consumers leave it: handing them to these
+            // consumers again would only bounce them back (track), and keep a single active consumer's successor idle
+            return !closed && handler.ready();
         }
 
         @Override

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A queue: a log of messages with a {@link SharedCursor} over it (DESIGN.md). Publishes are appended in batches (one
  * write and one group-commit wait for all the messages that arrived meanwhile), ready messages go round-robin to the
- * consumers of the highest priority that have credit, and settlements (ack, requeue, discard) return credit.
+ * consumers of the highest priority that have credit (or to the single active consumer, see {@link ConsumerRing}), and
+ * settlements (ack, requeue, discard) return credit.
  *
  * <p>Threading: every change runs on the queue's own serial executor, a task queue drained by one pool thread at a
  * time; no lock is held on the publish or deliver path. Public methods may be called from any thread: they enqueue a
@@ -90,7 +91,7 @@ public final class Queue {
     private State state = State.RUNNING;
     private final SharedCursor cursor;
     private final ReadAhead readAhead;
-    private final ConsumerRing consumers = new ConsumerRing();
+    private final ConsumerRing consumers;
     private final OffsetRanges transientLive = new OffsetRanges();
     private final OffsetRanges transientSinceFlush = new OffsetRanges();
     private final OffsetRanges settledScratch = new OffsetRanges();
@@ -120,6 +121,8 @@ public final class Queue {
         this.cache = cache;
         this.clock = clock;
         this.onUnused = onUnused;
+        this.consumers =
+                new ConsumerRing(QueueArguments.of(definition.arguments()).singleActiveConsumer());
         OffsetRanges settled = new OffsetRanges();
         long redeliveredBelow = 0;
         if (cursorLog != null) {
@@ -237,7 +240,11 @@ public final class Queue {
     public CompletableFuture<Void> addConsumer(QueueConsumer consumer) {
         return call(() -> {
             requireRunning();
-            if (consumer.exclusive() && consumers.size() > 0 || consumers.hasExclusive()) {
+            // an exclusive consumer on a single-active-consumer queue is refused alike (RabbitMQ's classic queue
+            // answers
+            // exclusive_consume_unavailable, which rabbit_channel turns into ACCESS_REFUSED "in exclusive use")
+            if (consumer.exclusive() && (consumers.size() > 0 || consumers.singleActive())
+                    || consumers.hasExclusive()) {
                 throw new BrokerException(
                         ErrorCode.ACCESS_REFUSED,
                         "queue '" + name() + "' in vhost '" + definition.vhost() + "' in exclusive use");
