@@ -171,6 +171,26 @@ public final class Broker implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Checking the resource alarms failed", e);
         }
+        try {
+            checkConsumerTimeouts();
+        } catch (RuntimeException e) {
+            LOG.warn("Checking the consumer timeouts failed", e);
+        }
+    }
+
+    /**
+     * Closes every channel holding a delivery unacknowledged for longer than the consumer timeout (RabbitMQ's {@code
+     * consumer_timeout}); runs with the alarm checks, every second.
+     */
+    void checkConsumerTimeouts() {
+        long timeout = config.consumerTimeout().toMillis();
+        if (timeout == 0) {
+            return;
+        }
+        long now = config.clock().millis();
+        for (Session s : sessions) {
+            s.closeTimedOutChannels(now, timeout);
+        }
     }
 
     private void recover() {

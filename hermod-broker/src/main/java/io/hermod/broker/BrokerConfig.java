@@ -1,6 +1,7 @@
 package io.hermod.broker;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Set;
@@ -20,6 +21,8 @@ import java.util.Set;
  * @param clock time source for message timestamps
  * @param loopbackUsers the users that may connect from a loopback address only (RabbitMQ's {@code loopback_users};
  *     default {@code guest}, the user a new broker creates with a well-known password)
+ * @param consumerTimeout how long a delivery may stay unacknowledged before its channel is closed and its messages
+ *     requeued (RabbitMQ's {@code consumer_timeout}, default 30 minutes); {@link Duration#ZERO} turns it off
  */
 public record BrokerConfig(
         Path dataDirectory,
@@ -29,7 +32,8 @@ public record BrokerConfig(
         double memoryHighWatermark,
         long diskFreeLimitBytes,
         InstantSource clock,
-        Set<String> loopbackUsers) {
+        Set<String> loopbackUsers,
+        Duration consumerTimeout) {
 
     /** RabbitMQ's default watermark. */
     public static final double DEFAULT_MEMORY_HIGH_WATERMARK = 0.6;
@@ -37,10 +41,16 @@ public record BrokerConfig(
     public static final long DEFAULT_DISK_FREE_LIMIT = 50_000_000L;
     /** RabbitMQ's default {@code loopback_users}. */
     public static final Set<String> DEFAULT_LOOPBACK_USERS = Set.of("guest");
+    /** RabbitMQ's default {@code consumer_timeout}: 30 minutes. */
+    public static final Duration DEFAULT_CONSUMER_TIMEOUT = Duration.ofMinutes(30);
 
     public BrokerConfig {
         Objects.requireNonNull(dataDirectory, "dataDirectory");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(consumerTimeout, "consumerTimeout");
+        if (consumerTimeout.isNegative()) {
+            throw new IllegalArgumentException("consumerTimeout must be >= 0: " + consumerTimeout);
+        }
         loopbackUsers = Set.copyOf(loopbackUsers);
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1: " + threads);
@@ -70,7 +80,8 @@ public record BrokerConfig(
                 DEFAULT_MEMORY_HIGH_WATERMARK,
                 DEFAULT_DISK_FREE_LIMIT,
                 InstantSource.system(),
-                DEFAULT_LOOPBACK_USERS);
+                DEFAULT_LOOPBACK_USERS,
+                DEFAULT_CONSUMER_TIMEOUT);
     }
 
     public BrokerConfig withThreads(int count) {
@@ -82,7 +93,8 @@ public record BrokerConfig(
                 memoryHighWatermark,
                 diskFreeLimitBytes,
                 clock,
-                loopbackUsers);
+                loopbackUsers,
+                consumerTimeout);
     }
 
     public BrokerConfig withMessageCache(long totalBytes, long perQueueBytes) {
@@ -94,7 +106,8 @@ public record BrokerConfig(
                 memoryHighWatermark,
                 diskFreeLimitBytes,
                 clock,
-                loopbackUsers);
+                loopbackUsers,
+                consumerTimeout);
     }
 
     public BrokerConfig withAlarms(double memoryWatermark, long diskFreeLimit) {
@@ -106,7 +119,8 @@ public record BrokerConfig(
                 memoryWatermark,
                 diskFreeLimit,
                 clock,
-                loopbackUsers);
+                loopbackUsers,
+                consumerTimeout);
     }
 
     public BrokerConfig withClock(InstantSource source) {
@@ -118,7 +132,8 @@ public record BrokerConfig(
                 memoryHighWatermark,
                 diskFreeLimitBytes,
                 source,
-                loopbackUsers);
+                loopbackUsers,
+                consumerTimeout);
     }
 
     /** The users that may connect from loopback addresses only; empty lets every user connect from anywhere. */
@@ -131,6 +146,21 @@ public record BrokerConfig(
                 memoryHighWatermark,
                 diskFreeLimitBytes,
                 clock,
-                users);
+                users,
+                consumerTimeout);
+    }
+
+    /** How long a delivery may stay unacknowledged before its channel is closed; zero turns the timeout off. */
+    public BrokerConfig withConsumerTimeout(Duration timeout) {
+        return new BrokerConfig(
+                dataDirectory,
+                threads,
+                messageCacheBytes,
+                queueCacheBytes,
+                memoryHighWatermark,
+                diskFreeLimitBytes,
+                clock,
+                loopbackUsers,
+                timeout);
     }
 }

@@ -13,9 +13,11 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * A channel of a session: what a protocol channel (AMQP) translates into. Every operation of AMQP's exchange, queue
@@ -45,8 +47,10 @@ public final class Channel implements AutoCloseable {
     private long nextTag = 1;
     private final NavigableMap<Long, Unacked> unacked = new TreeMap<>();
     private volatile boolean closed;
+    private volatile Consumer<BrokerException> onClosedByBroker = reason -> {};
 
-    private record Unacked(Queue queue, long offset) {}
+    /** A delivery awaiting acknowledgement; {@code deliveredAt} in the broker clock's milliseconds. */
+    private record Unacked(Queue queue, long offset, long deliveredAt) {}
 
     Channel(Session session, Broker broker) {
         this.session = session;
@@ -335,7 +339,8 @@ public final class Channel implements AutoCloseable {
         synchronized (this) {
             if (!closed) {
                 long tag = nextTag++;
-                unacked.put(tag, new Unacked(queue, offset));
+                unacked.put(
+                        tag, new Unacked(queue, offset, broker.config().clock().millis()));
                 return tag;
             }
         }
@@ -367,6 +372,35 @@ public final class Channel implements AutoCloseable {
             c.queue().removeConsumer(c.queueConsumer());
         }
         session.channelClosed(this);
+    }
+
+    /**
+     * Tells {@code listener} when the broker closes this channel on its own (a delivery left unacknowledged past the
+     * consumer timeout), after its unacknowledged messages went back to their queues. The protocol closes its side with
+     * the reason's code and text.
+     */
+    public void onClosedByBroker(Consumer<BrokerException> listener) {
+        onClosedByBroker = Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Closes the channel, as RabbitMQ does, when its oldest unacknowledged delivery is older than {@code timeoutMillis}
+     * at {@code nowMillis}: its messages are requeued and the protocol is told ({@link #onClosedByBroker}). Deliveries
+     * are numbered in the order they go out, so the oldest is the lowest tag.
+     */
+    void closeIfAckTimedOut(long nowMillis, long timeoutMillis) {
+        synchronized (this) {
+            if (closed
+                    || unacked.isEmpty()
+                    || nowMillis - unacked.firstEntry().getValue().deliveredAt() <= timeoutMillis) {
+                return;
+            }
+        }
+        close();
+        onClosedByBroker.accept(new BrokerException(
+                ErrorCode.PRECONDITION_FAILED,
+                "delivery acknowledgement timed out. Timeout value used: " + timeoutMillis
+                        + " ms. This timeout value can be configured, see consumers doc guide to learn more"));
     }
 
     private void ensureOpen() {

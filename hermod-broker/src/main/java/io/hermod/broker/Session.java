@@ -58,6 +58,13 @@ public final class Session implements AutoCloseable {
     }
 
     /** Opens a channel: the scope of delivery tags, consumers and unacknowledged messages. */
+    /** Closes the channels whose oldest unacknowledged delivery is older than the consumer timeout. */
+    void closeTimedOutChannels(long nowMillis, long timeoutMillis) {
+        for (Channel c : channels) {
+            c.closeIfAckTimedOut(nowMillis, timeoutMillis);
+        }
+    }
+
     public Channel openChannel() {
         if (closed) {
             throw new BrokerException(ErrorCode.CLOSED, "session " + clientName + " is closed");

@@ -124,6 +124,15 @@ final class AmqpChannel {
         this.channel = channel;
         this.gate = new DeliveryGate(connection);
         this.replies = new ReplyConsumer(connection, id, channel, gate);
+        channel.onClosedByBroker(reason -> connection.context().executor().execute(() -> onClosedByBroker(reason)));
+    }
+
+    /** The broker closed the channel (a delivery unacknowledged past the consumer timeout): close ours, as RabbitMQ. */
+    private void onClosedByBroker(BrokerException reason) {
+        if (!closing) {
+            ReplyCodes.Reply reply = ReplyCodes.of(reason.code());
+            fail(new ProtocolError(reply.code(), reply.closesConnection(), reason.getMessage(), 0, 0));
+        }
     }
 
     void onOpen() {
