@@ -176,6 +176,19 @@ public final class Broker implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Checking the consumer timeouts failed", e);
         }
+        try {
+            deleteExpiredQueues();
+        } catch (RuntimeException e) {
+            LOG.warn("Deleting expired queues failed", e);
+        }
+    }
+
+    /** Deletes the queues unused for longer than their {@code x-expires}; runs with the alarm checks, every second. */
+    void deleteExpiredQueues() {
+        long now = config.clock().millis();
+        for (VirtualHost v : vhosts.values()) {
+            v.deleteExpiredQueues(now);
+        }
     }
 
     /**

@@ -236,7 +236,9 @@ public final class VirtualHost {
 
     /** The counts of a queue as a declare answers them: after what this session did to it before (see Queue#info). */
     QueueInfo queueInfo(String queueName, Session session) {
-        return Broker.await(queue(queueName, session).info());
+        Queue q = queue(queueName, session);
+        q.touch(); // a declare, passive or not, uses the queue (x-expires), as rabbit_amqqueue_process's stat
+        return Broker.await(q.info());
     }
 
     /** The counts of a queue, if there is one by this name. */
@@ -279,6 +281,15 @@ public final class VirtualHost {
             return queueRemoval(q);
         });
         return count[0];
+    }
+
+    /** Deletes the queues unused for longer than their {@code x-expires} (RabbitMQ's idle-queue expiry). */
+    void deleteExpiredQueues(long nowMillis) {
+        for (Queue q : queues.values()) {
+            if (q.expired(nowMillis)) {
+                deleteQueueIfCurrent(q);
+            }
+        }
     }
 
     /** Deletes a queue without conditions (auto-delete, exclusive owner gone) if it is still this queue. */

@@ -100,6 +100,10 @@ public final class Queue {
     private long trimmedAt;
     private boolean hadConsumers;
 
+    // x-expires: unused (no consumer, no get, no declare) for this long, the queue is deleted; NONE for never
+    private final long expiresMillis;
+    private volatile long lastUsed;
+
     // published after each run
     private volatile long messageCount;
     private volatile int consumerCount;
@@ -121,8 +125,10 @@ public final class Queue {
         this.cache = cache;
         this.clock = clock;
         this.onUnused = onUnused;
-        this.consumers =
-                new ConsumerRing(QueueArguments.of(definition.arguments()).singleActiveConsumer());
+        QueueArguments arguments = QueueArguments.of(definition.arguments());
+        this.consumers = new ConsumerRing(arguments.singleActiveConsumer());
+        this.expiresMillis = arguments.expires();
+        this.lastUsed = clock.millis(); // as RabbitMQ: a queue's expiry starts again when the broker starts
         OffsetRanges settled = new OffsetRanges();
         long redeliveredBelow = 0;
         if (cursorLog != null) {
@@ -238,6 +244,7 @@ public final class Queue {
      *     {@code NOT_FOUND} when the queue is gone
      */
     public CompletableFuture<Void> addConsumer(QueueConsumer consumer) {
+        touch(); // before the consumer counts: the expiry check must not find the queue unused meanwhile
         return call(() -> {
             requireRunning();
             // an exclusive consumer on a single-active-consumer queue is refused alike (RabbitMQ's classic queue
@@ -260,10 +267,25 @@ public final class Queue {
         });
     }
 
+    /** The queue was declared (or declared passively) again: for {@code x-expires}, it is in use. Any thread. */
+    public void touch() {
+        lastUsed = clock.millis();
+    }
+
+    /**
+     * Whether the queue has been unused — no consumer, no polling get, no declare — for longer than its {@code
+     * x-expires} at {@code nowMillis} (RabbitMQ's idle-queue expiry); never without the argument. Any thread; the
+     * consumer count may lag by one run.
+     */
+    public boolean expired(long nowMillis) {
+        return expiresMillis > 0 && consumerCount == 0 && nowMillis - lastUsed > expiresMillis;
+    }
+
     /** Removes a consumer (cancelled by its client); its unacknowledged messages stay with its channel. */
     public CompletableFuture<Void> removeConsumer(QueueConsumer consumer) {
         return call(() -> {
             consumer.cancelled = true;
+            touch(); // the expiry counts from the last consumer's going
             if (consumers.remove(consumer)
                     && consumers.size() == 0
                     && hadConsumers
@@ -297,6 +319,7 @@ public final class Queue {
 
     /** Takes one ready message for a polling get; empty when there is none. */
     public CompletableFuture<Optional<GetResult>> get(boolean autoAck) {
+        touch(); // now, not when the task runs: the expiry check must not find the queue unused meanwhile
         return call(() -> {
             requireRunning();
             appendInbox();
