@@ -100,6 +100,10 @@ public final class Queue {
     private long trimmedAt;
     private boolean hadConsumers;
 
+    // x-max-length (NONE: no limit) on ready messages; over it, the oldest go (drop-head) or publishes are refused
+    // (reject-publish; reject-publish-dlx too, until queues have dead-letter exchanges)
+    private final long maxLength;
+    private final boolean rejectOverLimit;
     // x-expires: unused (no consumer, no get, no declare) for this long, the queue is deleted; NONE for never
     private final long expiresMillis;
     private volatile long lastUsed;
@@ -128,6 +132,8 @@ public final class Queue {
         QueueArguments arguments = QueueArguments.of(definition.arguments());
         this.consumers = new ConsumerRing(arguments.singleActiveConsumer());
         this.expiresMillis = arguments.expires();
+        this.maxLength = arguments.maxLength();
+        this.rejectOverLimit = arguments.overflow() != QueueArguments.Overflow.DROP_HEAD;
         this.lastUsed = clock.millis(); // as RabbitMQ: a queue's expiry starts again when the broker starts
         OffsetRanges settled = new OffsetRanges();
         long redeliveredBelow = 0;
@@ -313,6 +319,9 @@ public final class Queue {
                 if (h != null && h.consumer() != null) {
                     h.consumer().refund(h.size());
                 }
+            }
+            if (outcome == Outcome.REQUEUE) {
+                dropHeadOverLimit();
             }
         });
     }
@@ -521,8 +530,15 @@ public final class Queue {
             while (batch.size() < MAX_BATCH_MESSAGES
                     && builder.sizeInBytes() < MAX_BATCH_BYTES
                     && (p = inbox.poll()) != null) {
+                if (state == State.RUNNING && full(batch.size())) {
+                    p.callback().onEnqueued(queueFull());
+                    continue;
+                }
                 batch.add(p);
                 MessageCodec.add(builder, p.message(), now);
+            }
+            if (batch.isEmpty()) {
+                continue; // every message was refused: nothing to append
             }
             switch (state) {
                 case RUNNING -> append(batch, builder);
@@ -548,6 +564,7 @@ public final class Queue {
             return;
         }
         cursor.appended(result.lastOffset() + 1);
+        dropHeadOverLimit();
         publishCounters();
         long offset = result.firstOffset();
         List<Pending> waiting = null;
@@ -589,6 +606,35 @@ public final class Queue {
                                 durable.forEach(pending -> pending.callback().onEnqueued(failure));
                             },
                             pool);
+        }
+    }
+
+    /** Whether a queue that refuses publishes over its limit is full, with {@code pending} more on their way in. */
+    private boolean full(int pending) {
+        return rejectOverLimit && maxLength != QueueArguments.NONE && cursor.readyCount() + pending >= maxLength;
+    }
+
+    private BrokerException queueFull() {
+        return new BrokerException(
+                ErrorCode.RESOURCE_ERROR,
+                this + " is full: x-max-length " + maxLength + ", x-overflow "
+                        + definition.arguments().get("x-overflow"));
+    }
+
+    /**
+     * With drop-head (RabbitMQ's default overflow), the oldest ready messages go while there are more than {@code
+     * x-max-length} of them: after an append, and after a requeue, as rabbit_amqqueue_process does.
+     */
+    private void dropHeadOverLimit() {
+        if (rejectOverLimit || maxLength == QueueArguments.NONE) {
+            return;
+        }
+        while (cursor.readyCount() > maxLength) {
+            long offset = cursor.take();
+            if (offset < 0) {
+                return;
+            }
+            cursor.settle(offset);
         }
     }
 
