@@ -183,7 +183,10 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    /** Deletes the queues unused for longer than their {@code x-expires}; runs with the alarm checks, every second. */
+    /**
+     * Deletes the queues unused for longer than their {@code x-expires} and drops expired messages (x-message-ttl);
+     * runs with the alarm checks, every second.
+     */
     void deleteExpiredQueues() {
         long now = config.clock().millis();
         for (VirtualHost v : vhosts.values()) {

@@ -283,11 +283,16 @@ public final class VirtualHost {
         return count[0];
     }
 
-    /** Deletes the queues unused for longer than their {@code x-expires} (RabbitMQ's idle-queue expiry). */
+    /**
+     * Deletes the queues unused for longer than their {@code x-expires} (RabbitMQ's idle-queue expiry), and has the
+     * others drop the messages older than their {@code x-message-ttl}.
+     */
     void deleteExpiredQueues(long nowMillis) {
         for (Queue q : queues.values()) {
             if (q.expired(nowMillis)) {
                 deleteQueueIfCurrent(q);
+            } else if (q.hasMessageTtl()) {
+                q.expireMessages();
             }
         }
     }

@@ -49,14 +49,15 @@ final class MessageCodec {
     }
 
     /** The stored form of a message just appended at {@code offset}, without reading it back. */
-    static StoredMessage stored(Message message, long offset) {
+    static StoredMessage stored(Message message, long offset, long timestamp) {
         return new StoredMessage(
                 offset,
                 message.exchange(),
                 message.routingKey(),
                 message.persistent(),
                 ByteBuffer.wrap(message.properties()).asReadOnlyBuffer(),
-                ByteBuffer.wrap(message.body()).asReadOnlyBuffer());
+                ByteBuffer.wrap(message.body()).asReadOnlyBuffer(),
+                timestamp);
     }
 
     /** Decodes a record of a queue log; a record this codec did not write gives an exception naming the offset. */
@@ -86,7 +87,8 @@ final class MessageCodec {
                 routingKey,
                 persistent,
                 properties.asReadOnlyBuffer(),
-                record.value().asReadOnlyBuffer());
+                record.value().asReadOnlyBuffer(),
+                record.timestamp());
     }
 
     private static ByteBuffer utf8(String s) {

@@ -104,6 +104,8 @@ public final class Queue {
     // (reject-publish; reject-publish-dlx too, until queues have dead-letter exchanges)
     private final long maxLength;
     private final boolean rejectOverLimit;
+    // x-message-ttl (NONE: none): a message older than this in the queue is dropped instead of delivered
+    private final long messageTtl;
     // x-expires: unused (no consumer, no get, no declare) for this long, the queue is deleted; NONE for never
     private final long expiresMillis;
     private volatile long lastUsed;
@@ -133,6 +135,7 @@ public final class Queue {
         this.consumers = new ConsumerRing(arguments.singleActiveConsumer());
         this.expiresMillis = arguments.expires();
         this.maxLength = arguments.maxLength();
+        this.messageTtl = arguments.messageTtl();
         this.rejectOverLimit = arguments.overflow() != QueueArguments.Overflow.DROP_HEAD;
         this.lastUsed = clock.millis(); // as RabbitMQ: a queue's expiry starts again when the broker starts
         OffsetRanges settled = new OffsetRanges();
@@ -337,7 +340,7 @@ public final class Queue {
                 long offset = cursor.take();
                 boolean redelivered = cursor.lastTakenRedelivered();
                 StoredMessage m = read(offset, requeued);
-                if (m == null) {
+                if (m == null || dropIfExpired(m, clock.millis())) {
                     continue;
                 }
                 markHandedOut(offset);
@@ -363,6 +366,7 @@ public final class Queue {
             requireRunning();
             appendInbox();
             dispatch();
+            dropExpiredHead();
             return new QueueInfo(name(), cursor.readyCount(), consumers.size());
         });
     }
@@ -541,7 +545,7 @@ public final class Queue {
                 continue; // every message was refused: nothing to append
             }
             switch (state) {
-                case RUNNING -> append(batch, builder);
+                case RUNNING -> append(batch, builder, now);
                 // a queue deleted after routing drops the message, as RabbitMQ does; one closed with the broker
                 // did not store it, so its publisher must not be told otherwise
                 case DELETED -> batch.forEach(pending -> pending.callback().onEnqueued(null));
@@ -554,7 +558,7 @@ public final class Queue {
         return any;
     }
 
-    private void append(List<Pending> batch, RecordBatchBuilder builder) {
+    private void append(List<Pending> batch, RecordBatchBuilder builder, long now) {
         AppendResult result;
         try {
             result = log.append(builder.build(APPEND_BUFFER.get()));
@@ -585,7 +589,7 @@ public final class Queue {
                 }
                 taken.add(pending);
             }
-            readAhead.offerAppended(MessageCodec.stored(pending.message(), offset), cursor.streamPosition());
+            readAhead.offerAppended(MessageCodec.stored(pending.message(), offset, now), cursor.streamPosition());
             offset++;
         }
         if (!transientSinceFlush.isEmpty()) {
@@ -638,6 +642,50 @@ public final class Queue {
         }
     }
 
+    /** Whether the queue has an {@code x-message-ttl}, so that the broker's timer must drop its expired messages. */
+    public boolean hasMessageTtl() {
+        return messageTtl != QueueArguments.NONE;
+    }
+
+    /** Drops the messages that have expired at the head of the queue, with or without consumers. Any thread. */
+    public void expireMessages() {
+        submit(this::dropExpiredHead);
+    }
+
+    /**
+     * Drops the expired messages at the head. With one TTL for the whole queue the oldest messages expire first, and
+     * requeued messages, which keep their age, are the head: so the expired ones are always at the head, as in
+     * RabbitMQ.
+     */
+    private void dropExpiredHead() {
+        if (!hasMessageTtl() || state != State.RUNNING) {
+            return;
+        }
+        long now = clock.millis();
+        for (long offset = cursor.peek(); offset >= 0; offset = cursor.peek()) {
+            StoredMessage head;
+            try {
+                head = cursor.nextIsRequeued() ? readAhead.readOne(offset) : readAhead.peek(offset);
+            } catch (StorageException | IllegalStateException e) {
+                return; // the delivery path reports and skips an unreadable message
+            }
+            if (head == null || now - head.enqueuedAt() <= messageTtl) {
+                return;
+            }
+            cursor.take();
+            cursor.settle(offset);
+        }
+    }
+
+    /** Settles a taken message instead of delivering it when it is older than the queue's TTL. */
+    private boolean dropIfExpired(StoredMessage m, long now) {
+        if (hasMessageTtl() && now - m.enqueuedAt() > messageTtl) {
+            cursor.settle(m.offset());
+            return true;
+        }
+        return false;
+    }
+
     private static BrokerException storageFailure(Throwable e) {
         Throwable cause =
                 e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
@@ -645,6 +693,7 @@ public final class Queue {
     }
 
     private void dispatch() {
+        long now = clock.millis();
         while (consumers.size() > 0 && cursor.hasReady()) {
             QueueConsumer consumer = consumers.next();
             if (consumer == null) {
@@ -657,7 +706,7 @@ public final class Queue {
             }
             boolean redelivered = cursor.lastTakenRedelivered();
             StoredMessage m = read(offset, requeued);
-            if (m == null) {
+            if (m == null || dropIfExpired(m, now)) {
                 continue;
             }
             markHandedOut(offset);

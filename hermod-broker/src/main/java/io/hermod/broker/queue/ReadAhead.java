@@ -66,6 +66,19 @@ final class ReadAhead {
         return m;
     }
 
+    /**
+     * The message at the stream offset the cursor would take next, left in the run for that take (when the budget
+     * allows): a look at the head, for its age. Offsets below it are dropped, as by {@link #take}.
+     */
+    StoredMessage peek(long offset) {
+        StoredMessage m = take(offset);
+        if (m != null && cache.reserve(heldBytes + requeuedBytes, m.size())) {
+            messages.addFirst(m);
+            heldBytes += m.size();
+        }
+        return m;
+    }
+
     /** Reads one message without disturbing the run (a requeued message, older than the stream position). */
     StoredMessage readOne(long offset) {
         if (!messages.isEmpty() && offset >= messages.peekFirst().offset()) {

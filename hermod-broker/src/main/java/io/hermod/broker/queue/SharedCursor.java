@@ -62,6 +62,15 @@ final class SharedCursor {
         return !requeued.isEmpty();
     }
 
+    /** The offset {@link #take()} would hand out next, without taking it; -1 when there is none. */
+    long peek() {
+        if (!requeued.isEmpty()) {
+            return requeued.first();
+        }
+        long offset = settled.firstAbsentFrom(next);
+        return offset < end ? offset : -1;
+    }
+
     /** Hands out the next ready offset, or -1. {@link #lastTakenRedelivered()} tells whether it was handed out before. */
     long take() {
         if (!requeued.isEmpty()) {

@@ -5,9 +5,17 @@ import java.nio.ByteBuffer;
 /**
  * One message as a queue holds it between reading it from its log (or keeping it from the append) and handing it to a
  * consumer. The buffers are read-only views; {@code body} may share memory with the batch it was read from.
+ *
+ * @param enqueuedAt when the queue appended it, in the broker clock's milliseconds (the record's timestamp)
  */
 public record StoredMessage(
-        long offset, String exchange, String routingKey, boolean persistent, ByteBuffer properties, ByteBuffer body) {
+        long offset,
+        String exchange,
+        String routingKey,
+        boolean persistent,
+        ByteBuffer properties,
+        ByteBuffer body,
+        long enqueuedAt) {
 
     /** The bytes this message holds on the heap, for cache and prefetch accounting. */
     public int size() {
