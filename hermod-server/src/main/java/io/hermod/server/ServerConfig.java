@@ -1,0 +1,107 @@
+package io.hermod.server;
+
+import io.hermod.amqp.server.AmqpServerConfig;
+import io.hermod.broker.BrokerConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The server's configuration, validated: everything {@code ./hermod server} needs to start. {@link ConfigLoader}
+ * builds it from defaults, the configuration file, the environment and the command line; {@link #from} checks each
+ * value against its key ({@link ConfigKey} says what each does).
+ *
+ * @param dataDirectory the broker's data directory
+ * @param amqp the AMQP 0-9-1 listener with its limits
+ * @param httpPort validated and reserved ({@link #NO_PORT} when not set): the management HTTP listener does not exist
+ *     yet
+ * @param memoryHighWatermark the memory alarm threshold, a fraction of the maximum heap (0: off)
+ * @param diskFreeLimitBytes the disk alarm threshold (0: off)
+ * @param defaultUser the administrator a new data directory gets (RabbitMQ's {@code default_user})
+ * @param defaultPassword its password (RabbitMQ's {@code default_pass})
+ * @param loopbackUsers users that may log in from loopback addresses only (RabbitMQ's {@code loopback_users})
+ * @param logLevel the root logging level: trace, debug, info, warn, error or off
+ */
+record ServerConfig(
+        Path dataDirectory,
+        AmqpServerConfig amqp,
+        int httpPort,
+        double memoryHighWatermark,
+        long diskFreeLimitBytes,
+        String defaultUser,
+        String defaultPassword,
+        Set<String> loopbackUsers,
+        String logLevel) {
+
+    /** {@link #httpPort()} when none is configured. */
+    static final int NO_PORT = -1;
+
+    /** RabbitMQ's ceiling for {@code max_message_size}. */
+    static final long MAX_MESSAGE_SIZE_CEILING = 512L << 20;
+
+    ServerConfig {
+        Objects.requireNonNull(dataDirectory, "dataDirectory");
+        Objects.requireNonNull(amqp, "amqp");
+        Objects.requireNonNull(defaultUser, "defaultUser");
+        Objects.requireNonNull(defaultPassword, "defaultPassword");
+        Objects.requireNonNull(logLevel, "logLevel");
+        loopbackUsers = Set.copyOf(loopbackUsers);
+    }
+
+    /**
+     * Validates one value for every key.
+     *
+     * @throws ConfigException naming the first key whose value does not do, where it came from, and why
+     */
+    static ServerConfig from(Map<ConfigKey, Setting> settings) {
+        for (ConfigKey key : ConfigKey.values()) {
+            if (!settings.containsKey(key)) {
+                throw new IllegalArgumentException("no value for " + key.key());
+            }
+        }
+        AmqpServerConfig amqp = new AmqpServerConfig(
+                ConfigValues.host(ConfigKey.AMQP_HOST, settings.get(ConfigKey.AMQP_HOST)),
+                ConfigValues.port(ConfigKey.AMQP_PORT, settings.get(ConfigKey.AMQP_PORT)),
+                ConfigValues.integer(
+                        ConfigKey.AMQP_FRAME_MAX,
+                        settings.get(ConfigKey.AMQP_FRAME_MAX),
+                        AmqpServerConfig.MIN_FRAME_MAX,
+                        Integer.MAX_VALUE),
+                ConfigValues.integer(ConfigKey.AMQP_CHANNEL_MAX, settings.get(ConfigKey.AMQP_CHANNEL_MAX), 1, 65535),
+                ConfigValues.integer(ConfigKey.AMQP_HEARTBEAT, settings.get(ConfigKey.AMQP_HEARTBEAT), 0, 65535),
+                ConfigValues.bytes(
+                        ConfigKey.AMQP_MAX_MESSAGE_SIZE,
+                        settings.get(ConfigKey.AMQP_MAX_MESSAGE_SIZE),
+                        1,
+                        MAX_MESSAGE_SIZE_CEILING));
+        return new ServerConfig(
+                ConfigValues.path(ConfigKey.DATA_DIR, settings.get(ConfigKey.DATA_DIR)),
+                amqp,
+                settings.get(ConfigKey.HTTP_PORT).value().isEmpty()
+                        ? NO_PORT
+                        : ConfigValues.port(ConfigKey.HTTP_PORT, settings.get(ConfigKey.HTTP_PORT)),
+                ConfigValues.fraction(ConfigKey.MEMORY_HIGH_WATERMARK, settings.get(ConfigKey.MEMORY_HIGH_WATERMARK)),
+                ConfigValues.bytes(
+                        ConfigKey.DISK_FREE_LIMIT, settings.get(ConfigKey.DISK_FREE_LIMIT), 0, Long.MAX_VALUE),
+                ConfigValues.nonEmpty(ConfigKey.DEFAULT_USER_NAME, settings.get(ConfigKey.DEFAULT_USER_NAME)),
+                ConfigValues.nonEmpty(ConfigKey.DEFAULT_USER_PASSWORD, settings.get(ConfigKey.DEFAULT_USER_PASSWORD)),
+                ConfigValues.names(ConfigKey.LOOPBACK_USERS, settings.get(ConfigKey.LOOPBACK_USERS)),
+                ConfigValues.logLevel(ConfigKey.LOG_LEVEL, settings.get(ConfigKey.LOG_LEVEL)));
+    }
+
+    /** What the broker takes of it: the data directory, RabbitMQ's alarm thresholds, the loopback users. */
+    BrokerConfig brokerConfig() {
+        return BrokerConfig.of(dataDirectory)
+                .withAlarms(memoryHighWatermark, diskFreeLimitBytes)
+                .withLoopbackUsers(loopbackUsers);
+    }
+
+    /** Everything but the password. */
+    @Override
+    public String toString() {
+        return "ServerConfig[dataDirectory=" + dataDirectory + ", amqp=" + amqp + ", httpPort=" + httpPort
+                + ", memoryHighWatermark=" + memoryHighWatermark + ", diskFreeLimitBytes=" + diskFreeLimitBytes
+                + ", defaultUser=" + defaultUser + ", loopbackUsers=" + loopbackUsers + ", logLevel=" + logLevel + "]";
+    }
+}
