@@ -166,11 +166,13 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isWritable()) {
             return false;
         }
-        if (outboundBytes.get() >= OUTBOUND_QUEUED_BYTES) {
-            outboundRefused = true;
-            return false;
+        if (outboundBytes.get() < OUTBOUND_QUEUED_BYTES) {
+            return true;
         }
-        return true;
+        // the flag first, then a second look: either the event loop's drain sees the flag and resumes the queues, or
+        // this look sees the drained bytes; both orders cannot miss each other (volatile and atomic accesses)
+        outboundRefused = true;
+        return outboundBytes.get() < OUTBOUND_QUEUED_BYTES;
     }
 
     @Override
