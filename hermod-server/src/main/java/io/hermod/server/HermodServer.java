@@ -76,9 +76,9 @@ public final class HermodServer implements AutoCloseable {
                         config.httpPort());
             }
             return new HermodServer(config, broker, AmqpServer.start(broker, config.amqp()));
-        } catch (Exception e) { // Netty throws a failed bind as an undeclared IOException
+        } catch (RuntimeException e) { // a port in use: AmqpServer says so in an UncheckedIOException
             broker.close();
-            throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+            throw e;
         }
     }
 

@@ -83,10 +83,15 @@ public final class AmqpServer implements AutoCloseable {
             AmqpServer server = new AmqpServer(boss, workers, listener, connections);
             LOG.info("AMQP 0-9-1 listening on {}:{} ({})", config.host(), server.port, epoll ? "epoll" : "nio");
             return server;
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty throws a failed bind as an undeclared IOException
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            throw e;
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new java.io.UncheckedIOException(
+                    "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(),
+                    e instanceof java.io.IOException ioe ? ioe : new java.io.IOException(e));
         }
     }
 
