@@ -5,7 +5,7 @@
 #   hermod-bench/peer/rabbitmq-compare.sh [--quick] [--seconds N] [--workloads a,b,c,d] [--build]
 #
 # Installs what is missing (Debian's rabbitmq-server through apt-get; PerfTest from Maven Central through the Maven
-# wrapper into hermod-bench/target/peer; benchmarks.jar), starts RabbitMQ and Hermod on 127.0.0.1 (private node name,
+# wrapper into hermod-bench/target/peer; the server jar), starts RabbitMQ and Hermod on 127.0.0.1 (private node name,
 # ports, data and log directories: a system RabbitMQ is left alone), times each broker's first AMQP connection after
 # launch, runs every workload against RabbitMQ and then Hermod twice (as fast as PerfTest goes: throughput, and
 # latency at saturation; then at a fixed rate below both brokers' maxima: latency without a backlog), samples each
@@ -15,7 +15,7 @@
 #   --quick         5 s per workload (smoke run); default 25 s
 #   --seconds N     N seconds per workload
 #   --workloads L   a subset, e.g. a,d
-#   --build         rebuild benchmarks.jar first (otherwise only when missing), so that Hermod is the working tree's
+#   --build         rebuild the server jar first (otherwise only when missing), so that Hermod is the working tree's
 #
 # Environment: RABBITMQ_PORT (5682), HERMOD_PORT (5692), EPMD_PORT (4389, a private epmd for the RabbitMQ node),
 # HERMOD_JAVA_OPTS (JVM options for Hermod; default -Xmx256m), PERF_TEST_VERSION (2.22.1), HERMOD_MVN_LOCK (a lock file:
@@ -49,7 +49,7 @@ PERF_TEST_VERSION=${PERF_TEST_VERSION:-2.22.1}
 HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:--Xmx256m}
 rabbitmq_server=/usr/lib/rabbitmq/bin/rabbitmq-server
 perf_test_dir=$root/hermod-bench/target/peer/perf-test-$PERF_TEST_VERSION
-jar=$root/hermod-bench/target/benchmarks.jar
+jar=$root/hermod-server/target/hermod-server.jar
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
@@ -71,7 +71,7 @@ if [ ! -f "$perf_test_dir/perf-test-$PERF_TEST_VERSION.jar" ]; then
 fi
 if [ "$build" = true ] || [ ! -f "$jar" ]; then
   log "building $jar"
-  mvn -q -pl hermod-bench -am package -DskipTests -Dspotless.check.skip=true -Dcheckstyle.skip=true
+  mvn -q -pl hermod-server -am package -DskipTests -Dspotless.check.skip=true -Dcheckstyle.skip=true
 fi
 for p in "$RABBITMQ_PORT" "$HERMOD_PORT" "$EPMD_PORT" "$((RABBITMQ_PORT + 20000))"; do
   if port_open "$p"; then echo "port $p on 127.0.0.1 is taken; choose others (see --help)" >&2; exit 1; fi
@@ -80,7 +80,7 @@ done
 run=$root/hermod-bench/target/peer/run-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$run/rabbitmq/home" "$run/hermod"
 # a copy, so that a rebuild during the run cannot change the jar under the running JVM
-cp "$jar" "$run/benchmarks.jar"
+cp "$jar" "$run/hermod-server.jar"
 perf_test=(java -cp "$perf_test_dir/*" com.rabbitmq.perf.PerfTest)
 
 # --- brokers -----------------------------------------------------------------------------------------------------
@@ -143,9 +143,10 @@ start_rabbitmq() {
 start_hermod() {
   local d=$run/hermod
   t0=$(date +%s%N)
+  # the server as `./hermod server` runs it (without its class-data-sharing archive: a first start), on loopback
   # shellcheck disable=SC2086 # HERMOD_JAVA_OPTS is a list of options
-  java $HERMOD_JAVA_OPTS --enable-native-access=ALL-UNNAMED -cp "$run/benchmarks.jar" \
-    io.hermod.bench.amqp.HermodAmqpMain "$d/data" "$HERMOD_PORT" 127.0.0.1 > "$d/console.log" 2>&1 &
+  HERMOD_AMQP_HOST=127.0.0.1 java $HERMOD_JAVA_OPTS -jar "$run/hermod-server.jar" \
+    --data "$d/data" --amqp-port "$HERMOD_PORT" > "$d/console.log" 2>&1 &
   hermod_pid=$!
   hermod_start_ms=$(python3 hermod-bench/peer/amqp_ready.py 127.0.0.1 "$HERMOD_PORT" "$t0" 120) \
     || { tail -20 "$d/console.log" >&2; exit 1; }
@@ -295,7 +296,7 @@ done
 versions() {
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- machine: $(nproc) vCPU ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)), $(awk '/^MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo) GiB RAM, $(uname -sr); load average before / after the run: $load_before / $(cut -d ' ' -f 1-3 /proc/loadavg)"
-  echo "- Hermod: benchmarks.jar built $(date -u -r "$jar" '+%H:%M UTC'), HEAD $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)'), $(java -version 2>&1 | head -n 1), options '${HERMOD_JAVA_OPTS}', transport: $(sed -n 's/.*AMQP 0-9-1 listening on .*(\(.*\)).*/\1/p' "$run/hermod/console.log" | head -n 1)"
+  echo "- Hermod: hermod-server.jar built $(date -u -r "$jar" '+%H:%M UTC'), HEAD $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)'), $(java -version 2>&1 | head -n 1), options '${HERMOD_JAVA_OPTS}', transport: $(sed -n 's/.*AMQP 0-9-1 listening on .*(\(.*\)).*/\1/p' "$run/hermod/console.log" | head -n 1)"
   echo "- RabbitMQ: $(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null) (Debian), Erlang/OTP $(dpkg-query -W -f '${Version}' erlang-base 2>/dev/null), default configuration, no plugins"
   echo "- PerfTest $PERF_TEST_VERSION, $seconds s per workload, RabbitMQ then Hermod, both brokers running throughout"
 }
