@@ -206,8 +206,7 @@ public final class VirtualHost {
                 broker.access().deadLetterExchange(owner, queueName, deadLetterExchange);
             }
             // after the dead-letter exchange's permissions, as rabbit_channel then rabbit_amqqueue:declare; only for a
-            // new
-            // queue: a re-declare is only compared, and replay never validates (what was declared stays declared)
+            // new queue: a re-declare is only compared, and replay never validates (what was declared stays declared)
             QueueArguments.validate(name, queueName, spec.arguments());
             QueueDefinition definition = new QueueDefinition(
                     name,

@@ -100,12 +100,7 @@ public final class Queue {
     private long trimmedAt;
     private boolean hadConsumers;
 
-    // x-max-length (NONE: no limit) on ready messages; over it, the oldest go (drop-head) or publishes are refused
-    // (reject-publish; reject-publish-dlx too, until queues have dead-letter exchanges)
-    private final long maxLength;
-    private final boolean rejectOverLimit;
-    // x-message-ttl (NONE: none): a message older than this in the queue is dropped instead of delivered
-    private final long messageTtl;
+    private final QueueLimits limits; // x-max-length and x-overflow, x-message-ttl
     // x-expires: unused (no consumer, no get, no declare) for this long, the queue is deleted; NONE for never
     private final long expiresMillis;
     private volatile long lastUsed;
@@ -134,9 +129,7 @@ public final class Queue {
         QueueArguments arguments = QueueArguments.of(definition.arguments());
         this.consumers = new ConsumerRing(arguments.singleActiveConsumer());
         this.expiresMillis = arguments.expires();
-        this.maxLength = arguments.maxLength();
-        this.messageTtl = arguments.messageTtl();
-        this.rejectOverLimit = arguments.overflow() != QueueArguments.Overflow.DROP_HEAD;
+        this.limits = new QueueLimits(arguments);
         this.lastUsed = clock.millis(); // as RabbitMQ: a queue's expiry starts again when the broker starts
         OffsetRanges settled = new OffsetRanges();
         long redeliveredBelow = 0;
@@ -257,8 +250,7 @@ public final class Queue {
         return call(() -> {
             requireRunning();
             // an exclusive consumer on a single-active-consumer queue is refused alike (RabbitMQ's classic queue
-            // answers
-            // exclusive_consume_unavailable, which rabbit_channel turns into ACCESS_REFUSED "in exclusive use")
+            // answers exclusive_consume_unavailable, which rabbit_channel turns into ACCESS_REFUSED "in exclusive use")
             if (consumer.exclusive() && (consumers.size() > 0 || consumers.singleActive())
                     || consumers.hasExclusive()) {
                 throw new BrokerException(
@@ -324,7 +316,7 @@ public final class Queue {
                 }
             }
             if (outcome == Outcome.REQUEUE) {
-                dropHeadOverLimit();
+                limits.dropHeadOverLimit(cursor);
             }
         });
     }
@@ -366,7 +358,7 @@ public final class Queue {
             requireRunning();
             appendInbox();
             dispatch();
-            dropExpiredHead();
+            limits.dropExpiredHead(cursor, readAhead, clock.millis());
             return new QueueInfo(name(), cursor.readyCount(), consumers.size());
         });
     }
@@ -534,8 +526,8 @@ public final class Queue {
             while (batch.size() < MAX_BATCH_MESSAGES
                     && builder.sizeInBytes() < MAX_BATCH_BYTES
                     && (p = inbox.poll()) != null) {
-                if (state == State.RUNNING && full(batch.size())) {
-                    p.callback().onEnqueued(queueFull());
+                if (state == State.RUNNING && limits.refusesPublish(cursor, batch.size())) {
+                    p.callback().onEnqueued(limits.full(this));
                     continue;
                 }
                 batch.add(p);
@@ -568,7 +560,7 @@ public final class Queue {
             return;
         }
         cursor.appended(result.lastOffset() + 1);
-        dropHeadOverLimit();
+        limits.dropHeadOverLimit(cursor);
         publishCounters();
         long offset = result.firstOffset();
         List<Pending> waiting = null;
@@ -613,73 +605,23 @@ public final class Queue {
         }
     }
 
-    /** Whether a queue that refuses publishes over its limit is full, with {@code pending} more on their way in. */
-    private boolean full(int pending) {
-        return rejectOverLimit && maxLength != QueueArguments.NONE && cursor.readyCount() + pending >= maxLength;
-    }
-
-    private BrokerException queueFull() {
-        return new BrokerException(
-                ErrorCode.RESOURCE_ERROR,
-                this + " is full: x-max-length " + maxLength + ", x-overflow "
-                        + definition.arguments().get("x-overflow"));
-    }
-
-    /**
-     * With drop-head (RabbitMQ's default overflow), the oldest ready messages go while there are more than {@code
-     * x-max-length} of them: after an append, and after a requeue, as rabbit_amqqueue_process does.
-     */
-    private void dropHeadOverLimit() {
-        if (rejectOverLimit || maxLength == QueueArguments.NONE) {
-            return;
-        }
-        while (cursor.readyCount() > maxLength) {
-            long offset = cursor.take();
-            if (offset < 0) {
-                return;
-            }
-            cursor.settle(offset);
-        }
-    }
-
     /** Whether the queue has an {@code x-message-ttl}, so that the broker's timer must drop its expired messages. */
     public boolean hasMessageTtl() {
-        return messageTtl != QueueArguments.NONE;
+        return limits.hasMessageTtl();
     }
 
     /** Drops the messages that have expired at the head of the queue, with or without consumers. Any thread. */
     public void expireMessages() {
-        submit(this::dropExpiredHead);
-    }
-
-    /**
-     * Drops the expired messages at the head. With one TTL for the whole queue the oldest messages expire first, and
-     * requeued messages, which keep their age, are the head: so the expired ones are always at the head, as in
-     * RabbitMQ.
-     */
-    private void dropExpiredHead() {
-        if (!hasMessageTtl() || state != State.RUNNING) {
-            return;
-        }
-        long now = clock.millis();
-        for (long offset = cursor.peek(); offset >= 0; offset = cursor.peek()) {
-            StoredMessage head;
-            try {
-                head = cursor.nextIsRequeued() ? readAhead.readOne(offset) : readAhead.peek(offset);
-            } catch (StorageException | IllegalStateException e) {
-                return; // the delivery path reports and skips an unreadable message
+        submit(() -> {
+            if (state == State.RUNNING) {
+                limits.dropExpiredHead(cursor, readAhead, clock.millis());
             }
-            if (head == null || now - head.enqueuedAt() <= messageTtl) {
-                return;
-            }
-            cursor.take();
-            cursor.settle(offset);
-        }
+        });
     }
 
     /** Settles a taken message instead of delivering it when it is older than the queue's TTL. */
     private boolean dropIfExpired(StoredMessage m, long now) {
-        if (hasMessageTtl() && now - m.enqueuedAt() > messageTtl) {
+        if (limits.expired(m, now)) {
             cursor.settle(m.offset());
             return true;
         }
