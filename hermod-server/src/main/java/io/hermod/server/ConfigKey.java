@@ -27,6 +27,10 @@ enum ConfigKey {
             "publishers are blocked above this fraction of the max heap in use after GC (0: off)"),
     DISK_FREE_LIMIT(
             "alarms.disk_free_limit", "50MB", "publishers are blocked below this free space on the data disk (0: off)"),
+    CONSUMER_TIMEOUT(
+            "consumer_timeout",
+            "1800000",
+            "ms a delivery may stay unacknowledged before its channel is closed (406) and it is requeued (0: off)"),
     DEFAULT_USER_NAME("default_user.name", "guest", "administrator created with a new data directory"),
     DEFAULT_USER_PASSWORD("default_user.password", "guest", "that user's password"),
     LOOPBACK_USERS("loopback_users", "guest", "comma-separated users allowed to log in from loopback only"),

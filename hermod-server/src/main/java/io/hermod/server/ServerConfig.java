@@ -3,6 +3,7 @@ package io.hermod.server;
 import io.hermod.amqp.server.AmqpServerConfig;
 import io.hermod.broker.BrokerConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -18,6 +19,7 @@ import java.util.Set;
  *     yet
  * @param memoryHighWatermark the memory alarm threshold, a fraction of the maximum heap (0: off)
  * @param diskFreeLimitBytes the disk alarm threshold (0: off)
+ * @param consumerTimeout how long a delivery may stay unacknowledged (RabbitMQ's {@code consumer_timeout}; zero: off)
  * @param defaultUser the administrator a new data directory gets (RabbitMQ's {@code default_user})
  * @param defaultPassword its password (RabbitMQ's {@code default_pass})
  * @param loopbackUsers users that may log in from loopback addresses only (RabbitMQ's {@code loopback_users})
@@ -29,6 +31,7 @@ record ServerConfig(
         int httpPort,
         double memoryHighWatermark,
         long diskFreeLimitBytes,
+        Duration consumerTimeout,
         String defaultUser,
         String defaultPassword,
         Set<String> loopbackUsers,
@@ -43,6 +46,7 @@ record ServerConfig(
     ServerConfig {
         Objects.requireNonNull(dataDirectory, "dataDirectory");
         Objects.requireNonNull(amqp, "amqp");
+        Objects.requireNonNull(consumerTimeout, "consumerTimeout");
         Objects.requireNonNull(defaultUser, "defaultUser");
         Objects.requireNonNull(defaultPassword, "defaultPassword");
         Objects.requireNonNull(logLevel, "logLevel");
@@ -84,16 +88,22 @@ record ServerConfig(
                 ConfigValues.fraction(ConfigKey.MEMORY_HIGH_WATERMARK, settings.get(ConfigKey.MEMORY_HIGH_WATERMARK)),
                 ConfigValues.bytes(
                         ConfigKey.DISK_FREE_LIMIT, settings.get(ConfigKey.DISK_FREE_LIMIT), 0, Long.MAX_VALUE),
+                Duration.ofMillis(ConfigValues.integer(
+                        ConfigKey.CONSUMER_TIMEOUT, settings.get(ConfigKey.CONSUMER_TIMEOUT), 0, Integer.MAX_VALUE)),
                 ConfigValues.nonEmpty(ConfigKey.DEFAULT_USER_NAME, settings.get(ConfigKey.DEFAULT_USER_NAME)),
                 ConfigValues.nonEmpty(ConfigKey.DEFAULT_USER_PASSWORD, settings.get(ConfigKey.DEFAULT_USER_PASSWORD)),
                 ConfigValues.names(ConfigKey.LOOPBACK_USERS, settings.get(ConfigKey.LOOPBACK_USERS)),
                 ConfigValues.logLevel(ConfigKey.LOG_LEVEL, settings.get(ConfigKey.LOG_LEVEL)));
     }
 
-    /** What the broker takes of it: the data directory, RabbitMQ's alarm thresholds, the loopback users. */
+    /**
+     * What the broker takes of it: the data directory, RabbitMQ's alarm thresholds, the consumer timeout, the loopback
+     * users.
+     */
     BrokerConfig brokerConfig() {
         return BrokerConfig.of(dataDirectory)
                 .withAlarms(memoryHighWatermark, diskFreeLimitBytes)
+                .withConsumerTimeout(consumerTimeout)
                 .withLoopbackUsers(loopbackUsers);
     }
 
@@ -102,6 +112,7 @@ record ServerConfig(
     public String toString() {
         return "ServerConfig[dataDirectory=" + dataDirectory + ", amqp=" + amqp + ", httpPort=" + httpPort
                 + ", memoryHighWatermark=" + memoryHighWatermark + ", diskFreeLimitBytes=" + diskFreeLimitBytes
+                + ", consumerTimeout=" + consumerTimeout
                 + ", defaultUser=" + defaultUser + ", loopbackUsers=" + loopbackUsers + ", logLevel=" + logLevel + "]";
     }
 }

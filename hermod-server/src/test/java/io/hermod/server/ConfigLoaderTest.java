@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,8 @@ class ConfigLoaderTest {
         assertThat(config.httpPort()).isEqualTo(ServerConfig.NO_PORT);
         assertThat(config.memoryHighWatermark()).isEqualTo(0.6);
         assertThat(config.diskFreeLimitBytes()).isEqualTo(50_000_000L);
+        assertThat(config.consumerTimeout()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(config.brokerConfig().consumerTimeout()).isEqualTo(Duration.ofMinutes(30));
         assertThat(config.defaultUser()).isEqualTo("guest");
         assertThat(config.defaultPassword()).isEqualTo("guest");
         assertThat(config.loopbackUsers()).containsExactly("guest");
@@ -53,6 +56,7 @@ class ConfigLoaderTest {
                 http.port = 15673
                 alarms.memory_high_watermark = 0.4
                 alarms.disk_free_limit = 2GB
+                consumer_timeout = 60000
                 default_user.name = admin
                 default_user.password = s3cr=t#1
                 loopback_users = guest, admin
@@ -71,6 +75,7 @@ class ConfigLoaderTest {
         assertThat(config.httpPort()).isEqualTo(15673);
         assertThat(config.memoryHighWatermark()).isEqualTo(0.4);
         assertThat(config.diskFreeLimitBytes()).isEqualTo(2_000_000_000L);
+        assertThat(config.brokerConfig().consumerTimeout()).isEqualTo(Duration.ofMinutes(1));
         assertThat(config.defaultUser()).isEqualTo("admin");
         assertThat(config.defaultPassword()).isEqualTo("s3cr=t#1");
         assertThat(config.loopbackUsers()).containsExactlyInAnyOrder("guest", "admin");
@@ -131,6 +136,8 @@ class ConfigLoaderTest {
                 "alarms.memory_high_watermark | 1.5 | must be a number in [0, 1]",
                 "alarms.memory_high_watermark | 60% | must be a number in [0, 1]",
                 "alarms.disk_free_limit | 99999999999999999999 | must be a size of at least 0 bytes",
+                "consumer_timeout      | -1      | must be an integer in [0, 2147483647]",
+                "consumer_timeout      | 30m     | must be an integer in [0, 2147483647]",
                 "data.dir              | ''      | must not be empty",
                 "default_user.name     | ''      | must not be empty",
                 "default_user.password | ''      | must not be empty",
