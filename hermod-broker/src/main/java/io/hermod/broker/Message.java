@@ -12,6 +12,8 @@ import java.util.Objects;
  * <p>The arrays and the map are not copied: the caller must not change them after publishing.
  *
  * @param exchange the exchange published to ({@code ""} is the default exchange)
+ * @param ttlMillis the message's own time to live in its queues, in milliseconds ({@link #NO_TTL}: none); AMQP's
+ *     {@code expiration} property. A queue's {@code x-message-ttl}, when shorter, wins.
  */
 public record Message(
         String exchange,
@@ -19,7 +21,11 @@ public record Message(
         Map<String, Object> headers,
         boolean persistent,
         byte[] properties,
-        byte[] body) {
+        byte[] body,
+        long ttlMillis) {
+
+    /** {@link #ttlMillis()} of a message that has none. */
+    public static final long NO_TTL = -1;
 
     private static final byte[] NONE = {};
 
@@ -29,6 +35,20 @@ public record Message(
         headers = headers == null ? Map.of() : headers;
         properties = properties == null ? NONE : properties;
         Objects.requireNonNull(body, "body");
+        if (ttlMillis < NO_TTL) {
+            throw new IllegalArgumentException("ttlMillis must be >= 0 or NO_TTL: " + ttlMillis);
+        }
+    }
+
+    /** A message without a time to live of its own. */
+    public Message(
+            String exchange,
+            String routingKey,
+            Map<String, Object> headers,
+            boolean persistent,
+            byte[] properties,
+            byte[] body) {
+        this(exchange, routingKey, headers, persistent, properties, body, NO_TTL);
     }
 
     /** A message with no properties and no headers. */

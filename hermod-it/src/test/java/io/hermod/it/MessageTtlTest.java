@@ -24,4 +24,38 @@ class MessageTtlTest extends ServerTestSupport {
         assertThat(ch.basicGet("fleeting", true)).isNull();
         assertThat(text(ch.basicGet("lasting", true).getBody())).isEqualTo("stays");
     }
+
+    @Test
+    void aMessagesExpirationPropertyIsItsTtl() throws Exception {
+        Channel ch = channel();
+        ch.queueDeclare("own-ttl", false, false, false, null);
+        ch.basicPublish(
+                "",
+                "own-ttl",
+                new com.rabbitmq.client.AMQP.BasicProperties.Builder()
+                        .expiration("200")
+                        .build(),
+                bytes("brief"));
+        ch.basicPublish("", "own-ttl", null, bytes("lasting"));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> ch.messageCount("own-ttl") == 1);
+        assertThat(text(ch.basicGet("own-ttl", true).getBody())).isEqualTo("lasting");
+    }
+
+    @Test
+    void anInvalidExpirationClosesTheChannelWith406() throws Exception {
+        Channel ch = channel();
+        ch.queueDeclare("own-ttl", false, false, false, null);
+        String text = assertChannelError(406, () -> {
+            ch.basicPublish(
+                    "",
+                    "own-ttl",
+                    new com.rabbitmq.client.AMQP.BasicProperties.Builder()
+                            .expiration("-5")
+                            .build(),
+                    bytes("bad"));
+            ch.queueDeclarePassive("own-ttl"); // a round trip: the channel error arrives
+        });
+        assertThat(text).contains("invalid expiration '-5': {value_negative,-5}");
+    }
 }

@@ -510,7 +510,8 @@ final class AmqpChannel {
                     headers,
                     mode != null && mode == 2,
                     replies.rewrite(p.decoded, p.properties),
-                    p.body);
+                    p.body,
+                    Expiration.parse(p.decoded.expiration()));
             if (tx != null) {
                 checkPublishable(m.exchange()); // an unknown or internal exchange fails now, not at commit
                 tx.add(new ChannelTransaction.Operation.Publish(message, m.mandatory()));

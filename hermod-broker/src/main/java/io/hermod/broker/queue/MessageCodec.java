@@ -18,6 +18,7 @@ import java.util.List;
  *   header "r"   routing key (UTF-8)
  *   header "p"   protocol property bytes, as published
  *   header "f"   flags, one byte: bit 0 = persistent
+ *   header "t"   the message's own time to live in milliseconds, 8 bytes (only when it has one)
  * </pre>
  *
  * Several messages appended together share one batch (one CRC, one write).
@@ -28,6 +29,7 @@ final class MessageCodec {
     static final String ROUTING_KEY = "r";
     static final String PROPERTIES = "p";
     static final String FLAGS = "f";
+    static final String TTL = "t";
     private static final int PERSISTENT = 1;
     private static final ByteBuffer[] FLAG_VALUES = {
         ByteBuffer.wrap(new byte[] {0}).asReadOnlyBuffer(),
@@ -37,15 +39,19 @@ final class MessageCodec {
     private MessageCodec() {}
 
     static void add(RecordBatchBuilder batch, Message message, long timestamp) {
-        batch.add(
-                timestamp,
-                null,
-                message.body(),
-                List.of(
-                        new Header(EXCHANGE, utf8(message.exchange())),
-                        new Header(ROUTING_KEY, utf8(message.routingKey())),
-                        new Header(PROPERTIES, ByteBuffer.wrap(message.properties())),
-                        new Header(FLAGS, FLAG_VALUES[message.persistent() ? 1 : 0].duplicate())));
+        Header exchange = new Header(EXCHANGE, utf8(message.exchange()));
+        Header routingKey = new Header(ROUTING_KEY, utf8(message.routingKey()));
+        Header properties = new Header(PROPERTIES, ByteBuffer.wrap(message.properties()));
+        Header flags = new Header(FLAGS, FLAG_VALUES[message.persistent() ? 1 : 0].duplicate());
+        List<Header> headers = message.ttlMillis() == Message.NO_TTL
+                ? List.of(exchange, routingKey, properties, flags)
+                : List.of(
+                        exchange,
+                        routingKey,
+                        properties,
+                        flags,
+                        new Header(TTL, ByteBuffer.allocate(Long.BYTES).putLong(0, message.ttlMillis())));
+        batch.add(timestamp, null, message.body(), headers);
     }
 
     /** The stored form of a message just appended at {@code offset}, without reading it back. */
@@ -57,7 +63,8 @@ final class MessageCodec {
                 message.persistent(),
                 ByteBuffer.wrap(message.properties()).asReadOnlyBuffer(),
                 ByteBuffer.wrap(message.body()).asReadOnlyBuffer(),
-                timestamp);
+                timestamp,
+                message.ttlMillis());
     }
 
     /** Decodes a record of a queue log; a record this codec did not write gives an exception naming the offset. */
@@ -66,6 +73,7 @@ final class MessageCodec {
         String routingKey = null;
         ByteBuffer properties = null;
         boolean persistent = false;
+        long ttl = Message.NO_TTL;
         for (Header h : record.headers()) {
             switch (h.key()) {
                 case EXCHANGE -> exchange = string(h.value());
@@ -73,6 +81,11 @@ final class MessageCodec {
                 case PROPERTIES -> properties = h.value();
                 case FLAGS ->
                     persistent = h.value() != null && (h.value().get(h.value().position()) & PERSISTENT) != 0;
+                case TTL -> {
+                    if (h.value() != null && h.value().remaining() == Long.BYTES) {
+                        ttl = h.value().getLong(h.value().position());
+                    }
+                }
                 default -> {
                     // later versions may add headers; ignoring unknown ones keeps old brokers reading new logs
                 }
@@ -88,7 +101,8 @@ final class MessageCodec {
                 persistent,
                 properties.asReadOnlyBuffer(),
                 record.value().asReadOnlyBuffer(),
-                record.timestamp());
+                record.timestamp(),
+                ttl);
     }
 
     private static ByteBuffer utf8(String s) {

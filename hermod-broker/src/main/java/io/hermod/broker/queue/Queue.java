@@ -101,6 +101,7 @@ public final class Queue {
     private boolean hadConsumers;
 
     private final QueueLimits limits; // x-max-length and x-overflow, x-message-ttl
+    private volatile boolean sawMessageWithTtl; // a message with a TTL of its own was appended since the start
     // x-expires: unused (no consumer, no get, no declare) for this long, the queue is deleted; NONE for never
     private final long expiresMillis;
     private volatile long lastUsed;
@@ -581,6 +582,9 @@ public final class Queue {
                 }
                 taken.add(pending);
             }
+            if (pending.message().ttlMillis() != Message.NO_TTL) {
+                sawMessageWithTtl = true; // the broker's timer now drops this queue's expired head
+            }
             readAhead.offerAppended(MessageCodec.stored(pending.message(), offset, now), cursor.streamPosition());
             offset++;
         }
@@ -605,9 +609,12 @@ public final class Queue {
         }
     }
 
-    /** Whether the queue has an {@code x-message-ttl}, so that the broker's timer must drop its expired messages. */
+    /**
+     * Whether the broker's timer must drop this queue's expired head: it has an {@code x-message-ttl}, or messages with
+     * TTLs of their own were appended since the broker started (older ones, after a restart, are dropped when taken).
+     */
     public boolean hasMessageTtl() {
-        return limits.hasMessageTtl();
+        return limits.hasMessageTtl() || sawMessageWithTtl;
     }
 
     /** Drops the messages that have expired at the head of the queue, with or without consumers. Any thread. */

@@ -7,8 +7,8 @@ import io.hermod.storage.StorageException;
 /**
  * What a queue's arguments limit about its ready messages, and how the queue enforces it: {@code x-max-length} with
  * its overflow behaviour (drop-head drops the oldest, reject-publish refuses the publish; reject-publish-dlx refuses
- * alike until queues can dead-letter) and {@code x-message-ttl} (a message older than it is dropped, never
- * delivered). Ready messages count, as in RabbitMQ, not the unacknowledged ones.
+ * alike until queues can dead-letter) and {@code x-message-ttl} with the messages' own TTLs (a message older than the
+ * shorter is dropped, never delivered). Ready messages count, as in RabbitMQ, not the unacknowledged ones.
  *
  * <p>Not thread-safe: used by its queue on the queue's executor, with the queue's cursor and read-ahead.
  */
@@ -58,20 +58,24 @@ final class QueueLimits {
         return messageTtl != QueueArguments.NONE;
     }
 
-    /** Whether a message is older than the queue's TTL at {@code now} (its age counts from its append). */
+    /**
+     * Whether a message is older than its TTL at {@code now}: the queue's or its own, whichever is shorter (its age
+     * counts from its append).
+     */
     boolean expired(StoredMessage m, long now) {
-        return hasMessageTtl() && now - m.enqueuedAt() > messageTtl;
+        long ttl = m.ttlMillis() == io.hermod.broker.Message.NO_TTL
+                ? messageTtl
+                : hasMessageTtl() ? Math.min(messageTtl, m.ttlMillis()) : m.ttlMillis();
+        return ttl != QueueArguments.NONE && now - m.enqueuedAt() > ttl;
     }
 
     /**
      * Drops the expired messages at the head. With one TTL for the whole queue the oldest messages expire first, and
-     * requeued messages, which keep their age, are the head: so the expired ones are always at the head, as in
-     * RabbitMQ.
+     * requeued messages, which keep their age, are the head: so those expired are all at the head, as in RabbitMQ.
+     * A message with a TTL of its own shorter than those ahead of it waits until it is at the head or taken for
+     * delivery, which skips it (RabbitMQ does the same).
      */
     void dropExpiredHead(SharedCursor cursor, ReadAhead readAhead, long now) {
-        if (!hasMessageTtl()) {
-            return;
-        }
         for (long offset = cursor.peek(); offset >= 0; offset = cursor.peek()) {
             StoredMessage head;
             try {

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
  * consumer. The buffers are read-only views; {@code body} may share memory with the batch it was read from.
  *
  * @param enqueuedAt when the queue appended it, in the broker clock's milliseconds (the record's timestamp)
+ * @param ttlMillis its own time to live, from its append ({@link io.hermod.broker.Message#NO_TTL}: none)
  */
 public record StoredMessage(
         long offset,
@@ -15,7 +16,8 @@ public record StoredMessage(
         boolean persistent,
         ByteBuffer properties,
         ByteBuffer body,
-        long enqueuedAt) {
+        long enqueuedAt,
+        long ttlMillis) {
 
     /** The bytes this message holds on the heap, for cache and prefetch accounting. */
     public int size() {
