@@ -45,6 +45,7 @@ public final class Queue {
     private static final long TRIM_EVERY_OFFSETS = 8192;
     private static final int ROUNDS_PER_RUN = 16;
     private static final long HANDOUT_MARK_AHEAD = 256;
+    private static final int PRUNE_EXPIRIES_ABOVE = 4096;
     /**
      * The buffer each pool thread builds its append batches in: the log has written a batch when {@code append}
      * returns, so one buffer serves every batch the thread appends (a batch too large for it gets its own).
@@ -102,6 +103,7 @@ public final class Queue {
 
     private final QueueLimits limits; // x-max-length and x-overflow, x-message-ttl
     private volatile boolean sawMessageWithTtl; // a message with a TTL of its own was appended since the start
+    private final ExpiryIndex expiries = new ExpiryIndex(); // those messages by due time, to drop them anywhere
     // x-expires: unused (no consumer, no get, no declare) for this long, the queue is deleted; NONE for never
     private final long expiresMillis;
     private volatile long lastUsed;
@@ -583,7 +585,8 @@ public final class Queue {
                 taken.add(pending);
             }
             if (pending.message().ttlMillis() != Message.NO_TTL) {
-                sawMessageWithTtl = true; // the broker's timer now drops this queue's expired head
+                sawMessageWithTtl = true; // the broker's timer now looks at this queue
+                expiries.add(limits.dueAt(now, pending.message().ttlMillis()), offset);
             }
             readAhead.offerAppended(MessageCodec.stored(pending.message(), offset, now), cursor.streamPosition());
             offset++;
@@ -620,8 +623,15 @@ public final class Queue {
     /** Drops the messages that have expired at the head of the queue, with or without consumers. Any thread. */
     public void expireMessages() {
         submit(() -> {
-            if (state == State.RUNNING) {
-                limits.dropExpiredHead(cursor, readAhead, clock.millis());
+            if (state != State.RUNNING) {
+                return;
+            }
+            long now = clock.millis();
+            limits.dropExpiredHead(cursor, readAhead, now);
+            // messages with a TTL of their own go wherever they stand, not only at the head (RabbitMQ's limit)
+            expiries.pollDue(now, cursor::discardReady);
+            if (expiries.size() > PRUNE_EXPIRIES_ABOVE && expiries.size() > 2 * cursor.readyCount()) {
+                expiries.retain(cursor::isReady); // most entries are of messages already delivered
             }
         });
     }

@@ -63,10 +63,24 @@ final class QueueLimits {
      * counts from its append).
      */
     boolean expired(StoredMessage m, long now) {
-        long ttl = m.ttlMillis() == io.hermod.broker.Message.NO_TTL
-                ? messageTtl
-                : hasMessageTtl() ? Math.min(messageTtl, m.ttlMillis()) : m.ttlMillis();
+        long ttl = ttl(m.ttlMillis());
         return ttl != QueueArguments.NONE && now - m.enqueuedAt() > ttl;
+    }
+
+    /**
+     * When a message with a TTL of its own, appended at {@code enqueuedAt}, expires: it is expired from the first
+     * millisecond after that.
+     */
+    long dueAt(long enqueuedAt, long ownTtl) {
+        return enqueuedAt + ttl(ownTtl);
+    }
+
+    /** The TTL that applies to a message: the queue's or its own, whichever is shorter; NONE for none. */
+    private long ttl(long ownTtl) {
+        if (ownTtl == io.hermod.broker.Message.NO_TTL) {
+            return messageTtl;
+        }
+        return hasMessageTtl() ? Math.min(messageTtl, ownTtl) : ownTtl;
     }
 
     /**

@@ -127,6 +127,24 @@ final class SharedCursor {
         return h;
     }
 
+    /**
+     * Takes a ready message out wherever it stands (it expired behind live ones) and settles it; false when the offset
+     * is not ready (handed out, settled, or beyond the log).
+     */
+    boolean discardReady(long offset) {
+        if (!isReady(offset)) {
+            return false;
+        }
+        requeued.remove(offset);
+        settle(offset);
+        return true;
+    }
+
+    /** Whether an offset is ready: requeued, or on the stream ahead of the cursor and not settled. */
+    boolean isReady(long offset) {
+        return requeued.contains(offset) || offset >= next && offset < end && !settled.contains(offset);
+    }
+
     /** Returns an unacknowledged offset to the ready set, ahead of every newer message; its handout, or null. */
     Handout requeue(long offset) {
         Handout h = unacked.remove(offset);

@@ -1,0 +1,99 @@
+package io.hermod.broker.queue;
+
+import java.util.Arrays;
+import java.util.function.LongConsumer;
+import java.util.function.LongPredicate;
+
+/**
+ * The messages of a queue that carry a TTL of their own, by the time they fall due: a binary min-heap of (due time,
+ * offset) pairs in two primitive arrays, 16 bytes a message. It lets the queue drop an expired message wherever it
+ * stands, not only at the head (RabbitMQ only drops at the head). Entries are not removed when their message is
+ * delivered; the queue ignores those that are no longer ready when they fall due, and prunes them when they pile up.
+ *
+ * <p>Not thread-safe: owned by the queue's executor. Kept in memory only: after a restart, messages with a TTL of
+ * their own are dropped when they reach the head or are taken.
+ */
+final class ExpiryIndex {
+
+    private long[] due = new long[16];
+    private long[] offsets = new long[16];
+    private int size;
+
+    int size() {
+        return size;
+    }
+
+    void add(long dueAt, long offset) {
+        if (size == due.length) {
+            due = Arrays.copyOf(due, size * 2);
+            offsets = Arrays.copyOf(offsets, size * 2);
+        }
+        int i = size++;
+        due[i] = dueAt;
+        offsets[i] = offset;
+        siftUp(i);
+    }
+
+    /** Removes every entry due before {@code now} and hands its offset to {@code expired}, earliest first. */
+    void pollDue(long now, LongConsumer expired) {
+        while (size > 0 && due[0] < now) {
+            long offset = offsets[0];
+            size--;
+            due[0] = due[size];
+            offsets[0] = offsets[size];
+            siftDown(0);
+            expired.accept(offset);
+        }
+    }
+
+    /** Keeps only the entries whose offset {@code keep} accepts. */
+    void retain(LongPredicate keep) {
+        int kept = 0;
+        for (int i = 0; i < size; i++) {
+            if (keep.test(offsets[i])) {
+                due[kept] = due[i];
+                offsets[kept] = offsets[i];
+                kept++;
+            }
+        }
+        size = kept;
+        for (int i = size / 2 - 1; i >= 0; i--) {
+            siftDown(i);
+        }
+    }
+
+    private void siftUp(int i) {
+        while (i > 0) {
+            int parent = (i - 1) / 2;
+            if (due[parent] <= due[i]) {
+                return;
+            }
+            swap(i, parent);
+            i = parent;
+        }
+    }
+
+    private void siftDown(int i) {
+        while (true) {
+            int left = 2 * i + 1;
+            if (left >= size) {
+                return;
+            }
+            int smaller = left + 1 < size && due[left + 1] < due[left] ? left + 1 : left;
+            if (due[i] <= due[smaller]) {
+                return;
+            }
+            swap(i, smaller);
+            i = smaller;
+        }
+    }
+
+    private void swap(int a, int b) {
+        long d = due[a];
+        due[a] = due[b];
+        due[b] = d;
+        long o = offsets[a];
+        offsets[a] = offsets[b];
+        offsets[b] = o;
+    }
+}
