@@ -65,6 +65,11 @@ public record QueueArguments(
     public static final String SINGLE_ACTIVE_CONSUMER = "x-single-active-consumer";
     public static final String DELIVERY_LIMIT = "x-delivery-limit";
     public static final String QUEUE_TYPE = "x-queue-type";
+    /**
+     * RabbitMQ's classic-queue mode, {@code default} or {@code lazy}: checked, nothing more; a Hermod queue keeps its
+     * ready messages in its log either way (lazy is what it always is).
+     */
+    public static final String QUEUE_MODE = "x-queue-mode";
 
     public static final String CLASSIC = "classic";
 
@@ -162,6 +167,7 @@ public record QueueArguments(
         long maxLengthBytes = (Long) read(arguments, MAX_LENGTH_BYTES, NONE, QueueArguments::nonNegative, invalid);
         long maxPriority = (Long) read(arguments, MAX_PRIORITY, 0L, QueueArguments::maxPriority, invalid);
         Overflow overflow = (Overflow) read(arguments, OVERFLOW, Overflow.DROP_HEAD, QueueArguments::overflow, invalid);
+        read(arguments, QUEUE_MODE, null, QueueArguments::queueMode, invalid);
         boolean sac = (Boolean) read(arguments, SINGLE_ACTIVE_CONSUMER, false, QueueArguments::bool, invalid);
         long deliveryLimit = (Long) read(arguments, DELIVERY_LIMIT, NONE, QueueArguments::integer, invalid);
         return new QueueArguments(
@@ -267,6 +273,14 @@ public record QueueArguments(
         }
         Overflow o = Overflow.byArgument(s);
         return o == null ? Checked.error("invalid_overflow") : Checked.ok(o);
+    }
+
+    /** check_queue_mode. */
+    private static Checked queueMode(Object value) {
+        if (!(value instanceof String s)) {
+            return Checked.error("{unacceptable_type," + typeName(value) + "}");
+        }
+        return s.equals("default") || s.equals("lazy") ? Checked.ok(s) : Checked.error("invalid_queue_mode");
     }
 
     /** check_single_active_consumer_arg (check_bool_arg). */
