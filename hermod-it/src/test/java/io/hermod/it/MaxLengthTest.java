@@ -39,4 +39,20 @@ class MaxLengthTest extends ServerTestSupport {
         assertThat(text(ch.basicGet("window", true).getBody())).isEqualTo("b");
         assertThat(text(ch.basicGet("window", true).getBody())).isEqualTo("c");
     }
+
+    @Test
+    void aByteLimitNacksWhatDoesNotFit() throws Exception {
+        Channel ch = channel();
+        ch.queueDeclare(
+                "bytes", true, false, false, Map.of("x-max-length-bytes", 1000, "x-overflow", "reject-publish"));
+        ConcurrentSkipListSet<Long> nacked = new ConcurrentSkipListSet<>();
+        ch.addConfirmListener((tag, multiple) -> {}, (tag, multiple) -> nacked.add(tag));
+        ch.confirmSelect();
+
+        ch.basicPublish("", "bytes", null, new byte[1000]);
+        ch.basicPublish("", "bytes", null, new byte[1]);
+
+        assertThat(ch.waitForConfirms(5_000)).isFalse();
+        assertThat(nacked).containsExactly(2L);
+    }
 }

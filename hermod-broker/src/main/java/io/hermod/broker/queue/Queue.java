@@ -157,6 +157,9 @@ public final class Queue {
         }
         this.cursor = new SharedCursor(log.startOffset(), log.endOffset(), settled, redeliveredBelow);
         this.readAhead = new ReadAhead(log, cache);
+        if (limits.tracksBytes()) {
+            limits.readied(readyBodyBytes());
+        }
         this.handedOutWritten = redeliveredBelow;
         this.trimmedAt = log.startOffset();
         publishCounters();
@@ -314,12 +317,15 @@ public final class Queue {
                     case ACK, DISCARD -> cursor.isUnacked(offset) ? cursor.settle(offset) : null;
                     case REQUEUE -> cursor.requeue(offset);
                 };
+                if (outcome == Outcome.REQUEUE && h != null) {
+                    limits.readied(h.bodySize());
+                }
                 if (h != null && h.consumer() != null) {
                     h.consumer().refund(h.size());
                 }
             }
             if (outcome == Outcome.REQUEUE) {
-                limits.dropHeadOverLimit(cursor);
+                limits.dropHeadOverLimit(cursor, this::read);
             }
         });
     }
@@ -335,14 +341,18 @@ public final class Queue {
                 long offset = cursor.take();
                 boolean redelivered = cursor.lastTakenRedelivered();
                 StoredMessage m = read(offset, requeued);
-                if (m == null || dropIfExpired(m, clock.millis())) {
+                if (m == null) {
+                    continue;
+                }
+                limits.unreadied(m.body().remaining());
+                if (dropIfExpired(m, clock.millis())) {
                     continue;
                 }
                 markHandedOut(offset);
                 if (autoAck) {
                     cursor.settle(offset);
                 } else {
-                    cursor.handedOut(offset, null, m.size());
+                    cursor.handedOut(offset, null, m.size(), m.body().remaining());
                 }
                 return Optional.of(new GetResult(m, redelivered, cursor.readyCount()));
             }
@@ -372,6 +382,7 @@ public final class Queue {
             requireRunning();
             appendInbox();
             readAhead.clear();
+            limits.emptied();
             return cursor.purge();
         });
     }
@@ -525,14 +536,16 @@ public final class Queue {
             List<Pending> batch = new ArrayList<>();
             RecordBatchBuilder builder = new RecordBatchBuilder();
             long now = clock.millis();
+            long batchBodyBytes = 0;
             Pending p;
             while (batch.size() < MAX_BATCH_MESSAGES
                     && builder.sizeInBytes() < MAX_BATCH_BYTES
                     && (p = inbox.poll()) != null) {
-                if (state == State.RUNNING && limits.refusesPublish(cursor, batch.size())) {
+                if (state == State.RUNNING && limits.refusesPublish(cursor, batch.size(), batchBodyBytes)) {
                     p.callback().onEnqueued(limits.full(this));
                     continue;
                 }
+                batchBodyBytes += p.message().body().length;
                 batch.add(p);
                 MessageCodec.add(builder, p.message(), now);
             }
@@ -563,7 +576,10 @@ public final class Queue {
             return;
         }
         cursor.appended(result.lastOffset() + 1);
-        limits.dropHeadOverLimit(cursor);
+        for (Pending pending : batch) {
+            limits.readied(pending.message().body().length);
+        }
+        limits.dropHeadOverLimit(cursor, this::read);
         publishCounters();
         long offset = result.firstOffset();
         List<Pending> waiting = null;
@@ -629,11 +645,66 @@ public final class Queue {
             long now = clock.millis();
             limits.dropExpiredHead(cursor, readAhead, now);
             // messages with a TTL of their own go wherever they stand, not only at the head (RabbitMQ's limit)
-            expiries.pollDue(now, cursor::discardReady);
+            expiries.pollDue(now, this::discardExpired);
             if (expiries.size() > PRUNE_EXPIRIES_ABOVE && expiries.size() > 2 * cursor.readyCount()) {
                 expiries.retain(cursor::isReady); // most entries are of messages already delivered
             }
         });
+    }
+
+    /**
+     * The body bytes of the ready messages in the log, for a byte limit at start: one sequential read of the ready
+     * part of the log (which the limit keeps small). After a restart every unsettled message is on the stream.
+     */
+    private long readyBodyBytes() {
+        long bytes = 0;
+        long from = cursor.streamPosition();
+        try {
+            bytes = readyBodyBytesFrom(from);
+        } catch (StorageException | IllegalStateException e) {
+            LOG.warn("Queue {} could not count its ready bytes for x-max-length-bytes: {}", name(), e.getMessage());
+        }
+        return bytes;
+    }
+
+    private long readyBodyBytesFrom(long from) {
+        long bytes = 0;
+        while (from < cursor.end()) {
+            long next = from;
+            for (java.nio.ByteBuffer buf : log.read(from, 1 << 20)) {
+                for (io.hermod.storage.record.RecordBatch batch : io.hermod.storage.record.RecordBatch.batches(buf)) {
+                    for (io.hermod.storage.record.Record r : batch.records()) {
+                        if (r.offset() >= from && cursor.isReady(r.offset()) && r.value() != null) {
+                            bytes += r.value().remaining();
+                        }
+                        next = Math.max(next, r.offset() + 1);
+                    }
+                }
+            }
+            if (next == from) {
+                break; // nothing more to read
+            }
+            from = next;
+        }
+        return bytes;
+    }
+
+    /** Takes an expired message out of the ready set wherever it stands (with its bytes, under a byte limit). */
+    private void discardExpired(long offset) {
+        if (!cursor.isReady(offset)) {
+            return;
+        }
+        if (limits.tracksBytes()) {
+            try {
+                StoredMessage m = readAhead.readOne(offset);
+                if (m != null) {
+                    limits.unreadied(m.body().remaining());
+                }
+            } catch (StorageException | IllegalStateException e) {
+                return; // the delivery path reports and skips an unreadable message
+            }
+        }
+        cursor.discardReady(offset);
     }
 
     /** Settles a taken message instead of delivering it when it is older than the queue's TTL. */
@@ -665,14 +736,18 @@ public final class Queue {
             }
             boolean redelivered = cursor.lastTakenRedelivered();
             StoredMessage m = read(offset, requeued);
-            if (m == null || dropIfExpired(m, now)) {
+            if (m == null) {
+                continue;
+            }
+            limits.unreadied(m.body().remaining());
+            if (dropIfExpired(m, now)) {
                 continue;
             }
             markHandedOut(offset);
             if (consumer.autoAck()) {
                 cursor.settle(offset);
             } else {
-                cursor.handedOut(offset, consumer, m.size());
+                cursor.handedOut(offset, consumer, m.size(), m.body().remaining());
                 consumer.spend(m.size());
             }
             try {

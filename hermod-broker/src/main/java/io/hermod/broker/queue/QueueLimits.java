@@ -5,52 +5,106 @@ import io.hermod.broker.ErrorCode;
 import io.hermod.storage.StorageException;
 
 /**
- * What a queue's arguments limit about its ready messages, and how the queue enforces it: {@code x-max-length} with
- * its overflow behaviour (drop-head drops the oldest, reject-publish refuses the publish; reject-publish-dlx refuses
+ * What a queue's arguments limit about its ready messages, and how the queue enforces it: {@code x-max-length} and
+ * {@code x-max-length-bytes} (the ready messages' body bytes, as RabbitMQ counts them) with their overflow behaviour (drop-head drops the oldest, reject-publish refuses the publish; reject-publish-dlx refuses
  * alike until queues can dead-letter) and {@code x-message-ttl} with the messages' own TTLs (a message older than the
  * shorter is dropped, never delivered). Ready messages count, as in RabbitMQ, not the unacknowledged ones.
+ *
+ * <p>Under a byte limit it keeps the ready bytes, which the queue reports as messages become ready ({@link
+ * #readied}) and stop being ready ({@link #unreadied}); at start the queue counts them from its log.
  *
  * <p>Not thread-safe: used by its queue on the queue's executor, with the queue's cursor and read-ahead.
  */
 final class QueueLimits {
 
+    /** Reads a message the cursor has just taken (null, and settled, when it cannot be read). */
+    interface Reader {
+        StoredMessage read(long offset, boolean requeued);
+    }
+
     private final long maxLength;
+    private final long maxLengthBytes;
     private final boolean rejectOverLimit;
+    private long readyBytes;
     private final String overflow;
     private final long messageTtl;
 
     QueueLimits(QueueArguments arguments) {
         this.maxLength = arguments.maxLength();
+        this.maxLengthBytes = arguments.maxLengthBytes();
         this.rejectOverLimit = arguments.overflow() != QueueArguments.Overflow.DROP_HEAD;
         this.overflow = arguments.overflow().argument();
         this.messageTtl = arguments.messageTtl();
     }
 
-    /** Whether a publish must be refused: the queue refuses over its limit and has no room beside {@code pending}. */
-    boolean refusesPublish(SharedCursor cursor, int pending) {
-        return rejectOverLimit && maxLength != QueueArguments.NONE && cursor.readyCount() + pending >= maxLength;
+    /** Whether the queue counts its ready bytes: it has {@code x-max-length-bytes}. */
+    boolean tracksBytes() {
+        return maxLengthBytes != QueueArguments.NONE;
+    }
+
+    /** A message of {@code bodyBytes} became ready: appended or requeued. */
+    void readied(long bodyBytes) {
+        if (tracksBytes()) {
+            readyBytes += bodyBytes;
+        }
+    }
+
+    /** A ready message of {@code bodyBytes} stopped being ready: taken, dropped or expired. */
+    void unreadied(long bodyBytes) {
+        if (tracksBytes()) {
+            readyBytes = Math.max(0, readyBytes - bodyBytes);
+        }
+    }
+
+    /** Every ready message went (a purge). */
+    void emptied() {
+        readyBytes = 0;
+    }
+
+    /**
+     * Whether a publish must be refused: the queue refuses over its limits and is full, counting the {@code pending}
+     * messages and {@code pendingBytes} body bytes accepted before it in the same batch. As in RabbitMQ, a queue is
+     * full at its limit, so the last message accepted may take its bytes past {@code x-max-length-bytes}.
+     */
+    boolean refusesPublish(SharedCursor cursor, int pending, long pendingBytes) {
+        return rejectOverLimit
+                && (maxLength != QueueArguments.NONE && cursor.readyCount() + pending >= maxLength
+                        || tracksBytes() && readyBytes + pendingBytes >= maxLengthBytes);
     }
 
     /** What the publisher of a refused message hears (a negative confirm in AMQP). */
     BrokerException full(Object queue) {
-        return new BrokerException(
-                ErrorCode.RESOURCE_ERROR, queue + " is full: x-max-length " + maxLength + ", x-overflow " + overflow);
+        String limits = (maxLength != QueueArguments.NONE ? "x-max-length " + maxLength + ", " : "")
+                + (tracksBytes() ? "x-max-length-bytes " + maxLengthBytes + ", " : "");
+        return new BrokerException(ErrorCode.RESOURCE_ERROR, queue + " is full: " + limits + "x-overflow " + overflow);
     }
 
     /**
      * With drop-head (RabbitMQ's default overflow), the oldest ready messages go while there are more than {@code
-     * x-max-length}: the queue calls this after an append and after a requeue, as rabbit_amqqueue_process does.
+     * x-max-length} or more body bytes than {@code x-max-length-bytes}: the queue calls this after an append and
+     * after a requeue, as rabbit_amqqueue_process does. Under a byte limit each dropped message is read for its size.
      */
-    void dropHeadOverLimit(SharedCursor cursor) {
-        if (rejectOverLimit || maxLength == QueueArguments.NONE) {
+    void dropHeadOverLimit(SharedCursor cursor, Reader reader) {
+        if (rejectOverLimit) {
             return;
         }
-        while (cursor.readyCount() > maxLength) {
+        while (maxLength != QueueArguments.NONE && cursor.readyCount() > maxLength
+                || tracksBytes() && readyBytes > maxLengthBytes && cursor.hasReady()) {
+            boolean requeued = cursor.nextIsRequeued();
             long offset = cursor.take();
             if (offset < 0) {
                 return;
             }
+            if (tracksBytes()) {
+                StoredMessage m = reader.read(offset, requeued);
+                if (m != null) {
+                    unreadied(m.body().remaining());
+                }
+            }
             cursor.settle(offset);
+        }
+        if (tracksBytes() && !cursor.hasReady()) {
+            readyBytes = 0; // nothing ready: whatever an unreadable message left in the count is gone too
         }
     }
 
@@ -100,6 +154,7 @@ final class QueueLimits {
             if (head == null || !expired(head, now)) {
                 return;
             }
+            unreadied(head.body().remaining());
             cursor.take();
             cursor.settle(offset);
         }

@@ -98,12 +98,15 @@ final class SharedCursor {
         return settled.firstAbsentFrom(next);
     }
 
-    /** An unacknowledged message: who has it (null for a polling get) and its size, to refund the credit. */
-    record Handout(QueueConsumer consumer, int size) {}
+    /**
+     * An unacknowledged message: who has it (null for a polling get), its size, to refund the credit, and its body's
+     * size, for a byte limit when it comes back.
+     */
+    record Handout(QueueConsumer consumer, int size, int bodySize) {}
 
     /** Records that {@code offset} was handed to {@code consumer} (null for a polling get) and awaits settlement. */
-    void handedOut(long offset, QueueConsumer consumer, int size) {
-        unacked.put(offset, new Handout(consumer, size));
+    void handedOut(long offset, QueueConsumer consumer, int size, int bodySize) {
+        unacked.put(offset, new Handout(consumer, size, bodySize));
     }
 
     boolean isUnacked(long offset) {

@@ -25,7 +25,7 @@ class SharedCursorTest {
     void requeuedMessagesGoOutFirstOldestFirstAndFlaggedRedelivered() {
         SharedCursor c = fresh(5);
         for (int i = 0; i < 3; i++) {
-            c.handedOut(c.take(), null, 1);
+            c.handedOut(c.take(), null, 1, 1);
         }
         c.requeue(2);
         c.requeue(0);
@@ -42,7 +42,7 @@ class SharedCursorTest {
     void settlingInAnyOrderMovesTheLowWatermarkOnlyPastAContiguousPrefix() {
         SharedCursor c = fresh(4);
         for (int i = 0; i < 4; i++) {
-            c.handedOut(c.take(), null, 1);
+            c.handedOut(c.take(), null, 1, 1);
         }
         c.settle(1);
         c.settle(2);
@@ -71,8 +71,8 @@ class SharedCursorTest {
     @Test
     void purgeSettlesEveryReadyMessageButNotTheUnacknowledgedOnes() {
         SharedCursor c = fresh(10);
-        c.handedOut(c.take(), null, 1);
-        c.handedOut(c.take(), null, 1);
+        c.handedOut(c.take(), null, 1, 1);
+        c.handedOut(c.take(), null, 1, 1);
         c.requeue(1);
 
         assertThat(c.purge()).isEqualTo(9);
