@@ -65,7 +65,7 @@ public final class Broker implements AutoCloseable {
     static final String DEFAULT_USER = "guest";
     private static final String DEFAULT_PASSWORD = "guest";
     private static final String ALL = ".*";
-    private static final long ALARM_CHECK_MILLIS = 1000;
+    private static final long TICK_MILLIS = 1000;
     private static final String DEFINITIONS_LOG = "definitions";
     private static final char[] NAME_CHARS =
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".toCharArray();
@@ -75,7 +75,7 @@ public final class Broker implements AutoCloseable {
     private final ExecutorService pool;
     private final ExecutorService admin;
     private final ExecutorService definitionsCompletions;
-    private final ScheduledExecutorService alarmTimer;
+    private final ScheduledExecutorService ticker;
     private final ResourceAlarms alarms;
     private final MessageCache cache;
     private final DefinitionsLog definitions;
@@ -96,7 +96,7 @@ public final class Broker implements AutoCloseable {
         // not depend on a thread that might itself be waiting for that lock (a queue thread, the admin thread)
         this.definitionsCompletions = Executors.newSingleThreadExecutor(daemonThreads("hermod-definitions-"));
         this.cache = new MessageCache(config.messageCacheBytes(), config.queueCacheBytes());
-        this.alarmTimer = Executors.newSingleThreadScheduledExecutor(daemonThreads("hermod-alarms-"));
+        this.ticker = Executors.newSingleThreadScheduledExecutor(daemonThreads("hermod-tick-"));
         LogStore openedStore = null;
         DefinitionsLog openedDefinitions = null;
         try {
@@ -110,7 +110,7 @@ public final class Broker implements AutoCloseable {
             pool.shutdownNow();
             admin.shutdownNow();
             definitionsCompletions.shutdownNow();
-            alarmTimer.shutdownNow();
+            ticker.shutdownNow();
             throw e;
         }
         this.store = openedStore;
@@ -155,7 +155,7 @@ public final class Broker implements AutoCloseable {
         }
         try {
             broker.recover();
-            broker.alarmTimer.scheduleWithFixedDelay(broker::checkAlarms, 0, ALARM_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            broker.ticker.scheduleWithFixedDelay(broker::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
             return broker;
         } catch (RuntimeException e) {
             broker.close();
@@ -165,7 +165,8 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    private void checkAlarms() {
+    /** The broker's once-a-second work: resource alarms, consumer timeouts, queue and message expiry. */
+    private void tick() {
         try {
             alarms.check();
         } catch (RuntimeException e) {
@@ -177,7 +178,7 @@ public final class Broker implements AutoCloseable {
             LOG.warn("Checking the consumer timeouts failed", e);
         }
         try {
-            deleteExpiredQueues();
+            expire();
         } catch (RuntimeException e) {
             LOG.warn("Deleting expired queues failed", e);
         }
@@ -185,18 +186,18 @@ public final class Broker implements AutoCloseable {
 
     /**
      * Deletes the queues unused for longer than their {@code x-expires} and drops expired messages (x-message-ttl);
-     * runs with the alarm checks, every second.
+     * runs in the broker's once-a-second tick.
      */
-    void deleteExpiredQueues() {
+    void expire() {
         long now = config.clock().millis();
         for (VirtualHost v : vhosts.values()) {
-            v.deleteExpiredQueues(now);
+            v.expire(now);
         }
     }
 
     /**
      * Closes every channel holding a delivery unacknowledged for longer than the consumer timeout (RabbitMQ's {@code
-     * consumer_timeout}); runs with the alarm checks, every second.
+     * consumer_timeout}); runs in the broker's once-a-second tick.
      */
     void checkConsumerTimeouts() {
         long timeout = config.consumerTimeout().toMillis();
@@ -612,7 +613,7 @@ public final class Broker implements AutoCloseable {
         }
         definitions.close();
         store.close();
-        alarmTimer.shutdownNow();
+        ticker.shutdownNow();
         pool.shutdown();
         admin.shutdown();
         definitionsCompletions.shutdown();

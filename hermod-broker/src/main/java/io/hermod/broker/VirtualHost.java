@@ -286,7 +286,7 @@ public final class VirtualHost {
      * Deletes the queues unused for longer than their {@code x-expires} (RabbitMQ's idle-queue expiry), and has the
      * others drop the messages older than their {@code x-message-ttl}.
      */
-    void deleteExpiredQueues(long nowMillis) {
+    void expire(long nowMillis) {
         for (Queue q : queues.values()) {
             if (q.expired(nowMillis)) {
                 deleteQueueIfCurrent(q);

@@ -56,7 +56,7 @@ class MessageTtlTest {
     /** Moves the clock and runs the broker's timer check. */
     private void tick(long millis) {
         now.addAndGet(millis);
-        broker.deleteExpiredQueues();
+        broker.expire();
     }
 
     private void awaitReady(String queue, long count) {

@@ -44,7 +44,7 @@ class QueueExpiryTest {
 
     private void advance(long millis) {
         now.addAndGet(millis);
-        broker.deleteExpiredQueues();
+        broker.expire();
     }
 
     private boolean exists(String queue) {

@@ -37,7 +37,6 @@ import io.hermod.amqp.codec.ExchangeDelete;
 import io.hermod.amqp.codec.ExchangeDeleteOk;
 import io.hermod.amqp.codec.ExchangeUnbind;
 import io.hermod.amqp.codec.ExchangeUnbindOk;
-import io.hermod.amqp.codec.FrameEncoder;
 import io.hermod.amqp.codec.QueueBind;
 import io.hermod.amqp.codec.QueueBindOk;
 import io.hermod.amqp.codec.QueueDeclare;
@@ -564,17 +563,11 @@ final class AmqpChannel {
 
     /** basic.return of an unroutable mandatory message (RabbitMQ's NO_ROUTE); any thread. */
     private void returnUnroutable(Message message) {
-        ByteBuf out = connection.context().alloc().buffer();
-        FrameEncoder.writeMethod(
-                out, id, new BasicReturn(ReplyCodes.NO_ROUTE, "NO_ROUTE", message.exchange(), message.routingKey()));
-        FrameEncoder.writeContent(
-                out,
+        connection.sendEncoded(connection.encodeCommand(
                 id,
-                BASIC_CLASS,
+                new BasicReturn(ReplyCodes.NO_ROUTE, "NO_ROUTE", message.exchange(), message.routingKey()),
                 Unpooled.wrappedBuffer(message.properties()),
-                Unpooled.wrappedBuffer(message.body()),
-                connection.frameMax());
-        connection.sendEncoded(out);
+                Unpooled.wrappedBuffer(message.body())));
     }
 
     // ------------------------------------------------------------------ consuming
@@ -638,19 +631,7 @@ final class AmqpChannel {
 
     /** Encodes the method, the content header and the body frames into one buffer (the caller's); any thread. */
     private ByteBuf encode(AmqpMethod method, Delivery d) {
-        ByteBuf out = connection
-                .context()
-                .alloc()
-                .buffer(64 + d.properties().remaining() + d.body().remaining());
-        try {
-            FrameEncoder.writeMethod(out, id, method);
-            FrameEncoder.writeContent(
-                    out, id, BASIC_CLASS, wrap(d.properties()), wrap(d.body()), connection.frameMax());
-            return out;
-        } catch (RuntimeException e) {
-            out.release();
-            throw e;
-        }
+        return connection.encodeCommand(id, method, wrap(d.properties()), wrap(d.body()));
     }
 
     /** A view of a stored buffer for the encoder; Netty slices it, so {@code buffer}'s position stays as it is. */

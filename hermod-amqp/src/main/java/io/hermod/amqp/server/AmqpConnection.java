@@ -430,6 +430,21 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         return ctx;
     }
 
+    /**
+     * Encodes a method with content (deliver, get-ok, return) and its content into one new buffer, which the caller
+     * sends; {@code properties} and {@code body} stay the caller's. Any thread.
+     */
+    ByteBuf encodeCommand(int channel, AmqpMethod method, ByteBuf properties, ByteBuf body) {
+        ByteBuf out = ctx.alloc().buffer(64 + properties.readableBytes() + body.readableBytes());
+        try {
+            FrameEncoder.writeCommand(out, channel, method, properties, body, frameMax);
+            return out;
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
+    }
+
     /** Encodes and sends one method frame; any thread. */
     void send(int channel, AmqpMethod method) {
         ByteBuf out = ctx.alloc().buffer();
@@ -484,7 +499,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         ByteBuf next;
         while ((next = outbound.poll()) != null) {
             outboundBytes.addAndGet(-next.readableBytes());
-            ch.write(next, ch.voidPromise()); // a failed write reaches exceptionCaught, which closes
+            ch.write(next);
             any = true;
         }
         if (any && outboundRefused && ch.isWritable()) {

@@ -3,7 +3,6 @@ package io.hermod.amqp.server;
 import io.hermod.amqp.codec.BasicConsume;
 import io.hermod.amqp.codec.BasicDeliver;
 import io.hermod.amqp.codec.BasicProperties;
-import io.hermod.amqp.codec.FrameEncoder;
 import io.hermod.broker.Channel;
 import io.hermod.broker.Message;
 import io.netty.buffer.ByteBuf;
@@ -98,21 +97,11 @@ final class ReplyConsumer {
     /** A reply addressed to this consumer; on the publisher's thread. */
     private void deliver(String tag, Message m) {
         long deliveryTag = channel.nextDeliveryTag();
-        ByteBuf out = connection.context().alloc().buffer(64 + m.properties().length + m.body().length);
-        try {
-            FrameEncoder.writeMethod(
-                    out, channelId, new BasicDeliver(tag, deliveryTag, false, m.exchange(), m.routingKey()));
-            FrameEncoder.writeContent(
-                    out,
-                    channelId,
-                    BASIC_CLASS,
-                    Unpooled.wrappedBuffer(m.properties()),
-                    Unpooled.wrappedBuffer(m.body()),
-                    connection.frameMax());
-        } catch (RuntimeException e) {
-            out.release();
-            throw e;
-        }
+        ByteBuf out = connection.encodeCommand(
+                channelId,
+                new BasicDeliver(tag, deliveryTag, false, m.exchange(), m.routingKey()),
+                Unpooled.wrappedBuffer(m.properties()),
+                Unpooled.wrappedBuffer(m.body()));
         gate.send(tag, deliveryTag, false, out);
     }
 
