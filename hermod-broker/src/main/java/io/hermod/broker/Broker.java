@@ -85,6 +85,7 @@ public final class Broker implements AutoCloseable {
     private final Object definitionsLock = new Object();
     private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
+    private volatile PropertiesFormat propertiesFormat = PropertiesFormat.OPAQUE;
 
     private Broker(BrokerConfig config, ResourceAlarms alarms, StorageFileSystem fileSystem) {
         this.config = config;
@@ -525,7 +526,8 @@ public final class Broker implements AutoCloseable {
                     } catch (BrokerException e) {
                         LOG.warn("Auto-delete of {} failed: {}", q, e.getMessage());
                     }
-                }));
+                }),
+                vhost::deadLetter);
     }
 
     /** A storage id no queue has had: 16 random hex digits. */
@@ -565,6 +567,18 @@ public final class Broker implements AutoCloseable {
     }
 
     /** The memory and disk alarms that block publishers. */
+    /**
+     * Tells the broker how message properties are encoded (see {@link PropertiesFormat}); a protocol server calls this
+     * when it starts. Until then dead-lettered messages keep their properties as they are.
+     */
+    public void usePropertiesFormat(PropertiesFormat format) {
+        this.propertiesFormat = java.util.Objects.requireNonNull(format, "format");
+    }
+
+    PropertiesFormat propertiesFormat() {
+        return propertiesFormat;
+    }
+
     public ResourceAlarms alarms() {
         return alarms;
     }

@@ -16,8 +16,10 @@ import io.hermod.broker.definitions.DefinitionRecord.VhostRemoved;
 import io.hermod.broker.definitions.ExchangeDefinition;
 import io.hermod.broker.definitions.QueueDefinition;
 import io.hermod.broker.exchange.ExchangeType;
+import io.hermod.broker.queue.DeadLetterReason;
 import io.hermod.broker.queue.Queue;
 import io.hermod.broker.queue.QueueArguments;
+import io.hermod.broker.queue.StoredMessage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -514,6 +516,86 @@ public final class VirtualHost {
             }
         }
         return route.queues();
+    }
+
+    /**
+     * Republishes a message a queue dead-letters (RabbitMQ's rabbit_dead_letter): through the queue's dead-letter
+     * exchange, with its dead-letter routing key or else the message's own, its death recorded in the headers ({@link
+     * DeadLetterHistory}), its expiration removed, persistent as before. Queues the copy would reach in a cycle without
+     * a rejection are left out (with a warning, as RabbitMQ's); a missing dead-letter exchange drops the copy. No
+     * permission or alarm stops it: the queue's declare checked the exchange, and dead-lettering is no publisher.
+     */
+    void deadLetter(QueueDefinition source, StoredMessage m, DeadLetterReason reason, Runnable done) {
+        try {
+            QueueArguments arguments = QueueArguments.of(source.arguments());
+            Exchange x = arguments.deadLetterExchange() == null ? null : exchanges.get(arguments.deadLetterExchange());
+            if (x == null) {
+                LOG.debug(
+                        "Dead-letter exchange of queue '{}' in vhost '{}' not found: message dropped",
+                        source.name(),
+                        name);
+                done.run();
+                return;
+            }
+            PropertiesFormat format = broker.propertiesFormat();
+            java.nio.ByteBuffer properties = m.properties().duplicate();
+            Map<String, Object> headers = DeadLetterHistory.record(
+                    format.headers(properties.duplicate()),
+                    source.name(),
+                    reason.text(),
+                    broker.config().clock().instant(),
+                    m.exchange(),
+                    List.of(m.routingKey()),
+                    format.expiration(properties.duplicate()));
+            byte[] body = new byte[m.body().remaining()];
+            m.body().duplicate().get(body);
+            String routingKey =
+                    arguments.deadLetterRoutingKey() != null ? arguments.deadLetterRoutingKey() : m.routingKey();
+            Message copy = new Message(
+                    x.name(),
+                    routingKey,
+                    headers,
+                    m.persistent(),
+                    format.withHeadersWithoutExpiration(properties, headers),
+                    body);
+            List<Queue> targets = route(x, copy);
+            if (reason != DeadLetterReason.REJECTED) {
+                targets = withoutCycles(targets, headers, source.name());
+            }
+            PublishTracker tracker = new PublishTracker(targets.size());
+            for (Queue q : targets) {
+                q.enqueue(copy, tracker);
+            }
+            tracker.result().whenComplete((r, e) -> {
+                if (e != null) {
+                    LOG.warn(
+                            "Dead-lettering from queue '{}' in vhost '{}' failed: {}",
+                            source.name(),
+                            name,
+                            e.toString());
+                }
+                done.run();
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("Dead-lettering from queue '{}' in vhost '{}' failed", source.name(), name, e);
+            done.run();
+        }
+    }
+
+    private List<Queue> withoutCycles(List<Queue> targets, Map<String, Object> headers, String source) {
+        List<Queue> kept = new ArrayList<>(targets.size());
+        for (Queue q : targets) {
+            if (DeadLetterHistory.isCycle(headers, q.name())) {
+                LOG.warn(
+                        "Message dropped: dead-letter cycle detected from queue '{}' to queue '{}' in vhost '{}'",
+                        source,
+                        q.name(),
+                        name);
+            } else {
+                kept.add(q);
+            }
+        }
+        return kept;
     }
 
     /** One route's work list: exchanges to visit (each once) and queues reached. Not thread-safe; one per route. */

@@ -35,6 +35,12 @@ final class BrokerFixture implements AutoCloseable {
         return Awaitility.await().atMost(PATIENCE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5));
     }
 
+    /** A broker on {@code dir} whose clock reads {@code now} (milliseconds), which the test moves. */
+    static Broker openWithClock(Path dir, java.util.concurrent.atomic.AtomicLong now) {
+        return Broker.open(
+                BrokerConfig.of(dir).withThreads(2).withClock(() -> java.time.Instant.ofEpochMilli(now.get())));
+    }
+
     /** Opens (or reopens, recovering) the broker on the directory. */
     Broker start() {
         broker = Broker.open(BrokerConfig.of(dir).withThreads(2));

@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hermod.broker.BrokerFixture.Received;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -40,7 +39,7 @@ class MessageTtlTest {
     }
 
     private void start() {
-        broker = Broker.open(BrokerConfig.of(dir).withThreads(2).withClock(() -> Instant.ofEpochMilli(now.get())));
+        broker = BrokerFixture.openWithClock(dir, now);
         ch = broker.connect(Broker.DEFAULT_VHOST, "test").openChannel();
     }
 

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hermod.broker.BrokerFixture.Received;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -33,7 +32,7 @@ class QueueExpiryTest {
 
     @BeforeEach
     void open() {
-        broker = Broker.open(BrokerConfig.of(dir).withThreads(2).withClock(() -> Instant.ofEpochMilli(now.get())));
+        broker = BrokerFixture.openWithClock(dir, now);
         ch = broker.connect(Broker.DEFAULT_VHOST, "test").openChannel();
     }
 
@@ -120,7 +119,7 @@ class QueueExpiryTest {
         declare("restarted");
         advance(EXPIRES - 10);
         broker.close();
-        broker = Broker.open(BrokerConfig.of(dir).withThreads(2).withClock(() -> Instant.ofEpochMilli(now.get())));
+        broker = BrokerFixture.openWithClock(dir, now);
 
         advance(EXPIRES - 10);
         assertThat(exists("restarted"))

@@ -52,6 +52,7 @@ public final class AmqpServer implements AutoCloseable {
 
     /** Binds the listener and starts accepting connections for {@code broker}. */
     public static AmqpServer start(Broker broker, AmqpServerConfig config) {
+        broker.usePropertiesFormat(AmqpPropertiesFormat.INSTANCE); // dead-lettering rewrites AMQP properties
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType =

@@ -59,7 +59,7 @@ public final class Queue {
         ACK,
         /** Back to the queue, ahead of newer messages, flagged redelivered. */
         REQUEUE,
-        /** Rejected without requeue: gone for good (dead-lettered, once queues have dead-letter exchanges). */
+        /** Rejected without requeue: gone for good, dead-lettered when the queue has a dead-letter exchange. */
         DISCARD
     }
 
@@ -83,6 +83,7 @@ public final class Queue {
     private final MessageCache cache;
     private final InstantSource clock;
     private final Consumer<Queue> onUnused;
+    private final DeadLetters deadLetters; // null without x-dead-letter-exchange
 
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Pending> inbox = new ConcurrentLinkedQueue<>();
@@ -120,7 +121,8 @@ public final class Queue {
             Executor pool,
             MessageCache cache,
             InstantSource clock,
-            Consumer<Queue> onUnused) {
+            Consumer<Queue> onUnused,
+            DeadLetters deadLetters) {
         this.definition = definition;
         this.log = log;
         this.cursorLog = cursorLog;
@@ -133,6 +135,7 @@ public final class Queue {
         this.consumers = new ConsumerRing(arguments.singleActiveConsumer());
         this.expiresMillis = arguments.expires();
         this.limits = new QueueLimits(arguments);
+        this.deadLetters = arguments.deadLetterExchange() == null ? null : deadLetters;
         this.lastUsed = clock.millis(); // as RabbitMQ: a queue's expiry starts again when the broker starts
         OffsetRanges settled = new OffsetRanges();
         long redeliveredBelow = 0;
@@ -170,6 +173,7 @@ public final class Queue {
      * messages in a synced log and its cursor in a cursor log; any other queue keeps them only until the broker stops.
      *
      * @param onUnused called on the queue's executor when an auto-delete queue loses its last consumer
+     * @param deadLetters where the queue sends what it dead-letters, if it has a dead-letter exchange
      */
     public static Queue open(
             QueueDefinition definition,
@@ -177,7 +181,8 @@ public final class Queue {
             Executor pool,
             MessageCache cache,
             InstantSource clock,
-            Consumer<Queue> onUnused) {
+            Consumer<Queue> onUnused,
+            DeadLetters deadLetters) {
         boolean survives = survivesRestart(definition);
         String name = logName(definition);
         LogConfig config = LogConfig.builder()
@@ -190,7 +195,7 @@ public final class Queue {
             if (survives) {
                 cursorLog = CursorLog.open(store, cursorLogName(definition));
             }
-            return new Queue(definition, log, cursorLog, pool, cache, clock, onUnused);
+            return new Queue(definition, log, cursorLog, pool, cache, clock, onUnused, deadLetters);
         } catch (RuntimeException e) {
             log.close();
             if (cursorLog != null) {
@@ -314,7 +319,8 @@ public final class Queue {
         submit(() -> {
             for (long offset : offsets) {
                 SharedCursor.Handout h = switch (outcome) {
-                    case ACK, DISCARD -> cursor.isUnacked(offset) ? cursor.settle(offset) : null;
+                    case ACK -> cursor.isUnacked(offset) ? cursor.settle(offset) : null;
+                    case DISCARD -> cursor.isUnacked(offset) ? reject(offset) : null;
                     case REQUEUE -> cursor.requeue(offset);
                 };
                 if (outcome == Outcome.REQUEUE && h != null) {
@@ -325,9 +331,50 @@ public final class Queue {
                 }
             }
             if (outcome == Outcome.REQUEUE) {
-                limits.dropHeadOverLimit(cursor, this::read);
+                limits.dropHeadOverLimit(cursor, this::read, this::dispose, deadLetters != null);
             }
         });
+    }
+
+    /** A consumer rejected an unacknowledged message without requeue: it goes, dead-lettered if the queue can. */
+    private SharedCursor.Handout reject(long offset) {
+        SharedCursor.Handout h = cursor.handout(offset);
+        dispose(offset, null, DeadLetterReason.REJECTED);
+        return h;
+    }
+
+    /**
+     * Disposes of a message leaving the queue other than by an acknowledgement — rejected, expired, over a length
+     * limit — wherever it stands (ready, taken, unacknowledged). With a dead-letter exchange a copy goes there and the
+     * original is held, neither ready nor settled, until the copy is safe in the queues it reached (then settled: at
+     * least once, a crash before brings it back); without one it is settled at once.
+     *
+     * @param m the message if already read, else null (read here when it is to be dead-lettered)
+     */
+    private void dispose(long offset, StoredMessage m, DeadLetterReason reason) {
+        cursor.hold(offset);
+        if (deadLetters == null) {
+            cursor.settle(offset);
+            return;
+        }
+        StoredMessage message = m;
+        if (message == null) {
+            try {
+                message = readAhead.readOne(offset);
+            } catch (StorageException | IllegalStateException e) {
+                LOG.error("Queue {} cannot read the message at {} to dead-letter it: {}", name(), offset, e.toString());
+            }
+        }
+        if (message == null) {
+            cursor.settle(offset);
+            return;
+        }
+        try {
+            deadLetters.deadLetter(definition, message, reason, () -> submit(() -> cursor.settle(offset)));
+        } catch (RuntimeException e) {
+            LOG.error("Queue {} failed to dead-letter the message at offset {}", name(), offset, e);
+            cursor.settle(offset);
+        }
     }
 
     /** Takes one ready message for a polling get; empty when there is none. */
@@ -371,7 +418,7 @@ public final class Queue {
             requireRunning();
             appendInbox();
             dispatch();
-            limits.dropExpiredHead(cursor, readAhead, clock.millis());
+            limits.dropExpiredHead(cursor, readAhead, clock.millis(), this::dispose);
             return new QueueInfo(name(), cursor.readyCount(), consumers.size());
         });
     }
@@ -543,6 +590,15 @@ public final class Queue {
                     && (p = inbox.poll()) != null) {
                 if (state == State.RUNNING && limits.refusesPublish(cursor, batch.size(), batchBodyBytes)) {
                     p.callback().onEnqueued(limits.full(this));
+                    if (limits.deadLettersRefused() && deadLetters != null) {
+                        // x-overflow reject-publish-dlx: refused, and dead-lettered as RabbitMQ does (never stored
+                        // here)
+                        deadLetters.deadLetter(
+                                definition,
+                                MessageCodec.stored(p.message(), -1, now),
+                                DeadLetterReason.MAXLEN,
+                                () -> {});
+                    }
                     continue;
                 }
                 batchBodyBytes += p.message().body().length;
@@ -579,7 +635,7 @@ public final class Queue {
         for (Pending pending : batch) {
             limits.readied(pending.message().body().length);
         }
-        limits.dropHeadOverLimit(cursor, this::read);
+        limits.dropHeadOverLimit(cursor, this::read, this::dispose, deadLetters != null);
         publishCounters();
         long offset = result.firstOffset();
         List<Pending> waiting = null;
@@ -643,7 +699,7 @@ public final class Queue {
                 return;
             }
             long now = clock.millis();
-            limits.dropExpiredHead(cursor, readAhead, now);
+            limits.dropExpiredHead(cursor, readAhead, now, this::dispose);
             // messages with a TTL of their own go wherever they stand, not only at the head (RabbitMQ's limit)
             expiries.pollDue(now, this::discardExpired);
             if (expiries.size() > PRUNE_EXPIRIES_ABOVE && expiries.size() > 2 * cursor.readyCount()) {
@@ -694,23 +750,25 @@ public final class Queue {
         if (!cursor.isReady(offset)) {
             return;
         }
-        if (limits.tracksBytes()) {
+        StoredMessage m = null;
+        if (limits.tracksBytes() || deadLetters != null) {
             try {
-                StoredMessage m = readAhead.readOne(offset);
-                if (m != null) {
-                    limits.unreadied(m.body().remaining());
-                }
+                m = readAhead.readOne(offset);
             } catch (StorageException | IllegalStateException e) {
                 return; // the delivery path reports and skips an unreadable message
             }
+            if (m == null) {
+                return;
+            }
+            limits.unreadied(m.body().remaining());
         }
-        cursor.discardReady(offset);
+        dispose(offset, m, DeadLetterReason.EXPIRED);
     }
 
-    /** Settles a taken message instead of delivering it when it is older than the queue's TTL. */
+    /** Disposes of a taken message instead of delivering it when it is older than its TTL. */
     private boolean dropIfExpired(StoredMessage m, long now) {
         if (limits.expired(m, now)) {
-            cursor.settle(m.offset());
+            dispose(m.offset(), m, DeadLetterReason.EXPIRED);
             return true;
         }
         return false;
@@ -798,7 +856,8 @@ public final class Queue {
         }
         long handedOut = cursor.handedOutBelow();
         cursor.drainSettledSinceFlush(settledScratch);
-        if (snapshot || cursorLog.snapshotDue()) {
+        // a snapshot writes the settled set, which counts held messages (being dead-lettered) as settled: it waits
+        if ((snapshot || cursorLog.snapshotDue()) && cursor.heldCount() == 0) {
             transientLive.removeBelow(cursor.lowWatermark());
             cursorLog.writeSnapshot(cursor.settled(), transientLive, Math.max(handedOut, handedOutWritten));
         } else if (!settledScratch.isEmpty() || !transientSinceFlush.isEmpty() || handedOut > handedOutWritten) {

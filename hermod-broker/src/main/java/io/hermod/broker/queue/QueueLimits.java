@@ -6,9 +6,11 @@ import io.hermod.storage.StorageException;
 
 /**
  * What a queue's arguments limit about its ready messages, and how the queue enforces it: {@code x-max-length} and
- * {@code x-max-length-bytes} (the ready messages' body bytes, as RabbitMQ counts them) with their overflow behaviour (drop-head drops the oldest, reject-publish refuses the publish; reject-publish-dlx refuses
- * alike until queues can dead-letter) and {@code x-message-ttl} with the messages' own TTLs (a message older than the
- * shorter is dropped, never delivered). Ready messages count, as in RabbitMQ, not the unacknowledged ones.
+ * {@code x-max-length-bytes} (the ready messages' body bytes, as RabbitMQ counts them) with their overflow behaviour
+ * (drop-head drops the oldest, reject-publish refuses the publish, reject-publish-dlx refuses and dead-letters it) and
+ * {@code x-message-ttl} with the messages' own TTLs (a message older than the shorter is dropped, never delivered).
+ * Ready messages count, as in RabbitMQ, not the unacknowledged ones. What goes is handed to the queue's {@link
+ * Disposer}, which dead-letters it when the queue has a dead-letter exchange.
  *
  * <p>Under a byte limit it keeps the ready bytes, which the queue reports as messages become ready ({@link
  * #readied}) and stop being ready ({@link #unreadied}); at start the queue counts them from its log.
@@ -22,11 +24,17 @@ final class QueueLimits {
         StoredMessage read(long offset, boolean requeued);
     }
 
+    /** Gets rid of a message taken from the ready set (dead-letters or settles it); {@code m} null when not read. */
+    interface Disposer {
+        void dispose(long offset, StoredMessage m, DeadLetterReason reason);
+    }
+
     private final long maxLength;
     private final long maxLengthBytes;
     private final boolean rejectOverLimit;
     private long readyBytes;
     private final String overflow;
+    private final boolean deadLettersRefused;
     private final long messageTtl;
 
     QueueLimits(QueueArguments arguments) {
@@ -34,6 +42,7 @@ final class QueueLimits {
         this.maxLengthBytes = arguments.maxLengthBytes();
         this.rejectOverLimit = arguments.overflow() != QueueArguments.Overflow.DROP_HEAD;
         this.overflow = arguments.overflow().argument();
+        this.deadLettersRefused = arguments.overflow() == QueueArguments.Overflow.REJECT_PUBLISH_DLX;
         this.messageTtl = arguments.messageTtl();
     }
 
@@ -72,6 +81,11 @@ final class QueueLimits {
                         || tracksBytes() && readyBytes + pendingBytes >= maxLengthBytes);
     }
 
+    /** Whether a publish refused over the limits is dead-lettered ({@code reject-publish-dlx}). */
+    boolean deadLettersRefused() {
+        return deadLettersRefused;
+    }
+
     /** What the publisher of a refused message hears (a negative confirm in AMQP). */
     BrokerException full(Object queue) {
         String limits = (maxLength != QueueArguments.NONE ? "x-max-length " + maxLength + ", " : "")
@@ -82,9 +96,10 @@ final class QueueLimits {
     /**
      * With drop-head (RabbitMQ's default overflow), the oldest ready messages go while there are more than {@code
      * x-max-length} or more body bytes than {@code x-max-length-bytes}: the queue calls this after an append and
-     * after a requeue, as rabbit_amqqueue_process does. Under a byte limit each dropped message is read for its size.
+     * after a requeue, as rabbit_amqqueue_process does. Each dropped message is read when its size counts (a byte
+     * limit) or {@code readDropped} (it is to be dead-lettered), and goes to {@code disposer} with reason maxlen.
      */
-    void dropHeadOverLimit(SharedCursor cursor, Reader reader) {
+    void dropHeadOverLimit(SharedCursor cursor, Reader reader, Disposer disposer, boolean readDropped) {
         if (rejectOverLimit) {
             return;
         }
@@ -95,13 +110,15 @@ final class QueueLimits {
             if (offset < 0) {
                 return;
             }
-            if (tracksBytes()) {
-                StoredMessage m = reader.read(offset, requeued);
-                if (m != null) {
-                    unreadied(m.body().remaining());
+            StoredMessage m = null;
+            if (tracksBytes() || readDropped) {
+                m = reader.read(offset, requeued);
+                if (m == null) {
+                    continue; // unreadable: the reader settled it
                 }
+                unreadied(m.body().remaining());
             }
-            cursor.settle(offset);
+            disposer.dispose(offset, m, DeadLetterReason.MAXLEN);
         }
         if (tracksBytes() && !cursor.hasReady()) {
             readyBytes = 0; // nothing ready: whatever an unreadable message left in the count is gone too
@@ -143,7 +160,7 @@ final class QueueLimits {
      * A message with a TTL of its own shorter than those ahead of it waits until it is at the head or taken for
      * delivery, which skips it (RabbitMQ does the same).
      */
-    void dropExpiredHead(SharedCursor cursor, ReadAhead readAhead, long now) {
+    void dropExpiredHead(SharedCursor cursor, ReadAhead readAhead, long now, Disposer disposer) {
         for (long offset = cursor.peek(); offset >= 0; offset = cursor.peek()) {
             StoredMessage head;
             try {
@@ -156,7 +173,7 @@ final class QueueLimits {
             }
             unreadied(head.body().remaining());
             cursor.take();
-            cursor.settle(offset);
+            disposer.dispose(offset, head, DeadLetterReason.EXPIRED);
         }
     }
 }

@@ -21,6 +21,12 @@ final class SharedCursor {
     private long end;
     private final TreeSet<Long> requeued = new TreeSet<>();
     private final Map<Long, Handout> unacked = new HashMap<>();
+    /**
+     * Ready offsets on the stream held out of the ready set without being settled ({@link #hold}): settled in memory,
+     * so that {@link #take()} passes them, but not yet for the cursor log or the low watermark.
+     */
+    private final TreeSet<Long> held = new TreeSet<>();
+
     private final OffsetRanges settled = new OffsetRanges();
     /** Settled since the cursor log last took them. */
     private final OffsetRanges settledSinceFlush = new OffsetRanges();
@@ -121,7 +127,9 @@ final class SharedCursor {
     /** Settles an offset for good (acknowledged, discarded); returns its handout if it was unacknowledged. */
     Handout settle(long offset) {
         Handout h = unacked.remove(offset);
-        if (settled.add(offset)) {
+        if (held.remove(offset)) {
+            settledSinceFlush.add(offset); // already settled in memory
+        } else if (settled.add(offset)) {
             settledSinceFlush.add(offset);
             if (offset >= next && offset < end) {
                 settledAhead++;
@@ -141,6 +149,28 @@ final class SharedCursor {
         requeued.remove(offset);
         settle(offset);
         return true;
+    }
+
+    /** What {@link #hold} leaves as the handout of an offset that was not ready: nobody's, counting no bytes. */
+    private static final Handout HELD = new Handout(null, 0, 0);
+
+    /**
+     * Takes an offset out of the ready set without settling it, until {@link #settle}: the queue is dead-lettering it
+     * and keeps it until the copy is safe, so that a crash in between brings it back. The offset may be ready
+     * (wherever it stands), taken, or unacknowledged (its holder already refunded).
+     */
+    void hold(long offset) {
+        if (requeued.remove(offset) || offset < next || offset >= end) {
+            unacked.put(offset, HELD);
+        } else if (settled.add(offset)) {
+            settledAhead++;
+            held.add(offset);
+        }
+    }
+
+    /** How many ready offsets on the stream are held (see {@link #hold}); the cursor log's snapshot waits for none. */
+    int heldCount() {
+        return held.size();
     }
 
     /** Whether an offset is ready: requeued, or on the stream ahead of the cursor and not settled. */
@@ -187,7 +217,8 @@ final class SharedCursor {
 
     /** The first offset not settled: every offset below it may leave the log. */
     long lowWatermark() {
-        return settled.firstAbsentFrom(start);
+        long low = settled.firstAbsentFrom(start);
+        return held.isEmpty() ? low : Math.min(low, held.first());
     }
 
     /** The log deleted its segments below {@code newStart}. */

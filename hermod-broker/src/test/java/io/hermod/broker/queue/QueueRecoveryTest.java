@@ -37,7 +37,8 @@ class QueueRecoveryTest {
     }
 
     private Queue open(LogStore store) {
-        return Queue.open(definition, store, pool, new MessageCache(1 << 20, 1 << 20), InstantSource.system(), q -> {});
+        return Queue.open(
+                definition, store, pool, new MessageCache(1 << 20, 1 << 20), InstantSource.system(), q -> {}, null);
     }
 
     private static void publish(Queue q, String body) {
