@@ -14,8 +14,11 @@ import io.hermod.broker.definitions.PasswordHash;
 import io.hermod.broker.definitions.PermissionDefinition;
 import io.hermod.broker.definitions.QueueDefinition;
 import io.hermod.broker.definitions.UserDefinition;
+import io.hermod.broker.queue.DeadLetterReason;
 import io.hermod.broker.queue.MessageCache;
 import io.hermod.broker.queue.Queue;
+import io.hermod.broker.queue.QueueHost;
+import io.hermod.broker.queue.StoredMessage;
 import io.hermod.storage.Durability;
 import io.hermod.storage.LogConfig;
 import io.hermod.storage.LogStore;
@@ -527,7 +530,27 @@ public final class Broker implements AutoCloseable {
                         LOG.warn("Auto-delete of {} failed: {}", q, e.getMessage());
                     }
                 }),
-                vhost::deadLetter);
+                new QueueHost() {
+                    @Override
+                    public void deadLetter(
+                            QueueDefinition source, StoredMessage message, DeadLetterReason reason, Runnable done) {
+                        vhost.deadLetter(source, message, reason, done);
+                    }
+
+                    @Override
+                    public PropertiesFormat propertiesFormat() {
+                        return propertiesFormat;
+                    }
+
+                    @Override
+                    public void schedule(Runnable task, long delayMillis) {
+                        try {
+                            ticker.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+                        } catch (java.util.concurrent.RejectedExecutionException e) {
+                            // the broker is closing: the queue goes with it
+                        }
+                    }
+                });
     }
 
     /** A storage id no queue has had: 16 random hex digits. */
@@ -566,10 +589,9 @@ public final class Broker implements AutoCloseable {
         return config;
     }
 
-    /** The memory and disk alarms that block publishers. */
     /**
      * Tells the broker how message properties are encoded (see {@link PropertiesFormat}); a protocol server calls this
-     * when it starts. Until then dead-lettered messages keep their properties as they are.
+     * when it starts. Until then dead-lettered and redelivered messages keep their properties as they are.
      */
     public void usePropertiesFormat(PropertiesFormat format) {
         this.propertiesFormat = java.util.Objects.requireNonNull(format, "format");
@@ -579,6 +601,7 @@ public final class Broker implements AutoCloseable {
         return propertiesFormat;
     }
 
+    /** The memory and disk alarms that block publishers. */
     public ResourceAlarms alarms() {
         return alarms;
     }

@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * How a protocol encodes a message's properties ({@link Message#properties()}), for the few places where the broker
  * must read or change them after the publish: dead-lettering adds the {@code x-death} history to the headers and
- * removes the expiration. The broker stores and delivers properties as opaque bytes everywhere else, so the hot path
+ * removes the expiration, a queue that counts deliveries adds {@code x-delivery-count}. The broker stores and delivers properties as opaque bytes everywhere else, so the hot path
  * never decodes them; a protocol module registers its format with {@link Broker#usePropertiesFormat}.
  *
  * <p>Headers are in the value model of {@link io.hermod.broker.definitions.Arguments}. Implementations must be
@@ -21,12 +21,13 @@ public interface PropertiesFormat {
     /** The expiration property as the publisher gave it (AMQP's is text), or null. */
     String expiration(ByteBuffer properties);
 
-    /** Properties equal to these but with {@code headers} as their headers and no expiration. */
-    byte[] withHeadersWithoutExpiration(ByteBuffer properties, Map<String, Object> headers);
+    /** Properties equal to these but with {@code headers} as their headers, and without expiration if asked. */
+    byte[] withHeaders(ByteBuffer properties, Map<String, Object> headers, boolean dropExpiration);
 
     /**
-     * The format of a broker no protocol has told of its own: properties it cannot read. Dead-lettered messages keep
-     * their properties unchanged, so they carry no {@code x-death} history and dead-letter cycles cannot be seen.
+     * The format of a broker no protocol has told of its own: properties it cannot read. Dead-lettered and redelivered
+     * messages keep their properties unchanged, so they carry no {@code x-death} history or {@code x-delivery-count},
+     * and dead-letter cycles cannot be seen.
      */
     PropertiesFormat OPAQUE = new PropertiesFormat() {
         @Override
@@ -40,7 +41,7 @@ public interface PropertiesFormat {
         }
 
         @Override
-        public byte[] withHeadersWithoutExpiration(ByteBuffer properties, Map<String, Object> headers) {
+        public byte[] withHeaders(ByteBuffer properties, Map<String, Object> headers, boolean dropExpiration) {
             byte[] copy = new byte[properties.remaining()];
             properties.duplicate().get(copy);
             return copy;

@@ -70,7 +70,11 @@ public final class VirtualHost {
             "x-dead-letter-exchange",
             "x-dead-letter-routing-key",
             "x-single-active-consumer",
-            "x-delivery-limit");
+            "x-delivery-limit",
+            io.hermod.broker.queue.RetryBackoff.DELAY,
+            io.hermod.broker.queue.RetryBackoff.MULTIPLIER,
+            io.hermod.broker.queue.RetryBackoff.MAX_DELAY,
+            io.hermod.broker.queue.RetryBackoff.JITTER);
 
     private final String name;
     private final Broker broker;
@@ -552,12 +556,7 @@ public final class VirtualHost {
             String routingKey =
                     arguments.deadLetterRoutingKey() != null ? arguments.deadLetterRoutingKey() : m.routingKey();
             Message copy = new Message(
-                    x.name(),
-                    routingKey,
-                    headers,
-                    m.persistent(),
-                    format.withHeadersWithoutExpiration(properties, headers),
-                    body);
+                    x.name(), routingKey, headers, m.persistent(), format.withHeaders(properties, headers, true), body);
             List<Queue> targets = route(x, copy);
             if (reason != DeadLetterReason.REJECTED) {
                 targets = withoutCycles(targets, headers, source.name());

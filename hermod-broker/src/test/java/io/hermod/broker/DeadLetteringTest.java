@@ -6,17 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hermod.broker.definitions.TablePropertiesFormat;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Dead-lettering as RabbitMQ does it: a queue's rejected, expired and over-limit messages go to its dead-letter
@@ -24,30 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Properties are a test format (the broker has no protocol here); time is the broker's clock, moved by the test.
  */
 @Timeout(30)
-class DeadLetteringTest {
-
-    @TempDir
-    Path dir;
-
-    private final AtomicLong now = new AtomicLong(1_700_000_000_000L);
-    private Broker broker;
-    private Channel ch;
-
-    @BeforeEach
-    void open() {
-        start();
-    }
-
-    private void start() {
-        broker = BrokerFixture.openWithClock(dir, now);
-        broker.usePropertiesFormat(TablePropertiesFormat.INSTANCE);
-        ch = broker.connect(Broker.DEFAULT_VHOST, "test").openChannel();
-    }
-
-    @AfterEach
-    void close() {
-        broker.close();
-    }
+class DeadLetteringTest extends ClockedBrokerTest {
 
     /** A durable queue with these arguments. */
     private void declare(String queue, Map<String, Object> arguments) {
@@ -76,11 +48,6 @@ class DeadLetteringTest {
 
     private void publish(String routingKey, String body) {
         publish(routingKey, body, Map.of(), null);
-    }
-
-    private void tick(long millis) {
-        now.addAndGet(millis);
-        broker.expire();
     }
 
     private long ready(String queue) {

@@ -24,8 +24,8 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>The same object will open protocol listeners (AMQP, then Kafka) once those modules exist; the builder is where they
- * will be asked for.
+ * <p>It opens no protocol listener: to serve AMQP clients as well, start {@code io.hermod.amqp.server.AmqpServer} on
+ * {@link #broker()} (hermod-amqp), as the standalone server does.
  *
  * <p>Threading: thread-safe; {@link #close()} is idempotent.
  */

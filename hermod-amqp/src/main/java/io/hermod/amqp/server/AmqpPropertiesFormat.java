@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * The broker's view of AMQP 0-9-1 message properties: the content header's {@code basic} property list, as the
- * broker stores it. Used only where the broker rewrites a message (dead-lettering), never on the publish or deliver
- * path. Properties that are not a valid property list (an embedded publisher's, say) read as none.
+ * broker stores it. Used only where the broker rewrites a message (dead-lettering; the delivery count of a message
+ * that came back), never on the way of a publish or a first delivery. Properties that are not a valid property list
+ * (an embedded publisher's, say) read as none.
  */
 final class AmqpPropertiesFormat implements PropertiesFormat {
 
@@ -32,7 +33,7 @@ final class AmqpPropertiesFormat implements PropertiesFormat {
     }
 
     @Override
-    public byte[] withHeadersWithoutExpiration(ByteBuffer properties, Map<String, Object> headers) {
+    public byte[] withHeaders(ByteBuffer properties, Map<String, Object> headers, boolean dropExpiration) {
         BasicProperties p = decode(properties);
         BasicProperties rewritten = new BasicProperties(
                 p.contentType(),
@@ -42,7 +43,7 @@ final class AmqpPropertiesFormat implements PropertiesFormat {
                 p.priority(),
                 p.correlationId(),
                 p.replyTo(),
-                null,
+                dropExpiration ? null : p.expiration(),
                 p.messageId(),
                 p.timestamp(),
                 p.type(),

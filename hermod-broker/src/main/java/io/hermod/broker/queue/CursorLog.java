@@ -9,6 +9,8 @@ import io.hermod.storage.record.Record;
 import io.hermod.storage.record.RecordBatch;
 import io.hermod.storage.record.RecordBatchBuilder;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +29,16 @@ import org.slf4j.LoggerFactory;
  *   | 1 B  | int64      | int32       | int64 pairs       | int32       | int64 pairs       |
  *   +------+------------+-------------+-------------------+-------------+-------------------+
  *   kind 1 = delta (adds to what came before), kind 2 = snapshot (replaces it)
+ *
+ *   then, optionally (entries written before it existed end here):
+ *   +-------------+-----------------------------------------------+
+ *   | r returns   | r x (offset int64, count int32, notBefore int64) |
+ *   | int32       | 20 bytes each                                  |
+ *   +-------------+-----------------------------------------------+
  * </pre>
+ *
+ * The returns are {@link Returns}' entries: in a delta those changed (the last one for an offset wins), in a snapshot
+ * all.
  *
  * <p>Not thread-safe: owned by the queue's executor.
  */
@@ -38,9 +49,11 @@ final class CursorLog implements AutoCloseable {
     private static final byte SNAPSHOT = 2;
     private static final int SEGMENT_BYTES = 8 << 20;
     private static final long SNAPSHOT_AFTER_BYTES = 2 << 20;
+    private static final int RETURN_BYTES = 8 + 4 + 8;
 
     /** What a restart recovers of a cursor. */
-    record Recovered(OffsetRanges settled, OffsetRanges transients, long handedOutBelow) {}
+    record Recovered(
+            OffsetRanges settled, OffsetRanges transients, long handedOutBelow, Map<Long, Returns.Entry> returns) {}
 
     private final Log log;
     private long bytesSinceSnapshot;
@@ -64,6 +77,7 @@ final class CursorLog implements AutoCloseable {
         OffsetRanges settled = new OffsetRanges();
         OffsetRanges transients = new OffsetRanges();
         long handedOut = 0;
+        Map<Long, Returns.Entry> returns = new HashMap<>();
         long offset = log.startOffset();
         while (offset < log.endOffset()) {
             for (ByteBuffer buf : log.read(offset, 1 << 20)) {
@@ -78,6 +92,7 @@ final class CursorLog implements AutoCloseable {
                             settled.clear();
                             transients.clear();
                             handedOut = 0;
+                            returns.clear();
                         } else if (kind != DELTA) {
                             throw new IllegalStateException("cursor log " + log.name()
                                     + " has an entry of unknown kind " + kind + " at offset " + record.offset());
@@ -85,13 +100,14 @@ final class CursorLog implements AutoCloseable {
                         handedOut = Math.max(handedOut, v.getLong());
                         readRanges(v, settled);
                         readRanges(v, transients);
+                        readReturns(v, returns);
                         offset = record.offset() + 1;
                     }
                 }
             }
         }
         bytesSinceSnapshot = log.sizeInBytes();
-        return new Recovered(settled, transients, handedOut);
+        return new Recovered(settled, transients, handedOut, returns);
     }
 
     /**
@@ -99,8 +115,9 @@ final class CursorLog implements AutoCloseable {
      * after a machine crash the unsynced cursor log may hold entries for offsets the synced message log lost, and
      * those must never apply to the new messages that will take the same offsets.
      */
-    void rewriteAfterRecovery(OffsetRanges settled, OffsetRanges transients, long handedOutBelow) {
-        writeSnapshot(settled, transients, handedOutBelow);
+    void rewriteAfterRecovery(
+            OffsetRanges settled, OffsetRanges transients, long handedOutBelow, Map<Long, Returns.Entry> returns) {
+        writeSnapshot(settled, transients, handedOutBelow, returns);
         if (!failed) {
             log.flush();
         }
@@ -108,7 +125,13 @@ final class CursorLog implements AutoCloseable {
 
     /** Appends what changed (no fsync). A failed cursor log is logged once and costs redeliveries, not messages. */
     void writeDelta(OffsetRanges settled, OffsetRanges transients, long handedOutBelow) {
-        write(DELTA, settled, transients, handedOutBelow);
+        write(DELTA, settled, transients, handedOutBelow, Map.of());
+    }
+
+    /** A delta with the returns changed since the last one. */
+    void writeDelta(
+            OffsetRanges settled, OffsetRanges transients, long handedOutBelow, Map<Long, Returns.Entry> returns) {
+        write(DELTA, settled, transients, handedOutBelow, returns);
     }
 
     /** Whether enough deltas piled up that the next write should be a snapshot. */
@@ -117,8 +140,9 @@ final class CursorLog implements AutoCloseable {
     }
 
     /** Writes the whole cursor state, then drops the segments wholly before it. */
-    void writeSnapshot(OffsetRanges settled, OffsetRanges transients, long handedOutBelow) {
-        long at = write(SNAPSHOT, settled, transients, handedOutBelow);
+    void writeSnapshot(
+            OffsetRanges settled, OffsetRanges transients, long handedOutBelow, Map<Long, Returns.Entry> returns) {
+        long at = write(SNAPSHOT, settled, transients, handedOutBelow, returns);
         bytesSinceSnapshot = 0;
         if (at >= 0) {
             try {
@@ -129,11 +153,22 @@ final class CursorLog implements AutoCloseable {
         }
     }
 
-    private long write(byte kind, OffsetRanges settled, OffsetRanges transients, long handedOutBelow) {
+    private long write(
+            byte kind,
+            OffsetRanges settled,
+            OffsetRanges transients,
+            long handedOutBelow,
+            Map<Long, Returns.Entry> returns) {
         if (failed) {
             return -1;
         }
-        int size = 1 + 8 + 4 + 16 * settled.rangeCount() + 4 + 16 * transients.rangeCount();
+        int size = 1
+                + 8
+                + 4
+                + 16 * settled.rangeCount()
+                + 4
+                + 16 * transients.rangeCount()
+                + (returns.isEmpty() ? 0 : 4 + RETURN_BYTES * returns.size());
         if (size > SEGMENT_BYTES - 1024) {
             LOG.warn("Cursor log {}: {} ranges do not fit one entry; skipped", log.name(), settled.rangeCount());
             return -1;
@@ -141,6 +176,10 @@ final class CursorLog implements AutoCloseable {
         ByteBuffer v = ByteBuffer.allocate(size).put(kind).putLong(handedOutBelow);
         writeRanges(v, settled);
         writeRanges(v, transients);
+        if (!returns.isEmpty()) {
+            v.putInt(returns.size());
+            returns.forEach((offset, e) -> v.putLong(offset).putInt(e.count()).putLong(e.notBefore()));
+        }
         try {
             ByteBuffer batch = new RecordBatchBuilder()
                     .add(System.currentTimeMillis(), null, v.array())
@@ -161,6 +200,19 @@ final class CursorLog implements AutoCloseable {
     private static void writeRanges(ByteBuffer v, OffsetRanges ranges) {
         v.putInt(ranges.rangeCount());
         ranges.forEachRange((from, to) -> v.putLong(from).putLong(to));
+    }
+
+    private static void readReturns(ByteBuffer v, Map<Long, Returns.Entry> into) {
+        if (!v.hasRemaining()) {
+            return; // written before returns were kept, or none
+        }
+        int n = v.getInt();
+        if (n < 0 || n > v.remaining() / RETURN_BYTES) {
+            throw new IllegalStateException("cursor entry claims " + n + " returns in " + v.remaining() + " bytes");
+        }
+        for (int i = 0; i < n; i++) {
+            into.put(v.getLong(), new Returns.Entry(v.getInt(), v.getLong()));
+        }
     }
 
     private static void readRanges(ByteBuffer v, OffsetRanges into) {

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * How a message is laid out as one record of a queue's log: the body is the record value, the record key is absent,
- * and four one-letter record headers carry what delivery needs, so nothing is re-encoded on the way out:
+ * and one-letter record headers carry what delivery needs, so nothing is re-encoded on the way out:
  *
  * <pre>
  *   value        body bytes

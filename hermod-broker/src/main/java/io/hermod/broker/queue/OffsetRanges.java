@@ -49,6 +49,25 @@ final class OffsetRanges {
         return added;
     }
 
+    /** Removes one offset; false if it was not in the set. */
+    boolean remove(long offset) {
+        Map.Entry<Long, Long> e = ranges.floorEntry(offset);
+        if (e == null || offset >= e.getValue()) {
+            return false;
+        }
+        long from = e.getKey();
+        long to = e.getValue();
+        ranges.remove(from);
+        if (from < offset) {
+            ranges.put(from, offset);
+        }
+        if (offset + 1 < to) {
+            ranges.put(offset + 1, to);
+        }
+        size--;
+        return true;
+    }
+
     boolean contains(long offset) {
         Map.Entry<Long, Long> e = ranges.floorEntry(offset);
         return e != null && offset < e.getValue();

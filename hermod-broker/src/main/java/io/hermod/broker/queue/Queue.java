@@ -46,6 +46,8 @@ public final class Queue {
     private static final int ROUNDS_PER_RUN = 16;
     private static final long HANDOUT_MARK_AHEAD = 256;
     private static final int PRUNE_EXPIRIES_ABOVE = 4096;
+    /** The header that tells a consumer how often a message came back before (RabbitMQ's quorum queues'). */
+    public static final String DELIVERY_COUNT = "x-delivery-count";
     /**
      * The buffer each pool thread builds its append batches in: the log has written a batch when {@code append}
      * returns, so one buffer serves every batch the thread appends (a batch too large for it gets its own).
@@ -83,7 +85,8 @@ public final class Queue {
     private final MessageCache cache;
     private final InstantSource clock;
     private final Consumer<Queue> onUnused;
-    private final DeadLetters deadLetters; // null without x-dead-letter-exchange
+    private final QueueHost host;
+    private final QueueHost deadLetters; // the host, or null without x-dead-letter-exchange
 
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Pending> inbox = new ConcurrentLinkedQueue<>();
@@ -103,8 +106,15 @@ public final class Queue {
     private boolean hadConsumers;
 
     private final QueueLimits limits; // x-max-length and x-overflow, x-message-ttl
+    // x-delivery-limit and retry back-off: how often messages came back, and those waiting out a retry delay
+    private final long deliveryLimit;
+    private final RetryBackoff retry;
+    private final boolean countsReturns;
+    private final Returns returns = new Returns();
+    private final DueIndex retryDue = new DueIndex();
+    private long retryWakeAt = Long.MAX_VALUE;
     private volatile boolean sawMessageWithTtl; // a message with a TTL of its own was appended since the start
-    private final ExpiryIndex expiries = new ExpiryIndex(); // those messages by due time, to drop them anywhere
+    private final DueIndex expiries = new DueIndex(); // those messages by due time, to drop them anywhere
     // x-expires: unused (no consumer, no get, no declare) for this long, the queue is deleted; NONE for never
     private final long expiresMillis;
     private volatile long lastUsed;
@@ -122,7 +132,7 @@ public final class Queue {
             MessageCache cache,
             InstantSource clock,
             Consumer<Queue> onUnused,
-            DeadLetters deadLetters) {
+            QueueHost host) {
         this.definition = definition;
         this.log = log;
         this.cursorLog = cursorLog;
@@ -135,17 +145,24 @@ public final class Queue {
         this.consumers = new ConsumerRing(arguments.singleActiveConsumer());
         this.expiresMillis = arguments.expires();
         this.limits = new QueueLimits(arguments);
-        this.deadLetters = arguments.deadLetterExchange() == null ? null : deadLetters;
+        this.host = host;
+        this.deadLetters = arguments.deadLetterExchange() == null ? null : host;
+        this.deliveryLimit = arguments.deliveryLimit();
+        this.retry = arguments.retry();
+        this.countsReturns = deliveryLimit != QueueArguments.NONE || retry != null;
         this.lastUsed = clock.millis(); // as RabbitMQ: a queue's expiry starts again when the broker starts
         OffsetRanges settled = new OffsetRanges();
         long redeliveredBelow = 0;
+        java.util.Map<Long, Returns.Entry> recoveredReturns = java.util.Map.of();
         if (cursorLog != null) {
             CursorLog.Recovered recovered = cursorLog.recover();
+            recoveredReturns = recovered.returns();
             long end = log.endOffset();
             // the cursor log is not synced: after a machine crash it may speak of offsets the message log lost
             boolean beyondEnd = recovered.settled().removeFrom(end)
                     | recovered.transients().removeFrom(end)
-                    | recovered.handedOutBelow() > end;
+                    | recovered.handedOutBelow() > end
+                    | recovered.returns().keySet().removeIf(offset -> offset >= end);
             recovered.settled().forEachRange(settled::addRange);
             // transient messages of a durable queue do not survive a restart
             recovered.transients().forEachRange(settled::addRange);
@@ -155,7 +172,7 @@ public final class Queue {
                         "Queue {}: its cursor log ran ahead of its message log (a machine crash?); cut at {}",
                         definition.name(),
                         end);
-                cursorLog.rewriteAfterRecovery(settled, new OffsetRanges(), redeliveredBelow);
+                cursorLog.rewriteAfterRecovery(settled, new OffsetRanges(), redeliveredBelow, recovered.returns());
             }
         }
         this.cursor = new SharedCursor(log.startOffset(), log.endOffset(), settled, redeliveredBelow);
@@ -165,7 +182,26 @@ public final class Queue {
         }
         this.handedOutWritten = redeliveredBelow;
         this.trimmedAt = log.startOffset();
+        recoverReturns(recoveredReturns);
         publishCounters();
+    }
+
+    /** Takes back the delivery counts and retry due times of the messages not settled; the waiting wait on. */
+    private void recoverReturns(java.util.Map<Long, Returns.Entry> recovered) {
+        long now = clock.millis();
+        recovered.forEach((offset, e) -> {
+            if (!cursor.isReady(offset)) {
+                return; // settled meanwhile
+            }
+            returns.recovered(offset, e);
+            if (retry != null && e.notBefore() > now) {
+                cursor.hold(offset);
+                retryDue.add(e.notBefore(), offset);
+            }
+        });
+        if (retryDue.size() > 0) {
+            scheduleRetryWake(retryDue.nextDue(), now);
+        }
     }
 
     /**
@@ -173,7 +209,7 @@ public final class Queue {
      * messages in a synced log and its cursor in a cursor log; any other queue keeps them only until the broker stops.
      *
      * @param onUnused called on the queue's executor when an auto-delete queue loses its last consumer
-     * @param deadLetters where the queue sends what it dead-letters, if it has a dead-letter exchange
+     * @param host the broker around the queue: dead-lettering, the properties format, a timer
      */
     public static Queue open(
             QueueDefinition definition,
@@ -182,7 +218,7 @@ public final class Queue {
             MessageCache cache,
             InstantSource clock,
             Consumer<Queue> onUnused,
-            DeadLetters deadLetters) {
+            QueueHost host) {
         boolean survives = survivesRestart(definition);
         String name = logName(definition);
         LogConfig config = LogConfig.builder()
@@ -195,7 +231,7 @@ public final class Queue {
             if (survives) {
                 cursorLog = CursorLog.open(store, cursorLogName(definition));
             }
-            return new Queue(definition, log, cursorLog, pool, cache, clock, onUnused, deadLetters);
+            return new Queue(definition, log, cursorLog, pool, cache, clock, onUnused, host);
         } catch (RuntimeException e) {
             log.close();
             if (cursorLog != null) {
@@ -321,19 +357,121 @@ public final class Queue {
                 SharedCursor.Handout h = switch (outcome) {
                     case ACK -> cursor.isUnacked(offset) ? cursor.settle(offset) : null;
                     case DISCARD -> cursor.isUnacked(offset) ? reject(offset) : null;
-                    case REQUEUE -> cursor.requeue(offset);
+                    case REQUEUE -> cursor.isUnacked(offset) ? returned(offset) : null;
                 };
-                if (outcome == Outcome.REQUEUE && h != null) {
-                    limits.readied(h.bodySize());
-                }
                 if (h != null && h.consumer() != null) {
                     h.consumer().refund(h.size());
                 }
             }
             if (outcome == Outcome.REQUEUE) {
                 limits.dropHeadOverLimit(cursor, this::read, this::dispose, deadLetters != null);
+                persistReturns();
             }
         });
+    }
+
+    /**
+     * An unacknowledged message came back (nacked or rejected with requeue, its channel closed, its consumer timed
+     * out). Where returns count: past {@code x-delivery-limit} it is dead-lettered (reason {@code delivery_limit}),
+     * under a retry back-off it waits out its delay, held; otherwise, and in every other queue, it is ready again
+     * ahead of newer messages.
+     */
+    private SharedCursor.Handout returned(long offset) {
+        SharedCursor.Handout h = cursor.handout(offset);
+        if (!countsReturns) {
+            cursor.requeue(offset);
+            limits.readied(h.bodySize());
+            return h;
+        }
+        int count = returns.count(offset) + 1;
+        if (deliveryLimit != QueueArguments.NONE && count > deliveryLimit) {
+            returns.returned(offset, 0);
+            dispose(offset, null, DeadLetterReason.DELIVERY_LIMIT);
+            return h;
+        }
+        if (retry == null) {
+            returns.returned(offset, 0);
+            cursor.requeue(offset);
+            limits.readied(h.bodySize());
+            return h;
+        }
+        long now = clock.millis();
+        long due = now
+                + retry.delay(
+                        count, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+        returns.returned(offset, due);
+        cursor.hold(offset);
+        retryDue.add(due, offset);
+        scheduleRetryWake(due, now);
+        return h;
+    }
+
+    /** Has the timer look at the retries again at {@code due} unless a wake-up is due by then already. */
+    private void scheduleRetryWake(long due, long now) {
+        if (retryWakeAt <= due) {
+            return;
+        }
+        retryWakeAt = due;
+        host.schedule(
+                () -> submit(() -> {
+                    if (retryWakeAt == due) {
+                        retryWakeAt = Long.MAX_VALUE; // this wake-up is no longer pending
+                    }
+                    releaseDueRetries();
+                }),
+                Math.max(0, due - now));
+    }
+
+    /** Makes the returned messages whose retry delay is over ready again, and wakes for the next. */
+    private void releaseDueRetries() {
+        if (state != State.RUNNING || retryDue.size() == 0) {
+            return;
+        }
+        long now = clock.millis();
+        retryDue.pollDue(now + 1, offset -> {
+            long bodySize = cursor.release(offset);
+            if (bodySize > 0) {
+                limits.readied(bodySize);
+            }
+        });
+        if (retryDue.size() > 0) {
+            scheduleRetryWake(retryDue.nextDue(), now);
+        }
+    }
+
+    /** Writes the delivery counts changed by returns before the messages can go out again (a crash keeps them). */
+    private void persistReturns() {
+        if (cursorLog != null && countsReturns) {
+            java.util.Map<Long, Returns.Entry> changed = returns.drainChanged();
+            if (!changed.isEmpty()) {
+                cursorLog.writeDelta(noRanges, noRanges, handedOutWritten, changed);
+            }
+        }
+    }
+
+    /**
+     * The message as a consumer gets it: where returns count and it came back before, with the {@code
+     * x-delivery-count} header (the number of returns, as RabbitMQ's quorum queues give it).
+     */
+    private StoredMessage withDeliveryCount(StoredMessage m) {
+        int count = countsReturns ? returns.count(m.offset()) : 0;
+        if (count == 0) {
+            return m;
+        }
+        io.hermod.broker.PropertiesFormat format = host.propertiesFormat();
+        java.util.Map<String, Object> headers =
+                new java.util.LinkedHashMap<>(format.headers(m.properties().duplicate()));
+        headers.put(DELIVERY_COUNT, (long) count);
+        byte[] properties = format.withHeaders(m.properties().duplicate(), headers, false);
+        return new StoredMessage(
+                m.offset(),
+                m.exchange(),
+                m.routingKey(),
+                m.persistent(),
+                java.nio.ByteBuffer.wrap(properties).asReadOnlyBuffer(),
+                m.body(),
+                m.enqueuedAt(),
+                m.ttlMillis());
     }
 
     /** A consumer rejected an unacknowledged message without requeue: it goes, dead-lettered if the queue can. */
@@ -395,6 +533,7 @@ public final class Queue {
                 if (dropIfExpired(m, clock.millis())) {
                     continue;
                 }
+                m = withDeliveryCount(m);
                 markHandedOut(offset);
                 if (autoAck) {
                     cursor.settle(offset);
@@ -689,7 +828,7 @@ public final class Queue {
      * TTLs of their own were appended since the broker started (older ones, after a restart, are dropped when taken).
      */
     public boolean hasMessageTtl() {
-        return limits.hasMessageTtl() || sawMessageWithTtl;
+        return limits.hasMessageTtl() || sawMessageWithTtl || retry != null;
     }
 
     /** Drops the messages that have expired at the head of the queue, with or without consumers. Any thread. */
@@ -699,6 +838,7 @@ public final class Queue {
                 return;
             }
             long now = clock.millis();
+            releaseDueRetries(); // the timer's wake-up does this on time; the tick is a safety net
             limits.dropExpiredHead(cursor, readAhead, now, this::dispose);
             // messages with a TTL of their own go wherever they stand, not only at the head (RabbitMQ's limit)
             expiries.pollDue(now, this::discardExpired);
@@ -801,6 +941,7 @@ public final class Queue {
             if (dropIfExpired(m, now)) {
                 continue;
             }
+            m = withDeliveryCount(m);
             markHandedOut(offset);
             if (consumer.autoAck()) {
                 cursor.settle(offset);
@@ -857,11 +998,21 @@ public final class Queue {
         long handedOut = cursor.handedOutBelow();
         cursor.drainSettledSinceFlush(settledScratch);
         // a snapshot writes the settled set, which counts held messages (being dead-lettered) as settled: it waits
+        returns.prune(cursor::isSettled);
         if ((snapshot || cursorLog.snapshotDue()) && cursor.heldCount() == 0) {
             transientLive.removeBelow(cursor.lowWatermark());
-            cursorLog.writeSnapshot(cursor.settled(), transientLive, Math.max(handedOut, handedOutWritten));
-        } else if (!settledScratch.isEmpty() || !transientSinceFlush.isEmpty() || handedOut > handedOutWritten) {
-            cursorLog.writeDelta(settledScratch, transientSinceFlush, Math.max(handedOut, handedOutWritten));
+            returns.drainChanged();
+            cursorLog.writeSnapshot(
+                    cursor.settled(), transientLive, Math.max(handedOut, handedOutWritten), returns.all());
+        } else {
+            java.util.Map<Long, Returns.Entry> changed = returns.drainChanged();
+            if (!settledScratch.isEmpty()
+                    || !transientSinceFlush.isEmpty()
+                    || handedOut > handedOutWritten
+                    || !changed.isEmpty()) {
+                cursorLog.writeDelta(
+                        settledScratch, transientSinceFlush, Math.max(handedOut, handedOutWritten), changed);
+            }
         }
         settledScratch.clear();
         transientSinceFlush.clear();

@@ -37,6 +37,7 @@ import java.util.Map;
  * @param singleActiveConsumer {@code x-single-active-consumer}
  * @param deliveryLimit {@code x-delivery-limit}; {@link #NONE} when absent or negative (no limit, as RabbitMQ 4's -1)
  * @param queueType {@code x-queue-type}; {@code classic} when absent
+ * @param retry Hermod's retry back-off ({@code x-retry-delay} and its companions); null when absent
  */
 public record QueueArguments(
         long messageTtl,
@@ -49,7 +50,8 @@ public record QueueArguments(
         int maxPriority,
         boolean singleActiveConsumer,
         long deliveryLimit,
-        String queueType) {
+        String queueType,
+        RetryBackoff retry) {
 
     /** An absent numeric argument. */
     public static final long NONE = -1;
@@ -107,7 +109,7 @@ public record QueueArguments(
 
     /** The arguments of a queue without any: RabbitMQ's defaults. */
     public static final QueueArguments DEFAULTS =
-            new QueueArguments(NONE, NONE, NONE, NONE, Overflow.DROP_HEAD, null, null, 0, false, NONE, CLASSIC);
+            new QueueArguments(NONE, NONE, NONE, NONE, Overflow.DROP_HEAD, null, null, 0, false, NONE, CLASSIC, null);
 
     /**
      * Validates the arguments of a queue being declared, in RabbitMQ's order, and returns their typed view.
@@ -170,6 +172,7 @@ public record QueueArguments(
         read(arguments, QUEUE_MODE, null, QueueArguments::queueMode, invalid);
         boolean sac = (Boolean) read(arguments, SINGLE_ACTIVE_CONSUMER, false, QueueArguments::bool, invalid);
         long deliveryLimit = (Long) read(arguments, DELIVERY_LIMIT, NONE, QueueArguments::integer, invalid);
+        RetryBackoff retry = retry(arguments, invalid);
         return new QueueArguments(
                 messageTtl,
                 expires,
@@ -181,7 +184,58 @@ public record QueueArguments(
                 (int) maxPriority,
                 sac,
                 deliveryLimit < 0 ? NONE : deliveryLimit,
-                queueType);
+                queueType,
+                retry);
+    }
+
+    /** Hermod's retry back-off arguments (no RabbitMQ equivalent), checked in RabbitMQ's manner; null when absent. */
+    private static RetryBackoff retry(Map<String, Object> arguments, Invalid invalid) {
+        boolean on = arguments.containsKey(RetryBackoff.DELAY);
+        long delay = (Long) read(arguments, RetryBackoff.DELAY, NONE, v -> expiry(v, false), invalid);
+        double multiplier = (Double) read(
+                arguments,
+                RetryBackoff.MULTIPLIER,
+                RetryBackoff.DEFAULT_MULTIPLIER,
+                v -> retryOption(number(v, 1, 1000), on),
+                invalid);
+        long maxDelay = (Long) read(
+                arguments,
+                RetryBackoff.MAX_DELAY,
+                RetryBackoff.DEFAULT_MAX_DELAY,
+                v -> retryOption(expiry(v, false), on),
+                invalid);
+        double jitter =
+                (Double) read(arguments, RetryBackoff.JITTER, 0.0, v -> retryOption(number(v, 0, 1), on), invalid);
+        return delay == NONE ? null : new RetryBackoff(delay, multiplier, maxDelay, jitter);
+    }
+
+    /** A retry option is refused without {@code x-retry-delay}, as a dead-letter routing key without an exchange. */
+    private static Checked retryOption(Checked c, boolean retryOn) {
+        return c.error() == null && !retryOn ? Checked.error("retry_option_but_no_retry_delay") : c;
+    }
+
+    /** A number of any AMQP numeric type within {@code [min, max]}, as a double. */
+    private static Checked number(Object value, double min, double max) {
+        double v;
+        switch (value) {
+            case Byte b -> v = b;
+            case Short s -> v = s;
+            case Integer i -> v = i;
+            case Long l -> v = l;
+            case Float f -> v = f;
+            case Double d -> v = d;
+            case BigDecimal d -> v = d.doubleValue();
+            case null, default -> {
+                return Checked.error("\"expected number, got " + typeName(value) + "\"");
+            }
+        }
+        if (!(v >= min)) {
+            return Checked.error("{value_too_small," + value + "}");
+        }
+        if (v > max) {
+            return Checked.error("{value_too_big," + value + "}");
+        }
+        return Checked.ok(v);
     }
 
     private static Object read(

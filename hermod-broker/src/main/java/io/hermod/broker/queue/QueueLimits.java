@@ -157,8 +157,8 @@ final class QueueLimits {
     /**
      * Drops the expired messages at the head. With one TTL for the whole queue the oldest messages expire first, and
      * requeued messages, which keep their age, are the head: so those expired are all at the head, as in RabbitMQ.
-     * A message with a TTL of its own shorter than those ahead of it waits until it is at the head or taken for
-     * delivery, which skips it (RabbitMQ does the same).
+     * A message with a TTL of its own shorter than those ahead of it is not found here; the queue's {@link DueIndex}
+     * of such messages takes it out wherever it stands.
      */
     void dropExpiredHead(SharedCursor cursor, ReadAhead readAhead, long now, Disposer disposer) {
         for (long offset = cursor.peek(); offset >= 0; offset = cursor.peek()) {

@@ -151,26 +151,52 @@ final class SharedCursor {
         return true;
     }
 
-    /** What {@link #hold} leaves as the handout of an offset that was not ready: nobody's, counting no bytes. */
-    private static final Handout HELD = new Handout(null, 0, 0);
-
     /**
-     * Takes an offset out of the ready set without settling it, until {@link #settle}: the queue is dead-lettering it
-     * and keeps it until the copy is safe, so that a crash in between brings it back. The offset may be ready
-     * (wherever it stands), taken, or unacknowledged (its holder already refunded).
+     * Takes an offset out of the ready set without settling it, until {@link #settle} or {@link #release}: the queue
+     * is dead-lettering it and keeps it until the copy is safe (a crash in between brings it back), or it waits out a
+     * retry delay. The offset may be ready (wherever it stands), taken, or unacknowledged (its holder already
+     * refunded; its body size is kept for {@link #release}).
      */
     void hold(long offset) {
-        if (requeued.remove(offset) || offset < next || offset >= end) {
-            unacked.put(offset, HELD);
+        Handout previous = unacked.get(offset);
+        if (previous != null || requeued.remove(offset) || offset < next || offset >= end) {
+            unacked.put(offset, new Handout(null, 0, previous == null ? 0 : previous.bodySize()));
         } else if (settled.add(offset)) {
             settledAhead++;
             held.add(offset);
         }
     }
 
+    /**
+     * Makes a held offset ready again, ahead of newer messages (a retry delay is over); returns its body size if known
+     * (0 otherwise), or -1 when it was not held (settled meanwhile).
+     */
+    long release(long offset) {
+        if (held.remove(offset)) {
+            settled.remove(offset);
+            if (offset >= next) {
+                settledAhead--;
+            } else {
+                requeued.add(offset);
+            }
+            return 0;
+        }
+        Handout h = unacked.get(offset);
+        if (h == null || h.consumer() != null) {
+            return -1;
+        }
+        requeue(offset);
+        return h.bodySize();
+    }
+
     /** How many ready offsets on the stream are held (see {@link #hold}); the cursor log's snapshot waits for none. */
     int heldCount() {
         return held.size();
+    }
+
+    /** Whether an offset is settled for good (not merely held). */
+    boolean isSettled(long offset) {
+        return settled.contains(offset) && !held.contains(offset);
     }
 
     /** Whether an offset is ready: requeued, or on the stream ahead of the cursor and not settled. */

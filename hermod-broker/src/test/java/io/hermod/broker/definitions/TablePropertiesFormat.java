@@ -46,7 +46,7 @@ public final class TablePropertiesFormat implements PropertiesFormat {
     }
 
     @Override
-    public byte[] withHeadersWithoutExpiration(ByteBuffer properties, Map<String, Object> headers) {
-        return properties(headers, null);
+    public byte[] withHeaders(ByteBuffer properties, Map<String, Object> headers, boolean dropExpiration) {
+        return properties(headers, dropExpiration ? null : expiration(properties));
     }
 }

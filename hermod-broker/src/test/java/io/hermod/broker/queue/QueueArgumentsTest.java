@@ -8,6 +8,7 @@ import io.hermod.broker.ErrorCode;
 import io.hermod.broker.queue.QueueArguments.Overflow;
 import java.math.BigDecimal;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -158,7 +159,18 @@ class QueueArgumentsTest {
 
         assertThat(a)
                 .isEqualTo(new QueueArguments(
-                        60_000, 1000, 3, 1 << 20, Overflow.REJECT_PUBLISH_DLX, "dlx", "dead", 10, true, 4, "classic"));
+                        60_000,
+                        1000,
+                        3,
+                        1 << 20,
+                        Overflow.REJECT_PUBLISH_DLX,
+                        "dlx",
+                        "dead",
+                        10,
+                        true,
+                        4,
+                        "classic",
+                        null));
         assertThat(QueueArguments.validate("/", "q", Map.of())).isEqualTo(QueueArguments.DEFAULTS);
         assertThat(QueueArguments.DEFAULTS.overflow()).isEqualTo(Overflow.DROP_HEAD);
         assertThat(QueueArguments.DEFAULTS.maxLength()).isEqualTo(QueueArguments.NONE);
@@ -181,5 +193,54 @@ class QueueArgumentsTest {
         assertThat(a.singleActiveConsumer()).isFalse();
         assertThat(a.queueType()).isEqualTo("classic");
         assertThat(a.messageTtl()).isEqualTo(5000);
+    }
+
+    @Test
+    void retryBackOffArgumentsAreCheckedAndDefaulted() {
+        assertThat(QueueArguments.validate("/", "q", Map.of("x-retry-delay", 100))
+                        .retry())
+                .isEqualTo(new RetryBackoff(100, 2.0, 3_600_000, 0.0));
+        assertThat(QueueArguments.validate(
+                                "/",
+                                "q",
+                                Map.of(
+                                        "x-retry-delay",
+                                        100,
+                                        "x-retry-multiplier",
+                                        1.5,
+                                        "x-retry-max-delay",
+                                        10_000,
+                                        "x-retry-jitter",
+                                        0.25))
+                        .retry())
+                .isEqualTo(new RetryBackoff(100, 1.5, 10_000, 0.25));
+        assertThat(QueueArguments.DEFAULTS.retry()).isNull();
+
+        assertRefused(Map.of("x-retry-multiplier", 3), "x-retry-multiplier", "retry_option_but_no_retry_delay");
+        assertRefused(Map.of("x-retry-delay", -1), "x-retry-delay", "{value_negative,-1}");
+        assertRefused(
+                Map.of("x-retry-delay", 10, "x-retry-multiplier", 0.5), "x-retry-multiplier", "{value_too_small,0.5}");
+        assertRefused(Map.of("x-retry-delay", 10, "x-retry-jitter", 2), "x-retry-jitter", "{value_too_big,2}");
+        assertRefused(
+                Map.of("x-retry-delay", 10, "x-retry-jitter", "x"),
+                "x-retry-jitter",
+                "\"expected number, got longstr\"");
+    }
+
+    private static void assertRefused(Map<String, Object> arguments, String key, String error) {
+        assertThatThrownBy(() -> QueueArguments.validate("/", "q", arguments))
+                .isInstanceOf(io.hermod.broker.BrokerException.class)
+                .hasMessage("invalid arg '" + key + "' for queue 'q' in vhost '/': " + error);
+    }
+
+    @Test
+    void theBackOffDelayGrowsByTheMultiplierUpToTheMaximumWithinTheJitter() {
+        RetryBackoff b = new RetryBackoff(100, 2, 1000, 0);
+        assertThat(List.of(b.delay(1, 0.3), b.delay(2, 0.3), b.delay(3, 0.3), b.delay(4, 0.3), b.delay(5, 0.3)))
+                .containsExactly(100L, 200L, 400L, 800L, 1000L);
+        RetryBackoff jittered = new RetryBackoff(1000, 1, 1000, 0.1);
+        assertThat(jittered.delay(1, 0.0)).isEqualTo(900);
+        assertThat(jittered.delay(1, 0.5)).isEqualTo(1000);
+        assertThat(jittered.delay(1, 0.999_999)).isEqualTo(1100);
     }
 }

@@ -9,11 +9,11 @@ import java.util.Random;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
-class ExpiryIndexTest {
+class DueIndexTest {
 
     @Test
     void dueEntriesComeOutEarliestFirstAndOnlyThoseBeforeNow() {
-        ExpiryIndex index = new ExpiryIndex();
+        DueIndex index = new DueIndex();
         index.add(300, 3);
         index.add(100, 1);
         index.add(200, 2);
@@ -28,7 +28,7 @@ class ExpiryIndexTest {
 
     @Test
     void retainKeepsTheHeapOrdered() {
-        ExpiryIndex index = new ExpiryIndex();
+        DueIndex index = new DueIndex();
         for (long i = 0; i < 100; i++) {
             index.add(1_000 - i, i);
         }
@@ -48,7 +48,7 @@ class ExpiryIndexTest {
     @RepeatedTest(20)
     void behavesLikeASortedList() {
         Random random = new Random();
-        ExpiryIndex index = new ExpiryIndex();
+        DueIndex index = new DueIndex();
         List<long[]> model = new ArrayList<>();
         long offset = 0;
         for (int step = 0; step < 2_000; step++) {

@@ -5,15 +5,15 @@ import java.util.function.LongConsumer;
 import java.util.function.LongPredicate;
 
 /**
- * The messages of a queue that carry a TTL of their own, by the time they fall due: a binary min-heap of (due time,
- * offset) pairs in two primitive arrays, 16 bytes a message. It lets the queue drop an expired message wherever it
- * stands, not only at the head (RabbitMQ only drops at the head). Entries are not removed when their message is
- * delivered; the queue ignores those that are no longer ready when they fall due, and prunes them when they pile up.
+ * Offsets of a queue's messages by the time they fall due: a binary min-heap of (due time, offset) pairs in two
+ * primitive arrays, 16 bytes a message. The queue keeps one for messages with a TTL of their own, to drop them when
+ * they expire wherever they stand (RabbitMQ only drops at the head), and one for returned messages waiting out their
+ * retry back-off. Entries are not removed when their message goes otherwise; the queue ignores those that no longer
+ * apply when they fall due, and prunes them when they pile up.
  *
- * <p>Not thread-safe: owned by the queue's executor. Kept in memory only: after a restart, messages with a TTL of
- * their own are dropped when they reach the head or are taken.
+ * <p>Not thread-safe: owned by the queue's executor.
  */
-final class ExpiryIndex {
+final class DueIndex {
 
     private long[] due = new long[16];
     private long[] offsets = new long[16];
@@ -32,6 +32,11 @@ final class ExpiryIndex {
         due[i] = dueAt;
         offsets[i] = offset;
         siftUp(i);
+    }
+
+    /** The earliest due time, or {@link Long#MAX_VALUE} when empty. */
+    long nextDue() {
+        return size == 0 ? Long.MAX_VALUE : due[0];
     }
 
     /** Removes every entry due before {@code now} and hands its offset to {@code expired}, earliest first. */

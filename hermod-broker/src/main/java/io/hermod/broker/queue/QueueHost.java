@@ -1,0 +1,25 @@
+package io.hermod.broker.queue;
+
+import io.hermod.broker.PropertiesFormat;
+import io.hermod.broker.definitions.QueueDefinition;
+
+/**
+ * What a queue needs from the broker around it: its vhost, to dead-letter messages through the dead-letter exchange;
+ * the protocol's {@link PropertiesFormat}, to add the {@code x-delivery-count} header; and a timer, for retry delays.
+ */
+public interface QueueHost {
+
+    /**
+     * Republishes a dead-lettered copy of {@code message}, which {@code source} held; {@code done} runs once every
+     * queue the copy reached has taken it (durably, for a persistent copy in a durable queue), when it reached none,
+     * and when taking it failed. The queue keeps the original until then, so that a crash in between brings it back
+     * rather than losing it (at least once). Called on the queue's executor; {@code done} may run on any thread.
+     */
+    void deadLetter(QueueDefinition source, StoredMessage message, DeadLetterReason reason, Runnable done);
+
+    /** How message properties are encoded, for the few rewrites a queue makes. */
+    PropertiesFormat propertiesFormat();
+
+    /** Runs {@code task} on a broker thread after {@code delayMillis} (it must only hand work to the queue). */
+    void schedule(Runnable task, long delayMillis);
+}
