@@ -178,10 +178,30 @@ public final class Queue {
             MessageCache cache,
             InstantSource clock,
             Consumer<Queue> onUnused) {
+        return open(definition, store, pool, cache, clock, Durability.FSYNC_ALWAYS, 1000, onUnused);
+    }
+
+    /**
+     * {@link #open(QueueDefinition, LogStore, Executor, MessageCache, InstantSource, Consumer)} with the durability
+     * policy of a durable queue's message log (the broker's configuration): when an append completes, and so when its
+     * publishes are confirmed. A transient queue's log is {@code os} whatever the policy.
+     *
+     * @param flushIntervalMs under {@code fsync-interval}, how often the log is fsynced
+     */
+    public static Queue open(
+            QueueDefinition definition,
+            LogStore store,
+            Executor pool,
+            MessageCache cache,
+            InstantSource clock,
+            Durability durability,
+            long flushIntervalMs,
+            Consumer<Queue> onUnused) {
         boolean survives = survivesRestart(definition);
         String name = logName(definition);
         LogConfig config = LogConfig.builder()
-                .durability(survives ? Durability.FSYNC_ALWAYS : Durability.OS)
+                .durability(survives ? durability : Durability.OS)
+                .flushIntervalMs(flushIntervalMs)
                 .segmentBytes(SEGMENT_BYTES)
                 .build();
         Log log = store.openLog(name, config);
@@ -217,6 +237,11 @@ public final class Queue {
 
     public QueueDefinition definition() {
         return definition;
+    }
+
+    /** The storage settings of its message log (durability policy included). */
+    public LogConfig logConfig() {
+        return log.config();
     }
 
     public String name() {
