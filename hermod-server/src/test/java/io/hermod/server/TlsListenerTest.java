@@ -28,6 +28,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The AMQP TLS listener against the RabbitMQ Java client, configured as an operator would ({@code amqp.tls.port},
@@ -226,6 +228,38 @@ class TlsListenerTest {
         assertThat(server.amqpPort()).isEqualTo(-1);
         try (Connection c = tlsFactory(pki.clientTrustingServer()).newConnection()) {
             roundTrip(c, "only-tls");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"-tls1_3", "-tls1_2"})
+    void openssls_own_client_gets_connection_start_over_either_version(String version) throws Exception {
+        start(Map.of());
+        // not the JDK's TLS stack on the client side: OpenSSL's, verifying the server against its certificate
+        Process client = new ProcessBuilder(
+                        "openssl",
+                        "s_client",
+                        "-connect",
+                        "127.0.0.1:" + server.amqpTlsPort(),
+                        "-CAfile",
+                        pki.serverCert.toString(),
+                        "-verify_return_error",
+                        "-quiet",
+                        version)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            client.getOutputStream().write(new byte[] {'A', 'M', 'Q', 'P', 0, 0, 9, 1});
+            client.getOutputStream().flush();
+            byte[] frameHeader = client.getInputStream().readNBytes(7);
+
+            // a method frame (type 1) on channel 0: connection.start, over the TLS session OpenSSL verified
+            assertThat(frameHeader).hasSize(7);
+            assertThat(frameHeader[0]).isEqualTo((byte) 1);
+            assertThat(frameHeader[1]).isZero();
+            assertThat(frameHeader[2]).isZero();
+        } finally {
+            client.destroyForcibly().waitFor();
         }
     }
 
