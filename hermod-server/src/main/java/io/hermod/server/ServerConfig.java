@@ -88,6 +88,10 @@ record ServerConfig(
                     settings.get(ConfigKey.AMQP_PORT),
                     "may be empty (no plain listener) only when amqp.tls.port is set");
         }
+        if (tlsPort == plainPort && tlsPort > 0) {
+            throw ConfigException.invalid(
+                    ConfigKey.AMQP_TLS_PORT, settings.get(ConfigKey.AMQP_TLS_PORT), "must differ from amqp.port");
+        }
         TlsSettings tls =
                 TlsKeys.settings(settings, tlsPort == AmqpServerConfig.NO_PORT ? null : ConfigKey.AMQP_TLS_PORT);
         SslContext sslContext = tls == null ? null : TlsKeys.context(tls, settings);

@@ -88,6 +88,12 @@ class TlsConfigTest {
     }
 
     @Test
+    void the_tls_port_must_not_be_the_plain_one() {
+        assertThatThrownBy(() -> ConfigLoader.load(CommandLine.parse("--amqp-tls-port", "5672"), Map.of()))
+                .hasMessage("--amqp-tls-port: amqp.tls.port: must differ from amqp.port, got '5672'");
+    }
+
+    @Test
     void no_listener_at_all_is_refused() {
         assertThatThrownBy(() -> ConfigLoader.load(CommandLine.parse("--amqp-port="), Map.of()))
                 .hasMessage("--amqp-port: amqp.port: may be empty (no plain listener) only when amqp.tls.port is set,"

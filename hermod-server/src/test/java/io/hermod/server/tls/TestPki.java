@@ -63,46 +63,14 @@ public final class TestPki {
     /** Makes everything in {@code dir} (about a second: a few RSA and EC keys). */
     public static TestPki create(Path dir) throws IOException, InterruptedException {
         TestPki pki = new TestPki(dir);
-        Files.writeString(
-                dir.resolve("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n", StandardCharsets.US_ASCII);
-        pki.openssl(
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "server.key",
-                "-out",
-                "server.pem",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=localhost",
-                "-addext",
-                "subjectAltName=DNS:localhost,IP:127.0.0.1");
+        pki.selfSigned("server", "localhost", "rsa:2048", "subjectAltName=DNS:localhost,IP:127.0.0.1");
         pki.openssl("rsa", "-in", "server.key", "-traditional", "-out", "server-pkcs1.key");
         pki.openssl(
                 "pkey", "-in", "server.key", "-aes256", "-passout", "pass:" + PASSWORD, "-out", "server-encrypted.key");
         pki.openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ec-sec1.key");
         pki.openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "other.key");
         // the client CA and a client it signed
-        pki.openssl(
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "client-ca.key",
-                "-out",
-                "client-ca.pem",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=Hermod Test Client CA");
+        pki.selfSigned("client-ca", "Hermod Test Client CA", "ec", "basicConstraints=critical,CA:TRUE");
         pki.openssl(
                 "req",
                 "-newkey",
@@ -130,46 +98,48 @@ public final class TestPki {
                 "2",
                 "-out",
                 "client.pem");
-        pki.openssl(
-                "pkcs12",
-                "-export",
-                "-in",
-                "client.pem",
-                "-inkey",
-                "client.key",
-                "-out",
-                "client.p12",
-                "-passout",
-                "pass:" + PASSWORD);
+        pki.pkcs12("client");
         // a client nobody vouches for
-        pki.openssl(
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
+        pki.selfSigned("rogue", "rogue", "ec", "basicConstraints=CA:FALSE");
+        pki.pkcs12("rogue");
+        return pki;
+    }
+
+    /** {@code name.pem} and {@code name.key}: a self-signed certificate for {@code cn} on a new key. */
+    private void selfSigned(String name, String cn, String keyType, String extension)
+            throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("req", "-x509", "-newkey", keyType));
+        if (keyType.equals("ec")) {
+            args.addAll(List.of("-pkeyopt", "ec_paramgen_curve:P-256"));
+        }
+        args.addAll(List.of(
                 "-nodes",
                 "-keyout",
-                "rogue.key",
+                name + ".key",
                 "-out",
-                "rogue.pem",
+                name + ".pem",
                 "-days",
                 "2",
                 "-subj",
-                "/CN=rogue");
-        pki.openssl(
+                "/CN=" + cn,
+                "-addext",
+                extension));
+        openssl(args.toArray(String[]::new));
+    }
+
+    /** {@code name.p12}: {@code name.pem} and {@code name.key} in a PKCS#12 key store, for the Java client. */
+    private void pkcs12(String name) throws IOException, InterruptedException {
+        openssl(
                 "pkcs12",
                 "-export",
                 "-in",
-                "rogue.pem",
+                name + ".pem",
                 "-inkey",
-                "rogue.key",
+                name + ".key",
                 "-out",
-                "rogue.p12",
+                name + ".p12",
                 "-passout",
                 "pass:" + PASSWORD);
-        return pki;
     }
 
     private void openssl(String... args) throws IOException, InterruptedException {
