@@ -113,8 +113,8 @@ record CommandLine(boolean help, Path configFile, Map<ConfigKey, Setting> overri
                 Durability: with the default 'durability = fsync-always' a publisher confirm means the message is on
                 stable storage (fsynced) in every durable queue it reached. With 'fsync-interval' or 'os' a confirm
                 means only that the operating system has the message: it survives the server process crashing, but a
-                power loss or an OS crash LOSES CONFIRMED MESSAGES (up to durability.flush_interval of them under
-                fsync-interval; everything not yet written back by the OS under os).
+                power loss or an OS crash LOSES CONFIRMED MESSAGES (those of the last durability.flush_interval ms
+                under fsync-interval; whatever the OS had not yet written back under os).
 
                 Once started it prints 'Hermod started: AMQP 0-9-1 on HOST:PORT ...' on standard output (with
                 'AMQP 0-9-1 over TLS on HOST:PORT' too, or alone, when there is a TLS listener).
