@@ -523,6 +523,8 @@ public final class Broker implements AutoCloseable {
                 pool,
                 cache,
                 config.clock(),
+                config.queueDurability(),
+                config.queueFlushInterval().toMillis(),
                 q -> admin.execute(() -> {
                     try {
                         vhost.deleteQueueIfCurrent(q);
@@ -551,6 +553,26 @@ public final class Broker implements AutoCloseable {
                         }
                     }
                 });
+    }
+
+    /**
+     * Refuses a new queue once the broker holds {@link BrokerConfig#maxQueues()} of them, over all vhosts, as RabbitMQ's
+     * {@code cluster_queue_limit} does (PRECONDITION_FAILED). Under the definitions lock, from a declare's check.
+     */
+    void checkQueueLimit(String queueName) {
+        int limit = config.maxQueues();
+        if (limit == BrokerConfig.NO_QUEUE_LIMIT) {
+            return;
+        }
+        int count = 0;
+        for (VirtualHost v : vhosts.values()) {
+            count += v.queues().size();
+        }
+        if (count >= limit) {
+            throw new BrokerException(
+                    ErrorCode.PRECONDITION_FAILED,
+                    "cannot declare queue '" + queueName + "': queue limit of the broker (" + limit + ") is reached");
+        }
     }
 
     /** A storage id no queue has had: 16 random hex digits. */

@@ -1,5 +1,6 @@
 package io.hermod.broker;
 
+import io.hermod.storage.Durability;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -23,6 +24,13 @@ import java.util.Set;
  *     default {@code guest}, the user a new broker creates with a well-known password)
  * @param consumerTimeout how long a delivery may stay unacknowledged before its channel is closed and its messages
  *     requeued (RabbitMQ's {@code consumer_timeout}, default 30 minutes); {@link Duration#ZERO} turns it off
+ * @param maxQueues the most queues the broker holds, over all vhosts (RabbitMQ's {@code cluster_queue_limit}): a
+ *     declare of a new queue beyond it is refused with {@code PRECONDITION_FAILED}; {@link #NO_QUEUE_LIMIT} (0) for none
+ * @param queueDurability when an append to the message log of a durable queue counts as done, which is when a
+ *     publisher confirm goes out: {@code FSYNC_ALWAYS} (the default: on stable storage), {@code FSYNC_INTERVAL}
+ *     (written to the OS, fsynced every {@code queueFlushInterval}) or {@code OS} (written to the OS only). Transient
+ *     queues always use {@code OS}; the definitions log is always {@code FSYNC_ALWAYS}
+ * @param queueFlushInterval under {@code FSYNC_INTERVAL}, how often each durable queue's log is fsynced
  */
 public record BrokerConfig(
         Path dataDirectory,
@@ -33,7 +41,10 @@ public record BrokerConfig(
         long diskFreeLimitBytes,
         InstantSource clock,
         Set<String> loopbackUsers,
-        Duration consumerTimeout) {
+        Duration consumerTimeout,
+        int maxQueues,
+        Durability queueDurability,
+        Duration queueFlushInterval) {
 
     /** RabbitMQ's default watermark. */
     public static final double DEFAULT_MEMORY_HIGH_WATERMARK = 0.6;
@@ -43,6 +54,10 @@ public record BrokerConfig(
     public static final Set<String> DEFAULT_LOOPBACK_USERS = Set.of("guest");
     /** RabbitMQ's default {@code consumer_timeout}: 30 minutes. */
     public static final Duration DEFAULT_CONSUMER_TIMEOUT = Duration.ofMinutes(30);
+    /** {@link #maxQueues()} for no limit. */
+    public static final int NO_QUEUE_LIMIT = 0;
+    /** The storage's default flush interval under {@code fsync-interval}: one second. */
+    public static final Duration DEFAULT_QUEUE_FLUSH_INTERVAL = Duration.ofSeconds(1);
 
     public BrokerConfig {
         Objects.requireNonNull(dataDirectory, "dataDirectory");
@@ -64,6 +79,14 @@ public record BrokerConfig(
         if (diskFreeLimitBytes < 0) {
             throw new IllegalArgumentException("diskFreeLimitBytes must be >= 0: " + diskFreeLimitBytes);
         }
+        if (maxQueues < 0) {
+            throw new IllegalArgumentException("maxQueues must be >= 0: " + maxQueues);
+        }
+        Objects.requireNonNull(queueDurability, "queueDurability");
+        Objects.requireNonNull(queueFlushInterval, "queueFlushInterval");
+        if (queueFlushInterval.toMillis() < 1) {
+            throw new IllegalArgumentException("queueFlushInterval must be >= 1 ms: " + queueFlushInterval);
+        }
     }
 
     /**
@@ -81,7 +104,10 @@ public record BrokerConfig(
                 DEFAULT_DISK_FREE_LIMIT,
                 InstantSource.system(),
                 DEFAULT_LOOPBACK_USERS,
-                DEFAULT_CONSUMER_TIMEOUT);
+                DEFAULT_CONSUMER_TIMEOUT,
+                NO_QUEUE_LIMIT,
+                Durability.FSYNC_ALWAYS,
+                DEFAULT_QUEUE_FLUSH_INTERVAL);
     }
 
     public BrokerConfig withThreads(int count) {
@@ -94,7 +120,10 @@ public record BrokerConfig(
                 diskFreeLimitBytes,
                 clock,
                 loopbackUsers,
-                consumerTimeout);
+                consumerTimeout,
+                maxQueues,
+                queueDurability,
+                queueFlushInterval);
     }
 
     public BrokerConfig withMessageCache(long totalBytes, long perQueueBytes) {
@@ -107,7 +136,10 @@ public record BrokerConfig(
                 diskFreeLimitBytes,
                 clock,
                 loopbackUsers,
-                consumerTimeout);
+                consumerTimeout,
+                maxQueues,
+                queueDurability,
+                queueFlushInterval);
     }
 
     public BrokerConfig withAlarms(double memoryWatermark, long diskFreeLimit) {
@@ -120,7 +152,10 @@ public record BrokerConfig(
                 diskFreeLimit,
                 clock,
                 loopbackUsers,
-                consumerTimeout);
+                consumerTimeout,
+                maxQueues,
+                queueDurability,
+                queueFlushInterval);
     }
 
     public BrokerConfig withClock(InstantSource source) {
@@ -133,7 +168,10 @@ public record BrokerConfig(
                 diskFreeLimitBytes,
                 source,
                 loopbackUsers,
-                consumerTimeout);
+                consumerTimeout,
+                maxQueues,
+                queueDurability,
+                queueFlushInterval);
     }
 
     /** The users that may connect from loopback addresses only; empty lets every user connect from anywhere. */
@@ -147,7 +185,47 @@ public record BrokerConfig(
                 diskFreeLimitBytes,
                 clock,
                 users,
-                consumerTimeout);
+                consumerTimeout,
+                maxQueues,
+                queueDurability,
+                queueFlushInterval);
+    }
+
+    /** The most queues the broker holds over all vhosts; {@link #NO_QUEUE_LIMIT} (0) for none. */
+    public BrokerConfig withMaxQueues(int count) {
+        return new BrokerConfig(
+                dataDirectory,
+                threads,
+                messageCacheBytes,
+                queueCacheBytes,
+                memoryHighWatermark,
+                diskFreeLimitBytes,
+                clock,
+                loopbackUsers,
+                consumerTimeout,
+                count,
+                queueDurability,
+                queueFlushInterval);
+    }
+
+    /**
+     * The durability policy of durable queues' message logs, and the fsync interval under {@code FSYNC_INTERVAL}. Under
+     * anything but {@code FSYNC_ALWAYS} a publisher confirm no longer means the message is on stable storage.
+     */
+    public BrokerConfig withQueueDurability(Durability policy, Duration flushInterval) {
+        return new BrokerConfig(
+                dataDirectory,
+                threads,
+                messageCacheBytes,
+                queueCacheBytes,
+                memoryHighWatermark,
+                diskFreeLimitBytes,
+                clock,
+                loopbackUsers,
+                consumerTimeout,
+                maxQueues,
+                policy,
+                flushInterval);
     }
 
     /** How long a delivery may stay unacknowledged before its channel is closed; zero turns the timeout off. */
@@ -161,6 +239,9 @@ public record BrokerConfig(
                 diskFreeLimitBytes,
                 clock,
                 loopbackUsers,
-                timeout);
+                timeout,
+                maxQueues,
+                queueDurability,
+                queueFlushInterval);
     }
 }

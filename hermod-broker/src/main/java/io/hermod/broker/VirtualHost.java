@@ -214,6 +214,7 @@ public final class VirtualHost {
             // after the dead-letter exchange's permissions, as rabbit_channel then rabbit_amqqueue:declare; only for a
             // new queue: a re-declare is only compared, and replay never validates (what was declared stays declared)
             QueueArguments.validate(name, queueName, spec.arguments());
+            broker.checkQueueLimit(queueName); // after the arguments, as rabbit_amqqueue:declare then the limits
             QueueDefinition definition = new QueueDefinition(
                     name,
                     queueName,

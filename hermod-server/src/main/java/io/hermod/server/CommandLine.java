@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The server's command line: {@code --config FILE}, the flags that override single keys ({@code --data DIR},
- * {@code --amqp-port N}, {@code --http-port N}) and {@code --help}. Each option takes its value as the next argument
+ * {@code --amqp-port N}, {@code --amqp-tls-port N}, {@code --http-port N}) and {@code --help}. Each option takes its value as the next argument
  * or after {@code =}. Anything else fails with a message naming it.
  *
  * @param help whether {@code --help} (or {@code -h}) was given
@@ -20,6 +20,7 @@ record CommandLine(boolean help, Path configFile, Map<ConfigKey, Setting> overri
     private static final Map<String, ConfigKey> FLAGS = Map.of(
             "--data", ConfigKey.DATA_DIR,
             "--amqp-port", ConfigKey.AMQP_PORT,
+            "--amqp-tls-port", ConfigKey.AMQP_TLS_PORT,
             "--http-port", ConfigKey.HTTP_PORT);
 
     CommandLine {
@@ -93,6 +94,8 @@ record CommandLine(boolean help, Path configFile, Map<ConfigKey, Setting> overri
                   --config FILE     read the configuration from FILE ('key = value' lines; see below)
                   --data DIR        data directory (data.dir)
                   --amqp-port N     AMQP port (amqp.port); 0 picks a free one
+                  --amqp-tls-port N AMQP over TLS port (amqp.tls.port, usually 5671); needs tls.cert_file and
+                                    tls.key_file
                   --http-port N     management HTTP port (http.port): validated and reserved; the HTTP listener
                                     (management API, metrics, console) is not there yet
                   -h, --help        print this help
@@ -107,7 +110,14 @@ record CommandLine(boolean help, Path configFile, Map<ConfigKey, Setting> overri
         }
         text.append("""
 
-                Once started it prints 'Hermod started: AMQP 0-9-1 on HOST:PORT ...' on standard output.
+                Durability: with the default 'durability = fsync-always' a publisher confirm means the message is on
+                stable storage (fsynced) in every durable queue it reached. With 'fsync-interval' or 'os' a confirm
+                means only that the operating system has the message: it survives the server process crashing, but a
+                power loss or an OS crash LOSES CONFIRMED MESSAGES (those of the last durability.flush_interval ms
+                under fsync-interval; whatever the OS had not yet written back under os).
+
+                Once started it prints 'Hermod started: AMQP 0-9-1 on HOST:PORT ...' on standard output (with
+                'AMQP 0-9-1 over TLS on HOST:PORT' too, or alone, when there is a TLS listener).
                 Exit status: 0 after --help, 2 for a configuration or usage error, 1 when starting fails, 143 (SIGTERM)
                 or 130 (SIGINT) after a graceful shutdown.
                 """);

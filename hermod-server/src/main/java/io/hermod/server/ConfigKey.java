@@ -15,11 +15,45 @@ import java.util.Optional;
 enum ConfigKey {
     DATA_DIR("data.dir", "data", "the broker's data directory (definitions log, queue logs); created if missing"),
     AMQP_HOST("amqp.host", "0.0.0.0", "address the AMQP 0-9-1 listener binds; 0.0.0.0 is every IPv4 interface"),
-    AMQP_PORT("amqp.port", "5672", "AMQP 0-9-1 port; 0 picks a free one (printed at start)"),
+    AMQP_PORT(
+            "amqp.port",
+            "5672",
+            "AMQP 0-9-1 port; 0 picks a free one (printed at start); empty: no plain listener (TLS only)"),
     AMQP_FRAME_MAX("amqp.frame_max", "131072", "largest AMQP frame in bytes (>= 4096), proposed to clients"),
     AMQP_CHANNEL_MAX("amqp.channel_max", "2047", "most channels per AMQP connection (1-65535)"),
     AMQP_HEARTBEAT("amqp.heartbeat", "60", "AMQP heartbeat proposed to clients, seconds (0: none)"),
     AMQP_MAX_MESSAGE_SIZE("amqp.max_message_size", "128MiB", "largest message body accepted (at most 512MiB)"),
+    AMQP_MAX_CONNECTIONS(
+            "amqp.max_connections",
+            "0",
+            "most open AMQP connections, both listeners together; one more is refused at connection.open with 530"
+                    + " (0: no limit)"),
+    AMQP_TLS_PORT(
+            "amqp.tls.port",
+            "",
+            "AMQP 0-9-1 over TLS port, 5671 by convention (empty: no TLS listener; 0: a free one); needs tls.cert_file"
+                    + " and tls.key_file"),
+    TLS_CERT_FILE("tls.cert_file", "", "PEM file: the server's certificate, then any intermediate CA certificates"),
+    TLS_KEY_FILE("tls.key_file", "", "PEM file: its private key, unencrypted, PKCS#8 or RSA PKCS#1"),
+    TLS_CA_FILE("tls.ca_file", "", "PEM file: the CA certificates client certificates must chain to (for verify_peer)"),
+    TLS_VERIFY(
+            "tls.verify",
+            "verify_none",
+            "verify_peer: ask TLS clients for a certificate and verify one they send; verify_none: never ask"),
+    TLS_FAIL_IF_NO_PEER_CERT(
+            "tls.fail_if_no_peer_cert", "false", "true: refuse TLS clients without a certificate (needs verify_peer)"),
+    TLS_VERSIONS("tls.versions", "TLSv1.3,TLSv1.2", "TLS versions offered, comma-separated: TLSv1.3, TLSv1.2"),
+    QUEUES_MAX(
+            "queues.max",
+            "0",
+            "most queues, all vhosts together; declaring a new one beyond it is refused with 406 (0: no limit)"),
+    DURABILITY(
+            "durability",
+            "fsync-always",
+            "when durable queues confirm a persistent message: fsync-always (on disk); fsync-interval or os (NOT on"
+                    + " disk yet: a power loss or OS crash loses confirmed messages)"),
+    DURABILITY_FLUSH_INTERVAL(
+            "durability.flush_interval", "1000", "ms between fsyncs of each durable queue's log under fsync-interval"),
     HTTP_PORT("http.port", "", "management HTTP port: reserved, validated; the HTTP listener is not there yet"),
     MEMORY_HIGH_WATERMARK(
             "alarms.memory_high_watermark",

@@ -5,6 +5,7 @@ import java.net.UnknownHostException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -123,6 +124,41 @@ final class ConfigValues {
             throw ConfigException.invalid(key, s, "must be names separated by commas, with none empty");
         }
         return names;
+    }
+
+    /** One of {@code choices}, exactly as written there. */
+    static String oneOf(ConfigKey key, Setting s, List<String> choices) {
+        if (!choices.contains(s.value())) {
+            throw ConfigException.invalid(key, s, "must be one of " + String.join(", ", choices));
+        }
+        return s.value();
+    }
+
+    static boolean bool(ConfigKey key, Setting s) {
+        return oneOf(key, s, List.of("true", "false")).equals("true");
+    }
+
+    /** A comma-separated list in its order, none empty; an empty value is an empty list. */
+    static List<String> list(ConfigKey key, Setting s) {
+        if (s.value().isBlank()) {
+            return List.of();
+        }
+        List<String> items =
+                Arrays.stream(s.value().split(",", -1)).map(String::strip).toList();
+        if (items.contains("")) {
+            throw ConfigException.invalid(key, s, "must be names separated by commas, with none empty");
+        }
+        return items;
+    }
+
+    /** A path, or null when the value is empty. */
+    static Path optionalPath(ConfigKey key, Setting s) {
+        return s.value().isEmpty() ? null : path(key, s);
+    }
+
+    /** A port, or {@code none} when the value is empty. */
+    static int optionalPort(ConfigKey key, Setting s, int none) {
+        return s.value().isEmpty() ? none : port(key, s);
     }
 
     static String logLevel(ConfigKey key, Setting s) {

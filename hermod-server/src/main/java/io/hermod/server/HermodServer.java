@@ -2,8 +2,10 @@ package io.hermod.server;
 
 import ch.qos.logback.classic.Level;
 import io.hermod.amqp.server.AmqpServer;
+import io.hermod.amqp.server.AmqpServerConfig;
 import io.hermod.broker.Broker;
 import io.hermod.broker.definitions.UserDefinition;
+import io.hermod.storage.Durability;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -11,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -70,6 +73,12 @@ public final class HermodServer implements AutoCloseable {
                         config.defaultUser(),
                         config.dataDirectory());
             }
+            if (config.durability() != Durability.FSYNC_ALWAYS) {
+                LOG.warn(
+                        "durability is {}: a publisher confirm means the OS has the message, not that it is on disk;"
+                                + " a power loss or OS crash loses confirmed messages",
+                        config.durability().configName());
+            }
             if (config.httpPort() != ServerConfig.NO_PORT) {
                 LOG.warn(
                         "http.port {} is not opened: the management HTTP listener is not part of Hermod yet",
@@ -82,9 +91,14 @@ public final class HermodServer implements AutoCloseable {
         }
     }
 
-    /** The port the AMQP listener is bound to (the chosen one when configured with 0). */
+    /** The port the plain AMQP listener is bound to (the chosen one when configured with 0), or -1 for none. */
     int amqpPort() {
         return amqp.port();
+    }
+
+    /** The port the AMQP TLS listener is bound to (the chosen one when configured with 0), or -1 for none. */
+    int amqpTlsPort() {
+        return amqp.tlsPort();
     }
 
     Broker broker() {
@@ -175,14 +189,25 @@ public final class HermodServer implements AutoCloseable {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server, stopped), "hermod-shutdown"));
         out.printf(
-                "Hermod started: AMQP 0-9-1 on %s:%d, data in %s (pid %d, %d ms since launch)%n",
-                config.amqp().host(),
-                server.amqpPort(),
+                "Hermod started: %s, data in %s (pid %d, %d ms since launch)%n",
+                listeners(config.amqp().host(), server),
                 config.dataDirectory().toAbsolutePath().normalize(),
                 ProcessHandle.current().pid(),
                 millisSinceLaunch());
         out.flush();
         stopped.await();
+    }
+
+    /** {@code AMQP 0-9-1 on HOST:PORT}, {@code AMQP 0-9-1 over TLS on HOST:PORT}, or both, for the started line. */
+    private static String listeners(String host, HermodServer server) {
+        List<String> listeners = new ArrayList<>();
+        if (server.amqpPort() != AmqpServerConfig.NO_PORT) {
+            listeners.add("AMQP 0-9-1 on " + host + ":" + server.amqpPort());
+        }
+        if (server.amqpTlsPort() != AmqpServerConfig.NO_PORT) {
+            listeners.add("AMQP 0-9-1 over TLS on " + host + ":" + server.amqpTlsPort());
+        }
+        return String.join(", ", listeners);
     }
 
     private static void stop(HermodServer server, CountDownLatch stopped) {

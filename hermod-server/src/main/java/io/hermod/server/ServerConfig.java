@@ -2,11 +2,15 @@ package io.hermod.server;
 
 import io.hermod.amqp.server.AmqpServerConfig;
 import io.hermod.broker.BrokerConfig;
+import io.hermod.server.tls.TlsSettings;
+import io.hermod.storage.Durability;
+import io.netty.handler.ssl.SslContext;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The server's configuration, validated: everything {@code ./hermod server} needs to start. {@link ConfigLoader}
@@ -14,7 +18,7 @@ import java.util.Set;
  * value against its key ({@link ConfigKey} says what each does).
  *
  * @param dataDirectory the broker's data directory
- * @param amqp the AMQP 0-9-1 listener with its limits
+ * @param amqp the AMQP 0-9-1 listeners (plain, TLS or both) with their limits
  * @param httpPort validated and reserved ({@link #NO_PORT} when not set): the management HTTP listener does not exist
  *     yet
  * @param memoryHighWatermark the memory alarm threshold, a fraction of the maximum heap (0: off)
@@ -24,6 +28,10 @@ import java.util.Set;
  * @param defaultPassword its password (RabbitMQ's {@code default_pass})
  * @param loopbackUsers users that may log in from loopback addresses only (RabbitMQ's {@code loopback_users})
  * @param logLevel the root logging level: trace, debug, info, warn, error or off
+ * @param tls the {@code tls.*} files and options, for every TLS listener; null when no certificate is configured
+ * @param maxQueues the most queues over all vhosts (0: no limit)
+ * @param durability the durability policy of durable queues' logs: when their publishes are confirmed
+ * @param flushInterval how often durable queues' logs are fsynced under {@code fsync-interval}
  */
 record ServerConfig(
         Path dataDirectory,
@@ -35,7 +43,11 @@ record ServerConfig(
         String defaultUser,
         String defaultPassword,
         Set<String> loopbackUsers,
-        String logLevel) {
+        String logLevel,
+        TlsSettings tls,
+        int maxQueues,
+        Durability durability,
+        Duration flushInterval) {
 
     /** {@link #httpPort()} when none is configured. */
     static final int NO_PORT = -1;
@@ -50,6 +62,8 @@ record ServerConfig(
         Objects.requireNonNull(defaultUser, "defaultUser");
         Objects.requireNonNull(defaultPassword, "defaultPassword");
         Objects.requireNonNull(logLevel, "logLevel");
+        Objects.requireNonNull(durability, "durability");
+        Objects.requireNonNull(flushInterval, "flushInterval");
         loopbackUsers = Set.copyOf(loopbackUsers);
     }
 
@@ -64,9 +78,26 @@ record ServerConfig(
                 throw new IllegalArgumentException("no value for " + key.key());
             }
         }
+        int plainPort = ConfigValues.optionalPort(
+                ConfigKey.AMQP_PORT, settings.get(ConfigKey.AMQP_PORT), AmqpServerConfig.NO_PORT);
+        int tlsPort = ConfigValues.optionalPort(
+                ConfigKey.AMQP_TLS_PORT, settings.get(ConfigKey.AMQP_TLS_PORT), AmqpServerConfig.NO_PORT);
+        if (plainPort == AmqpServerConfig.NO_PORT && tlsPort == AmqpServerConfig.NO_PORT) {
+            throw ConfigException.invalid(
+                    ConfigKey.AMQP_PORT,
+                    settings.get(ConfigKey.AMQP_PORT),
+                    "may be empty (no plain listener) only when amqp.tls.port is set");
+        }
+        if (tlsPort == plainPort && tlsPort > 0) {
+            throw ConfigException.invalid(
+                    ConfigKey.AMQP_TLS_PORT, settings.get(ConfigKey.AMQP_TLS_PORT), "must differ from amqp.port");
+        }
+        TlsSettings tls =
+                TlsKeys.settings(settings, tlsPort == AmqpServerConfig.NO_PORT ? null : ConfigKey.AMQP_TLS_PORT);
+        SslContext sslContext = tls == null ? null : TlsKeys.context(tls, settings);
         AmqpServerConfig amqp = new AmqpServerConfig(
                 ConfigValues.host(ConfigKey.AMQP_HOST, settings.get(ConfigKey.AMQP_HOST)),
-                ConfigValues.port(ConfigKey.AMQP_PORT, settings.get(ConfigKey.AMQP_PORT)),
+                plainPort,
                 ConfigValues.integer(
                         ConfigKey.AMQP_FRAME_MAX,
                         settings.get(ConfigKey.AMQP_FRAME_MAX),
@@ -78,7 +109,14 @@ record ServerConfig(
                         ConfigKey.AMQP_MAX_MESSAGE_SIZE,
                         settings.get(ConfigKey.AMQP_MAX_MESSAGE_SIZE),
                         1,
-                        MAX_MESSAGE_SIZE_CEILING));
+                        MAX_MESSAGE_SIZE_CEILING),
+                ConfigValues.integer(
+                        ConfigKey.AMQP_MAX_CONNECTIONS,
+                        settings.get(ConfigKey.AMQP_MAX_CONNECTIONS),
+                        0,
+                        Integer.MAX_VALUE),
+                tlsPort,
+                tlsPort == AmqpServerConfig.NO_PORT ? null : sslContext);
         return new ServerConfig(
                 ConfigValues.path(ConfigKey.DATA_DIR, settings.get(ConfigKey.DATA_DIR)),
                 amqp,
@@ -93,18 +131,36 @@ record ServerConfig(
                 ConfigValues.nonEmpty(ConfigKey.DEFAULT_USER_NAME, settings.get(ConfigKey.DEFAULT_USER_NAME)),
                 ConfigValues.nonEmpty(ConfigKey.DEFAULT_USER_PASSWORD, settings.get(ConfigKey.DEFAULT_USER_PASSWORD)),
                 ConfigValues.names(ConfigKey.LOOPBACK_USERS, settings.get(ConfigKey.LOOPBACK_USERS)),
-                ConfigValues.logLevel(ConfigKey.LOG_LEVEL, settings.get(ConfigKey.LOG_LEVEL)));
+                ConfigValues.logLevel(ConfigKey.LOG_LEVEL, settings.get(ConfigKey.LOG_LEVEL)),
+                tls,
+                ConfigValues.integer(ConfigKey.QUEUES_MAX, settings.get(ConfigKey.QUEUES_MAX), 0, Integer.MAX_VALUE),
+                durability(settings.get(ConfigKey.DURABILITY)),
+                Duration.ofMillis(ConfigValues.integer(
+                        ConfigKey.DURABILITY_FLUSH_INTERVAL,
+                        settings.get(ConfigKey.DURABILITY_FLUSH_INTERVAL),
+                        1,
+                        Integer.MAX_VALUE)));
+    }
+
+    private static Durability durability(Setting s) {
+        String name = ConfigValues.oneOf(
+                ConfigKey.DURABILITY,
+                s,
+                Stream.of(Durability.values()).map(Durability::configName).toList());
+        return Durability.fromConfigName(name);
     }
 
     /**
      * What the broker takes of it: the data directory, RabbitMQ's alarm thresholds, the consumer timeout, the loopback
-     * users.
+     * users, the queue limit, the durability policy of durable queues.
      */
     BrokerConfig brokerConfig() {
         return BrokerConfig.of(dataDirectory)
                 .withAlarms(memoryHighWatermark, diskFreeLimitBytes)
                 .withConsumerTimeout(consumerTimeout)
-                .withLoopbackUsers(loopbackUsers);
+                .withLoopbackUsers(loopbackUsers)
+                .withMaxQueues(maxQueues)
+                .withQueueDurability(durability, flushInterval);
     }
 
     /** Everything but the password. */
@@ -113,6 +169,8 @@ record ServerConfig(
         return "ServerConfig[dataDirectory=" + dataDirectory + ", amqp=" + amqp + ", httpPort=" + httpPort
                 + ", memoryHighWatermark=" + memoryHighWatermark + ", diskFreeLimitBytes=" + diskFreeLimitBytes
                 + ", consumerTimeout=" + consumerTimeout
-                + ", defaultUser=" + defaultUser + ", loopbackUsers=" + loopbackUsers + ", logLevel=" + logLevel + "]";
+                + ", defaultUser=" + defaultUser + ", loopbackUsers=" + loopbackUsers + ", logLevel=" + logLevel
+                + ", tls=" + tls + ", maxQueues=" + maxQueues + ", durability=" + durability.configName()
+                + ", flushInterval=" + flushInterval + "]";
     }
 }

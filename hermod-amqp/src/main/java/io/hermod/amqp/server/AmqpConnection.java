@@ -70,6 +70,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private final AmqpServerConfig config;
     private final FrameDecoder frames;
     private final DirectReplyTo directReplyTo;
+    private final ConnectionLimit connectionLimit;
     private final Map<Integer, AmqpChannel> channels = new HashMap<>();
     private final Consumer<Set<ResourceAlarms.Alarm>> alarmListener = this::onAlarms;
     private final PublishCredit credit = new PublishCredit(PUBLISH_CREDIT_MESSAGES, PUBLISH_CREDIT_BYTES);
@@ -89,12 +90,20 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private boolean blocked;
     private boolean blockedSent;
     private boolean publishing;
+    /** Whether this connection holds a place of {@link #connectionLimit} (from connection.open to the socket's end). */
+    private boolean counted;
 
-    AmqpConnection(Broker broker, AmqpServerConfig config, FrameDecoder frames, DirectReplyTo directReplyTo) {
+    AmqpConnection(
+            Broker broker,
+            AmqpServerConfig config,
+            FrameDecoder frames,
+            DirectReplyTo directReplyTo,
+            ConnectionLimit connectionLimit) {
         this.broker = broker;
         this.config = config;
         this.frames = frames;
         this.directReplyTo = directReplyTo;
+        this.connectionLimit = connectionLimit;
         this.channelMax = config.channelMax();
         this.frameMax = config.frameMax();
     }
@@ -178,6 +187,10 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext context) {
         state = new ConnectionState.Closed();
+        if (counted) {
+            counted = false;
+            connectionLimit.release();
+        }
         for (AmqpChannel channel : channels.values()) {
             channel.release();
         }
@@ -320,6 +333,13 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void onOpen(ConnectionOpen open, String user) {
+        // rabbit_reader checks the node's connection_max first, then the vhost's access
+        if (!connectionLimit.tryAcquire()) {
+            throw ProtocolError.connection(
+                    ReplyCodes.NOT_ALLOWED,
+                    "connection refused: node connection limit (" + connectionLimit.max() + ") is reached");
+        }
+        counted = true;
         try {
             session = broker.connect(open.virtualHost(), clientName, user, false);
         } catch (BrokerException e) {
@@ -359,9 +379,13 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
                 throw ProtocolError.connection(
                         ReplyCodes.CHANNEL_ERROR, "second 'channel.open' seen on channel " + channelId);
             }
-            if (channelId > channelMax) {
+            // as rabbit_reader: the negotiated channel_max bounds how many channels are open at once (530), not the
+            // channel numbers themselves
+            if (channels.size() >= channelMax) {
                 throw ProtocolError.connection(
-                        ReplyCodes.CHANNEL_ERROR, "channel " + channelId + " above channel_max " + channelMax);
+                        ReplyCodes.NOT_ALLOWED,
+                        "number of channels opened (" + channels.size() + ") has reached the negotiated channel_max ("
+                                + channelMax + ")");
             }
             AmqpChannel channel = new AmqpChannel(this, channelId, session.openChannel());
             channels.put(channelId, channel);

@@ -19,38 +19,56 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The AMQP 0-9-1 listener: accepts connections, negotiates the protocol header and hands each connection to an
- * {@link AmqpConnection}, which translates frames into broker calls. Native epoll where the platform has it, NIO
- * otherwise.
+ * The AMQP 0-9-1 listeners: accept connections, negotiate the protocol header and hand each connection to an
+ * {@link AmqpConnection}, which translates frames into broker calls. A plain listener, a TLS listener (RabbitMQ's
+ * model: its own port, where every connection starts with a TLS handshake), or both; they share the event loops, the
+ * connection limit and direct reply-to. Native epoll where the platform has it, NIO otherwise.
+ *
+ * <p>A TLS connection's pipeline is {@code SslHandler}, {@link TlsFailureHandler}, then what a plain one has: a failed
+ * handshake or bytes that are not TLS close that connection alone.
  *
  * <p>Threading: start and close from any thread; each connection lives on one Netty event loop.
  */
 public final class AmqpServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AmqpServer.class);
+    /** On a listener channel: the TLS context its connections start with (absent on the plain listener). */
+    private static final AttributeKey<SslContext> TLS = AttributeKey.valueOf("hermod.amqp.tls");
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
-    private final Channel listener;
+    private final List<Channel> listeners;
     private final ChannelGroup connections;
     private final int port;
+    private final int tlsPort;
 
-    private AmqpServer(EventLoopGroup boss, EventLoopGroup workers, Channel listener, ChannelGroup connections) {
+    private AmqpServer(
+            EventLoopGroup boss, EventLoopGroup workers, Channel plain, Channel tls, ChannelGroup connections) {
         this.boss = boss;
         this.workers = workers;
-        this.listener = listener;
+        this.listeners = Stream.of(plain, tls).filter(Objects::nonNull).toList();
         this.connections = connections;
-        this.port = ((InetSocketAddress) listener.localAddress()).getPort();
+        this.port = plain == null ? AmqpServerConfig.NO_PORT : boundPort(plain);
+        this.tlsPort = tls == null ? AmqpServerConfig.NO_PORT : boundPort(tls);
     }
 
-    /** Binds the listener and starts accepting connections for {@code broker}. */
+    private static int boundPort(Channel listener) {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** Binds the listeners and starts accepting connections for {@code broker}. */
     public static AmqpServer start(Broker broker, AmqpServerConfig config) {
         broker.usePropertiesFormat(AmqpPropertiesFormat.INSTANCE); // dead-lettering rewrites AMQP properties
         boolean epoll = Epoll.isAvailable();
@@ -61,8 +79,11 @@ public final class AmqpServer implements AutoCloseable {
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(io);
         ChannelGroup connections = new DefaultChannelGroup("amqp-connections", GlobalEventExecutor.INSTANCE);
         DirectReplyTo directReplyTo = new DirectReplyTo();
+        ConnectionLimit connectionLimit = new ConnectionLimit(config.maxConnections());
+        Channel plain = null;
+        int bindingPort = config.port();
         try {
-            Channel listener = new ServerBootstrap()
+            ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(channelType)
                     .option(ChannelOption.SO_BACKLOG, 1024)
@@ -73,32 +94,67 @@ public final class AmqpServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             connections.add(ch);
+                            SslContext tls = ch.parent().attr(TLS).get();
+                            if (tls != null) {
+                                ch.pipeline()
+                                        .addLast("tls", tls.newHandler(ch.alloc()))
+                                        .addLast("tls-failures", new TlsFailureHandler());
+                            }
                             ch.pipeline()
                                     .addLast("flush", new FlushConsolidationHandler(256, true))
-                                    .addLast("header", new ProtocolHeaderHandler(broker, config, directReplyTo));
+                                    .addLast(
+                                            "header",
+                                            new ProtocolHeaderHandler(broker, config, directReplyTo, connectionLimit));
                         }
-                    })
-                    .bind(config.host(), config.port())
-                    .syncUninterruptibly()
-                    .channel();
-            AmqpServer server = new AmqpServer(boss, workers, listener, connections);
-            LOG.info("AMQP 0-9-1 listening on {}:{} ({})", config.host(), server.port, epoll ? "epoll" : "nio");
+                    });
+            if (config.port() != AmqpServerConfig.NO_PORT) {
+                plain = bootstrap
+                        .bind(config.host(), config.port())
+                        .syncUninterruptibly()
+                        .channel();
+            }
+            Channel tls = null;
+            if (config.tlsPort() != AmqpServerConfig.NO_PORT) {
+                bindingPort = config.tlsPort();
+                tls = bootstrap
+                        .clone()
+                        .attr(TLS, config.sslContext())
+                        .bind(config.host(), config.tlsPort())
+                        .syncUninterruptibly()
+                        .channel();
+            }
+            AmqpServer server = new AmqpServer(boss, workers, plain, tls, connections);
+            String transport = epoll ? "epoll" : "nio";
+            if (plain != null) {
+                LOG.info("AMQP 0-9-1 listening on {}:{} ({})", config.host(), server.port, transport);
+            }
+            if (tls != null) {
+                LOG.info("AMQP 0-9-1 over TLS listening on {}:{} ({})", config.host(), server.tlsPort, transport);
+            }
             return server;
         } catch (Exception e) { // Netty throws a failed bind as an undeclared IOException
+            if (plain != null) {
+                plain.close().syncUninterruptibly();
+            }
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             if (e instanceof RuntimeException r) {
                 throw r;
             }
             throw new java.io.UncheckedIOException(
-                    "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(),
+                    "cannot listen on " + config.host() + ":" + bindingPort + ": " + e.getMessage(),
                     e instanceof java.io.IOException ioe ? ioe : new java.io.IOException(e));
         }
     }
 
-    /** The port the listener is bound to. */
+    /** The port the plain listener is bound to; {@link AmqpServerConfig#NO_PORT} without one. */
     public int port() {
         return port;
+    }
+
+    /** The port the TLS listener is bound to; {@link AmqpServerConfig#NO_PORT} without one. */
+    public int tlsPort() {
+        return tlsPort;
     }
 
     /** The number of open client connections. */
@@ -112,7 +168,9 @@ public final class AmqpServer implements AutoCloseable {
      */
     @Override
     public void close() {
-        listener.close().syncUninterruptibly();
+        for (Channel listener : listeners) {
+            listener.close().syncUninterruptibly();
+        }
         for (Channel ch : connections) {
             AmqpConnection connection = ch.pipeline().get(AmqpConnection.class);
             if (connection != null) {

@@ -23,11 +23,14 @@ final class ProtocolHeaderHandler extends ByteToMessageDecoder {
     private final Broker broker;
     private final AmqpServerConfig config;
     private final DirectReplyTo directReplyTo;
+    private final ConnectionLimit connectionLimit;
 
-    ProtocolHeaderHandler(Broker broker, AmqpServerConfig config, DirectReplyTo directReplyTo) {
+    ProtocolHeaderHandler(
+            Broker broker, AmqpServerConfig config, DirectReplyTo directReplyTo, ConnectionLimit connectionLimit) {
         this.broker = broker;
         this.config = config;
         this.directReplyTo = directReplyTo;
+        this.connectionLimit = connectionLimit;
     }
 
     @Override
@@ -44,7 +47,7 @@ final class ProtocolHeaderHandler extends ByteToMessageDecoder {
         }
         in.skipBytes(HEADER.length);
         FrameDecoder frames = new FrameDecoder(config.frameMax());
-        AmqpConnection connection = new AmqpConnection(broker, config, frames, directReplyTo);
+        AmqpConnection connection = new AmqpConnection(broker, config, frames, directReplyTo, connectionLimit);
         ctx.pipeline().addAfter(ctx.name(), "frames", frames);
         ctx.pipeline().addAfter("frames", "connection", connection);
         // the bytes after the header (a pipelining client) go on to the frame decoder when this handler leaves

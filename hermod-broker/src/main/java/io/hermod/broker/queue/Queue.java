@@ -208,6 +208,9 @@ public final class Queue {
      * Opens (or creates) the storage of a queue and recovers its cursor. A durable, non-exclusive queue keeps its
      * messages in a synced log and its cursor in a cursor log; any other queue keeps them only until the broker stops.
      *
+     * @param durability the durability policy of a durable queue's message log (the broker's configuration): when an
+     *     append completes, and so when its publishes are confirmed; a transient queue's log is {@code os} whatever it
+     * @param flushIntervalMs under {@code fsync-interval}, how often the log is fsynced
      * @param onUnused called on the queue's executor when an auto-delete queue loses its last consumer
      * @param host the broker around the queue: dead-lettering, the properties format, a timer
      */
@@ -217,12 +220,15 @@ public final class Queue {
             Executor pool,
             MessageCache cache,
             InstantSource clock,
+            Durability durability,
+            long flushIntervalMs,
             Consumer<Queue> onUnused,
             QueueHost host) {
         boolean survives = survivesRestart(definition);
         String name = logName(definition);
         LogConfig config = LogConfig.builder()
-                .durability(survives ? Durability.FSYNC_ALWAYS : Durability.OS)
+                .durability(survives ? durability : Durability.OS)
+                .flushIntervalMs(flushIntervalMs)
                 .segmentBytes(SEGMENT_BYTES)
                 .build();
         Log log = store.openLog(name, config);
@@ -258,6 +264,11 @@ public final class Queue {
 
     public QueueDefinition definition() {
         return definition;
+    }
+
+    /** The storage settings of its message log (durability policy included). */
+    public LogConfig logConfig() {
+        return log.config();
     }
 
     public String name() {

@@ -38,7 +38,15 @@ class QueueRecoveryTest {
 
     private Queue open(LogStore store) {
         return Queue.open(
-                definition, store, pool, new MessageCache(1 << 20, 1 << 20), InstantSource.system(), q -> {}, null);
+                definition,
+                store,
+                pool,
+                new MessageCache(1 << 20, 1 << 20),
+                InstantSource.system(),
+                io.hermod.storage.Durability.FSYNC_ALWAYS,
+                1000,
+                q -> {},
+                null);
     }
 
     private static void publish(Queue q, String body) {
