@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Delivery counts and retry due times survive a {@code kill -9}: a child JVM returns a message to a counting queue
+ * Delivery counts, retry due times and {@code x-not-before} times survive a {@code kill -9}: a child JVM returns a message to a counting queue
  * again and again and one to a queue with an hour's retry delay, says so once each return is taken, and is killed
  * with SIGKILL; the recovered broker still counts the returns and still holds the waiting message back.
  */
@@ -45,6 +45,16 @@ class ReturnsCrashTest {
         }
         ch.nack(ch.get("waiting", false).orElseThrow().deliveryTag(), false, true);
         ch.declareQueuePassive("waiting");
+        ch.declareQueue(QueueSpec.durable("scheduled"));
+        Map<String, Object> notBefore = Map.of("x-not-before", System.currentTimeMillis() + 3_600_000);
+        ch.publish(new Message(
+                        "",
+                        "scheduled",
+                        notBefore,
+                        true,
+                        TablePropertiesFormat.properties(notBefore, null),
+                        new byte[] {2}))
+                .join(); // confirmed: stored, and its time with it
         System.out.println("READY");
         System.out.flush();
         Thread.sleep(60_000);
@@ -89,6 +99,9 @@ class ReturnsCrashTest {
                     .as("the message waiting out its hour still waits")
                     .isZero();
             assertThat(ch.get("waiting", false)).isEmpty();
+            assertThat(ch.declareQueuePassive("scheduled").messageCount())
+                    .as("the x-not-before message still waits for its hour")
+                    .isZero();
         }
     }
 }

@@ -62,4 +62,25 @@ class RetryAndDeliveryLimitTest extends ServerTestSupport {
                 .isEqualTo("delivery_limit");
         assertThat(ch.messageCount("jobs")).isZero();
     }
+
+    @Test
+    void aMessageWithXNotBeforeWaitsInAnyQueueUntilThen() throws Exception {
+        Channel ch = channel();
+        ch.confirmSelect();
+        ch.queueDeclare("plain", true, false, false, null);
+        long at = System.currentTimeMillis() + 500;
+        ch.basicPublish(
+                "",
+                "plain",
+                new AMQP.BasicProperties.Builder()
+                        .headers(Map.of("x-not-before", at))
+                        .build(),
+                bytes("at half a second"));
+        assertThat(ch.waitForConfirms(5_000)).as("stored at once").isTrue();
+
+        assertThat(ch.basicGet("plain", true)).isNull();
+        await().atMost(Duration.ofSeconds(5)).until(() -> ch.messageCount("plain") == 1);
+        assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(at);
+        assertThat(text(ch.basicGet("plain", true).getBody())).isEqualTo("at half a second");
+    }
 }

@@ -49,6 +49,11 @@ public final class Queue {
     /** The header that tells a consumer how often a message came back before (RabbitMQ's quorum queues'). */
     public static final String DELIVERY_COUNT = "x-delivery-count";
     /**
+     * Hermod's header that holds a message back in any queue until a time (milliseconds since the epoch, or an AMQP
+     * timestamp): it is stored at once and becomes ready then.
+     */
+    public static final String NOT_BEFORE = "x-not-before";
+    /**
      * The buffer each pool thread builds its append batches in: the log has written a batch when {@code append}
      * returns, so one buffer serves every batch the thread appends (a batch too large for it gets its own).
      */
@@ -111,8 +116,10 @@ public final class Queue {
     private final RetryBackoff retry;
     private final boolean countsReturns;
     private final Returns returns = new Returns();
-    private final DueIndex retryDue = new DueIndex();
-    private long retryWakeAt = Long.MAX_VALUE;
+    // messages held until a time: returned ones waiting out their retry delay, and those published with x-not-before
+    private final DueIndex waiting = new DueIndex();
+    private volatile boolean sawNotBefore; // a message with x-not-before was appended since the start
+    private long wakeAt = Long.MAX_VALUE;
     private volatile boolean sawMessageWithTtl; // a message with a TTL of its own was appended since the start
     private final DueIndex expiries = new DueIndex(); // those messages by due time, to drop them anywhere
     // x-expires: unused (no consumer, no get, no declare) for this long, the queue is deleted; NONE for never
@@ -186,7 +193,10 @@ public final class Queue {
         publishCounters();
     }
 
-    /** Takes back the delivery counts and retry due times of the messages not settled; the waiting wait on. */
+    /**
+     * Takes back the delivery counts and the times before which messages wait (retry delays, {@code x-not-before}) of
+     * the messages not settled; those still waiting wait on.
+     */
     private void recoverReturns(java.util.Map<Long, Returns.Entry> recovered) {
         long now = clock.millis();
         recovered.forEach((offset, e) -> {
@@ -194,13 +204,14 @@ public final class Queue {
                 return; // settled meanwhile
             }
             returns.recovered(offset, e);
-            if (retry != null && e.notBefore() > now) {
+            if (e.notBefore() > now) {
+                sawNotBefore = true;
                 cursor.hold(offset);
-                retryDue.add(e.notBefore(), offset);
+                waiting.add(e.notBefore(), offset);
             }
         });
-        if (retryDue.size() > 0) {
-            scheduleRetryWake(retryDue.nextDue(), now);
+        if (waiting.size() > 0) {
+            scheduleWake(waiting.nextDue(), now);
         }
     }
 
@@ -412,47 +423,75 @@ public final class Queue {
                         count, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
         returns.returned(offset, due);
         cursor.hold(offset);
-        retryDue.add(due, offset);
-        scheduleRetryWake(due, now);
+        waiting.add(due, offset);
+        scheduleWake(due, now);
         return h;
     }
 
-    /** Has the timer look at the retries again at {@code due} unless a wake-up is due by then already. */
-    private void scheduleRetryWake(long due, long now) {
-        if (retryWakeAt <= due) {
+    /**
+     * The time before which a message must not be delivered: its {@code x-not-before} header, in milliseconds since
+     * the epoch (an integer) or an AMQP timestamp (seconds); 0 for none or a value of another type.
+     */
+    static long notBefore(Message m) {
+        if (m.headers().isEmpty()) {
+            return 0;
+        }
+        return switch (m.headers().get(NOT_BEFORE)) {
+            case Long l -> l;
+            case Integer i -> i;
+            case java.time.Instant t -> t.toEpochMilli();
+            case null, default -> 0;
+        };
+    }
+
+    /** Holds a just-appended message out of the ready set until {@code notBefore} ({@code x-not-before}). */
+    private void holdUntil(long offset, long notBefore, long now) {
+        sawNotBefore = true;
+        returns.waitUntil(offset, notBefore);
+        cursor.hold(offset);
+        waiting.add(notBefore, offset);
+        scheduleWake(notBefore, now);
+    }
+
+    /** Has the timer look at the waiting messages again at {@code due} unless a wake-up is due by then already. */
+    private void scheduleWake(long due, long now) {
+        if (wakeAt <= due) {
             return;
         }
-        retryWakeAt = due;
+        wakeAt = due;
         host.schedule(
                 () -> submit(() -> {
-                    if (retryWakeAt == due) {
-                        retryWakeAt = Long.MAX_VALUE; // this wake-up is no longer pending
+                    if (wakeAt == due) {
+                        wakeAt = Long.MAX_VALUE; // this wake-up is no longer pending
                     }
-                    releaseDueRetries();
+                    releaseDue();
                 }),
                 Math.max(0, due - now));
     }
 
     /** Makes the returned messages whose retry delay is over ready again, and wakes for the next. */
-    private void releaseDueRetries() {
-        if (state != State.RUNNING || retryDue.size() == 0) {
+    private void releaseDue() {
+        if (state != State.RUNNING || waiting.size() == 0) {
             return;
         }
         long now = clock.millis();
-        retryDue.pollDue(now + 1, offset -> {
+        waiting.pollDue(now + 1, offset -> {
             long bodySize = cursor.release(offset);
             if (bodySize > 0) {
                 limits.readied(bodySize);
             }
         });
-        if (retryDue.size() > 0) {
-            scheduleRetryWake(retryDue.nextDue(), now);
+        if (waiting.size() > 0) {
+            scheduleWake(waiting.nextDue(), now);
         }
     }
 
-    /** Writes the delivery counts changed by returns before the messages can go out again (a crash keeps them). */
+    /**
+     * Writes the delivery counts and waiting times changed since the last write, before the messages can go out again
+     * or their publishers hear they are stored (a crash keeps them).
+     */
     private void persistReturns() {
-        if (cursorLog != null && countsReturns) {
+        if (cursorLog != null) {
             java.util.Map<Long, Returns.Entry> changed = returns.drainChanged();
             if (!changed.isEmpty()) {
                 cursorLog.writeDelta(noRanges, noRanges, handedOutWritten, changed);
@@ -788,14 +827,14 @@ public final class Queue {
         limits.dropHeadOverLimit(cursor, this::read, this::dispose, deadLetters != null);
         publishCounters();
         long offset = result.firstOffset();
-        List<Pending> waiting = null;
+        List<Pending> awaitingSync = null;
         List<Pending> taken = null;
         for (Pending pending : batch) {
             if (persistent && pending.message().persistent()) {
-                if (waiting == null) {
-                    waiting = new ArrayList<>();
+                if (awaitingSync == null) {
+                    awaitingSync = new ArrayList<>();
                 }
-                waiting.add(pending);
+                awaitingSync.add(pending);
             } else {
                 if (persistent) {
                     transientLive.add(offset);
@@ -811,8 +850,14 @@ public final class Queue {
                 expiries.add(limits.dueAt(now, pending.message().ttlMillis()), offset);
             }
             readAhead.offerAppended(MessageCodec.stored(pending.message(), offset, now), cursor.streamPosition());
+            long notBefore = notBefore(pending.message());
+            if (notBefore > now) {
+                holdUntil(offset, notBefore, now);
+                limits.unreadied(pending.message().body().length);
+            }
             offset++;
         }
+        persistReturns(); // the times x-not-before messages wait, before their publishers hear they are stored
         if (!transientSinceFlush.isEmpty()) {
             // right behind the append, not at the end of the run: a process killed in between would let transient
             // messages of a durable queue survive the restart (and every later one)
@@ -822,8 +867,8 @@ public final class Queue {
         if (taken != null) {
             taken.forEach(pending -> pending.callback().onEnqueued(null));
         }
-        if (waiting != null) {
-            List<Pending> durable = waiting;
+        if (awaitingSync != null) {
+            List<Pending> durable = awaitingSync;
             result.durable()
                     .whenCompleteAsync(
                             (ok, e) -> {
@@ -835,11 +880,12 @@ public final class Queue {
     }
 
     /**
-     * Whether the broker's timer must drop this queue's expired head: it has an {@code x-message-ttl}, or messages with
-     * TTLs of their own were appended since the broker started (older ones, after a restart, are dropped when taken).
+     * Whether the broker's timer must look at this queue: it has an {@code x-message-ttl}, messages with TTLs of their
+     * own were appended since the broker started (older ones, after a restart, are dropped when taken), or messages
+     * wait for a time (retry back-off, {@code x-not-before}; the queue's own timer acts on time, this is a safety net).
      */
     public boolean hasMessageTtl() {
-        return limits.hasMessageTtl() || sawMessageWithTtl || retry != null;
+        return limits.hasMessageTtl() || sawMessageWithTtl || retry != null || sawNotBefore;
     }
 
     /** Drops the messages that have expired at the head of the queue, with or without consumers. Any thread. */
@@ -849,7 +895,7 @@ public final class Queue {
                 return;
             }
             long now = clock.millis();
-            releaseDueRetries(); // the timer's wake-up does this on time; the tick is a safety net
+            releaseDue(); // the timer's wake-up does this on time; the tick is a safety net
             limits.dropExpiredHead(cursor, readAhead, now, this::dispose);
             // messages with a TTL of their own go wherever they stand, not only at the head (RabbitMQ's limit)
             expiries.pollDue(now, this::discardExpired);

@@ -6,9 +6,10 @@ import java.util.function.LongPredicate;
 
 /**
  * How often each message of a queue came back after a delivery (rejected or nacked with requeue, returned by a closed
- * channel or a consumer timeout), and until when it waits before it is ready again (retry back-off): what {@code
- * x-delivery-limit}, the {@code x-delivery-count} header and {@link RetryBackoff} need. Only messages that came back
- * have an entry, so a queue whose consumers acknowledge costs nothing here.
+ * channel or a consumer timeout), and until when it waits before it is ready (retry back-off, or the {@code
+ * x-not-before} header it was published with): what {@code x-delivery-limit}, the {@code x-delivery-count} header,
+ * {@link RetryBackoff} and {@code x-not-before} need. Only messages that came back or wait have an entry, so a queue
+ * whose consumers acknowledge costs nothing here.
  *
  * <p>The cursor log persists the entries (see {@link CursorLog}): those changed since the last flush in a delta, all of
  * them in a snapshot, so counts and due times survive a restart (also a {@code kill -9}: the cursor log is written
@@ -37,6 +38,13 @@ final class Returns {
         entries.put(offset, e);
         changed.put(offset, e);
         return e;
+    }
+
+    /** The message at {@code offset}, just appended, is not ready before {@code notBefore} ({@code x-not-before}). */
+    void waitUntil(long offset, long notBefore) {
+        Entry e = new Entry(count(offset), notBefore);
+        entries.put(offset, e);
+        changed.put(offset, e);
     }
 
     /** An entry recovered from the cursor log. */
