@@ -21,6 +21,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,7 @@ public final class AmqpServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Channel listener;
     private final ChannelGroup connections;
+    private final ConnectionRegistry registry;
     private final int port;
 
     private AmqpServer(EventLoopGroup boss, EventLoopGroup workers, Channel listener, ChannelGroup connections) {
@@ -47,6 +49,7 @@ public final class AmqpServer implements AutoCloseable {
         this.workers = workers;
         this.listener = listener;
         this.connections = connections;
+        this.registry = new ConnectionRegistry(connections);
         this.port = ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
@@ -103,6 +106,27 @@ public final class AmqpServer implements AutoCloseable {
     /** The number of open client connections. */
     public int connectionCount() {
         return connections.size();
+    }
+
+    /**
+     * The open connections past their protocol header, for management tools (a snapshot; not from an event loop of
+     * this server).
+     */
+    public List<ConnectionInfo> connections() {
+        return registry.connections();
+    }
+
+    /** Every open channel of every connection, for management tools (a snapshot; as {@link #connections()}). */
+    public List<ChannelInfo> channels() {
+        return registry.channels();
+    }
+
+    /**
+     * Closes the connection named {@code name} ({@link ConnectionInfo#name()}) with CONNECTION_FORCED and
+     * {@code reason}, as RabbitMQ's management API does; false when there is no such connection.
+     */
+    public boolean closeConnection(String name, String reason) {
+        return registry.close(name, reason);
     }
 
     /**
