@@ -85,16 +85,15 @@ record CommandLine(boolean help, Path configFile, Map<ConfigKey, Setting> overri
         StringBuilder text = new StringBuilder("""
                 Usage: hermod server [options]
 
-                Starts the Hermod broker with its AMQP 0-9-1 listener, and runs until SIGTERM or SIGINT (then it stops
-                accepting, closes connections with CONNECTION_FORCED, and closes the broker, which flushes and
-                checkpoints its logs).
+                Starts the Hermod broker with its AMQP 0-9-1 listener and its management HTTP API, and runs until
+                SIGTERM or SIGINT (then it stops accepting, closes connections with CONNECTION_FORCED, and closes the
+                broker, which flushes and checkpoints its logs).
 
                 Options (each overrides the configuration file and the environment):
                   --config FILE     read the configuration from FILE ('key = value' lines; see below)
                   --data DIR        data directory (data.dir)
                   --amqp-port N     AMQP port (amqp.port); 0 picks a free one
-                  --http-port N     management HTTP port (http.port): validated and reserved; the HTTP listener
-                                    (management API, metrics, console) is not there yet
+                  --http-port N     management HTTP API port (http.port); 0 picks a free one
                   -h, --help        print this help
 
                 Configuration keys, each also settable by an environment variable (amqp.port: HERMOD_AMQP_PORT).
@@ -107,7 +106,8 @@ record CommandLine(boolean help, Path configFile, Map<ConfigKey, Setting> overri
         }
         text.append("""
 
-                Once started it prints 'Hermod started: AMQP 0-9-1 on HOST:PORT ...' on standard output.
+                Once started it prints 'Hermod started: AMQP 0-9-1 on HOST:PORT, management HTTP on HOST:PORT, ...'
+                on standard output.
                 Exit status: 0 after --help, 2 for a configuration or usage error, 1 when starting fails, 143 (SIGTERM)
                 or 130 (SIGINT) after a graceful shutdown.
                 """);

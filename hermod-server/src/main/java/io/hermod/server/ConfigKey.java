@@ -20,7 +20,11 @@ enum ConfigKey {
     AMQP_CHANNEL_MAX("amqp.channel_max", "2047", "most channels per AMQP connection (1-65535)"),
     AMQP_HEARTBEAT("amqp.heartbeat", "60", "AMQP heartbeat proposed to clients, seconds (0: none)"),
     AMQP_MAX_MESSAGE_SIZE("amqp.max_message_size", "128MiB", "largest message body accepted (at most 512MiB)"),
-    HTTP_PORT("http.port", "", "management HTTP port: reserved, validated; the HTTP listener is not there yet"),
+    HTTP_PORT(
+            "http.port",
+            "15672",
+            "management HTTP API port; 0 picks a free one (printed at start); empty: no listener"),
+    HTTP_HOST("http.host", "0.0.0.0", "address the management HTTP listener binds"),
     MEMORY_HIGH_WATERMARK(
             "alarms.memory_high_watermark",
             "0.6",

@@ -39,7 +39,10 @@ final class ServerProcess implements AutoCloseable {
         reader.start();
     }
 
-    /** Starts the server with {@code args}, listening on 127.0.0.1 and logging at INFO (both from the environment). */
+    /**
+     * Starts the server with {@code args}, listening on 127.0.0.1 (AMQP and a free HTTP port) and logging at INFO (all
+     * from the environment).
+     */
     static ServerProcess start(Map<String, String> environment, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -51,6 +54,8 @@ final class ServerProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().keySet().removeIf(name -> name.startsWith("HERMOD_"));
         builder.environment().put("HERMOD_AMQP_HOST", "127.0.0.1");
+        builder.environment().put("HERMOD_HTTP_HOST", "127.0.0.1");
+        builder.environment().put("HERMOD_HTTP_PORT", "0"); // tests run side by side: never the fixed 15672
         builder.environment().put("HERMOD_LOG_LEVEL", "info");
         builder.environment().putAll(environment);
         return new ServerProcess(builder.start());
