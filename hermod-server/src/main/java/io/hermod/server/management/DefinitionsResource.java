@@ -51,8 +51,11 @@ final class DefinitionsResource {
             if (v == null) {
                 continue;
             }
-            vhosts.add(Map.of(
-                    "name", name, "limits", List.of(), "metadata", Map.of("description", "", "tags", List.of())));
+            Map<String, Object> vhost = new LinkedHashMap<>();
+            vhost.put("name", name);
+            vhost.put("limits", List.of());
+            vhost.put("metadata", Map.of("description", "", "tags", List.of()));
+            vhosts.add(vhost);
             Set<String> exportedQueues = new HashSet<>();
             for (String q : v.queueNames().stream().sorted().toList()) {
                 v.queueStatus(q)
