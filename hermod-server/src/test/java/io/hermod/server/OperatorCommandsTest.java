@@ -112,10 +112,7 @@ class OperatorCommandsTest {
     @Test
     void definitions_export_and_import_carry_a_broker_over(@TempDir Path other) throws Exception {
         server.broker().addVhost("shop");
-        server.broker()
-                .connect("shop", "test")
-                .openChannel()
-                .declareQueue(QueueSpec.durable("orders"));
+        server.broker().connect("shop", "test").openChannel().declareQueue(QueueSpec.durable("orders"));
         Path file = dir.resolve("definitions.json");
 
         Run exported = admin("definitions", "export", file.toString());

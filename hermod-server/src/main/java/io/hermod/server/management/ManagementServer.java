@@ -12,6 +12,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,6 +39,9 @@ public final class ManagementServer implements AutoCloseable {
     static final int MAX_BODY_BYTES = 64 << 20;
 
     private static final int WORKERS = 4;
+    /** Long enough for any request in progress (a large definitions import) to be answered. */
+    private static final int IDLE_SECONDS = 300;
+
     private static final int QUEUED_REQUESTS = 256;
 
     private final EventLoopGroup group;
@@ -81,6 +85,8 @@ public final class ManagementServer implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             connections.add(ch);
                             ch.pipeline()
+                                    // an HTTP connection left idle (no request, no answer) is closed
+                                    .addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
                                     .addLast("http", new HttpServerCodec())
                                     .addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES))
                                     .addLast("api", new ManagementHandler(api, workers));
