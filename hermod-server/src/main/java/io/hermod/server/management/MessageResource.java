@@ -78,6 +78,10 @@ final class MessageResource {
                 MessageProperties.encode(properties),
                 bytes,
                 properties.expiration() == null ? Message.NO_TTL : Long.parseLong(properties.expiration()));
+        if (context.broker().alarms().publishingBlocked()) {
+            // as an AMQP publisher would be blocked; an HTTP request cannot wait for the alarm to clear
+            throw new ApiException(503, "service_unavailable", "publishing is blocked by a resource alarm");
+        }
         PublishResult result = context.asUser(request.user(), vhost, channel -> await(channel.publish(message)));
         return ApiResponse.ok(Map.of("routed", result.routed()));
     }

@@ -190,7 +190,7 @@ class ManagementApiTest {
     }
 
     @Test
-    void the_alarm_checks_fail_with_503_while_a_resource_alarm_is_on(@TempDir Path other) {
+    void the_alarm_checks_and_publishing_fail_with_503_while_a_resource_alarm_is_on(@TempDir Path other) {
         // a disk limit no disk meets: the disk alarm goes on at the broker's first check
         try (ManagementFixture alarmed =
                 new ManagementFixture(BrokerConfig.of(other).withAlarms(0, Long.MAX_VALUE))) {
@@ -202,6 +202,10 @@ class ManagementApiTest {
                         .containsExactly("disk");
             });
             assertThat(alarmed.get("/api/health/checks/local-alarms").status()).isEqualTo(503);
+            ManagementFixture.Reply publish =
+                    alarmed.post("/api/exchanges/%2F/amq.default/publish", "{\"routing_key\":\"q\",\"payload\":\"x\"}");
+            assertThat(publish.status()).isEqualTo(503);
+            assertThat(publish.json().get("reason").asText()).contains("resource alarm");
         }
     }
 }
