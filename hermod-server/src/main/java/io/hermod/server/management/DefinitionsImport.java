@@ -41,6 +41,8 @@ final class DefinitionsImport {
 
     private static final Set<String> SECTIONS =
             Set.of("users", "vhosts", "permissions", "queues", "exchanges", "bindings");
+    /** What a one-vhost file imports. */
+    private static final Set<String> VHOST_SECTIONS = Set.of("queues", "exchanges", "bindings");
     /** Top-level fields that describe the file rather than define anything. */
     private static final Set<String> INFORMATION = Set.of(
             "rabbit_version",
@@ -80,17 +82,22 @@ final class DefinitionsImport {
     /**
      * Reads and checks a definitions document against itself and the broker's current definitions.
      *
+     * @param intoVhost null for a whole-broker file; else the vhost a one-vhost file ({@code POST
+     *     /api/definitions/{vhost}}) goes into: its entries' own vhost fields are ignored, and users, vhosts and
+     *     permissions are not a vhost's to import (skipped)
+     *
      * @throws ApiException 400 naming the first problem
      */
-    static DefinitionsImport parse(JsonNode document, Broker broker) {
+    static DefinitionsImport parse(JsonNode document, Broker broker, String intoVhost) {
         if (!(document instanceof ObjectNode root)) {
             throw ApiException.badRequest("a definitions file is a JSON object");
         }
         DefinitionsImport d = new DefinitionsImport();
+        Set<String> sections = intoVhost == null ? SECTIONS : VHOST_SECTIONS;
         Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
-            if (!SECTIONS.contains(f.getKey()) && !INFORMATION.contains(f.getKey())) {
+            if (!sections.contains(f.getKey()) && !INFORMATION.contains(f.getKey())) {
                 int count = f.getValue().isArray() || f.getValue().isObject()
                         ? f.getValue().size()
                         : 1;
@@ -99,14 +106,14 @@ final class DefinitionsImport {
                 }
             }
         }
-        for (ObjectNode v : section(root, "vhosts")) {
+        for (ObjectNode v : section(root, "vhosts", sections)) {
             d.vhosts.add(Json.requiredText(v, "name"));
         }
-        for (ObjectNode u : section(root, "users")) {
+        for (ObjectNode u : section(root, "users", sections)) {
             String name = Json.requiredText(u, "name");
             d.users.add(new User(name, UserResource.passwordHash(u), UserResource.tags(u.get("tags"))));
         }
-        for (ObjectNode p : section(root, "permissions")) {
+        for (ObjectNode p : section(root, "permissions", sections)) {
             d.permissions.add(new Permission(
                     Json.requiredText(p, "user"),
                     Json.requiredText(p, "vhost"),
@@ -114,14 +121,14 @@ final class DefinitionsImport {
                     pattern(p, "write"),
                     pattern(p, "read")));
         }
-        for (ObjectNode x : section(root, "exchanges")) {
+        for (ObjectNode x : section(root, "exchanges", sections)) {
             String type = Json.requiredText(x, "type");
             if (ExchangeType.byName(type).isEmpty()) {
                 throw ApiException.badRequest(
                         "exchange '" + Json.requiredText(x, "name") + "': unknown type '" + type + "'");
             }
             d.exchanges.add(new Exchange(
-                    Json.requiredText(x, "vhost"),
+                    vhost(x, intoVhost),
                     new ExchangeSpec(
                             Json.requiredText(x, "name"),
                             type,
@@ -130,8 +137,8 @@ final class DefinitionsImport {
                             Json.bool(x, "internal", false),
                             Json.table(x.get("arguments")))));
         }
-        for (ObjectNode q : section(root, "queues")) {
-            String vhost = Json.requiredText(q, "vhost");
+        for (ObjectNode q : section(root, "queues", sections)) {
+            String vhost = vhost(q, intoVhost);
             String name = Json.requiredText(q, "name");
             Map<String, Object> arguments = Json.table(q.get("arguments"));
             QueueArguments.validate(vhost, name, arguments); // a BrokerException: 400 before anything is applied
@@ -144,13 +151,13 @@ final class DefinitionsImport {
                             Json.bool(q, "auto_delete", false),
                             arguments)));
         }
-        for (ObjectNode b : section(root, "bindings")) {
+        for (ObjectNode b : section(root, "bindings", sections)) {
             String type = Json.requiredText(b, "destination_type");
             if (!type.equals("queue") && !type.equals("exchange")) {
                 throw ApiException.badRequest("destination_type must be queue or exchange, not '" + type + "'");
             }
             d.bindings.add(new Binding(
-                    Json.requiredText(b, "vhost"),
+                    vhost(b, intoVhost),
                     Json.requiredText(b, "source"),
                     type.equals("queue"),
                     Json.requiredText(b, "destination"),
@@ -161,9 +168,14 @@ final class DefinitionsImport {
         return d;
     }
 
-    private static List<ObjectNode> section(ObjectNode root, String name) {
+    private static String vhost(ObjectNode entry, String intoVhost) {
+        return intoVhost != null ? intoVhost : Json.requiredText(entry, "vhost");
+    }
+
+    /** The entries of a section; none when the section is absent or not one this import takes. */
+    private static List<ObjectNode> section(ObjectNode root, String name, Set<String> sections) {
         JsonNode node = root.get(name);
-        if (node == null || node.isNull()) {
+        if (node == null || node.isNull() || !sections.contains(name)) {
             return List.of();
         }
         if (!node.isArray()) {

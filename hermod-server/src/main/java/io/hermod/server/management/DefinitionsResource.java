@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * {@code GET /api/definitions} exports the broker's durable definitions in RabbitMQ's definitions format (users with
  * their password hashes, vhosts, permissions, durable queues and exchanges, bindings between them);
- * {@code POST /api/definitions} imports such a file ({@link DefinitionsImport}). Administrators only.
+ * {@code POST /api/definitions} imports such a file ({@link DefinitionsImport}). {@code /api/definitions/{vhost}}
+ * does the same for one vhost's queues, exchanges and bindings, whose entries name no vhost. Administrators only.
  */
 final class DefinitionsResource {
 
@@ -31,16 +32,47 @@ final class DefinitionsResource {
                 "POST",
                 "/api/definitions",
                 Access.ADMINISTRATOR,
-                r -> ApiResponse.ok(DefinitionsImport.parse(Json.parse(r.body()), context.broker())
+                r -> ApiResponse.ok(DefinitionsImport.parse(Json.parse(r.body()), context.broker(), null)
+                        .apply(context)));
+        routes.add("GET", "/api/definitions/{vhost}", Access.ADMINISTRATOR, r -> {
+            VirtualHost v = context.vhost(r.param("vhost"));
+            Map<String, Object> m = header();
+            Topology topology = topology(v);
+            m.put("parameters", List.of());
+            m.put("policies", List.of());
+            m.put("queues", withoutVhost(topology.queues()));
+            m.put("exchanges", withoutVhost(topology.exchanges()));
+            m.put("bindings", withoutVhost(topology.bindings()));
+            return ApiResponse.ok(m);
+        });
+        routes.add(
+                "POST",
+                "/api/definitions/{vhost}",
+                Access.ADMINISTRATOR,
+                r -> ApiResponse.ok(DefinitionsImport.parse(
+                                Json.parse(r.body()),
+                                context.broker(),
+                                context.vhost(r.param("vhost")).name())
                         .apply(context)));
     }
 
-    Map<String, Object> export() {
+    /** What one vhost exports: durable non-exclusive queues, durable exchanges, the bindings between them. */
+    private record Topology(
+            List<Map<String, Object>> queues,
+            List<Map<String, Object>> exchanges,
+            List<Map<String, Object>> bindings) {}
+
+    private static Map<String, Object> header() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("rabbit_version", OverviewResource.RABBITMQ_API_VERSION);
         m.put("rabbitmq_version", OverviewResource.RABBITMQ_API_VERSION);
         m.put("product_name", "Hermod");
         m.put("product_version", OverviewResource.PRODUCT_VERSION);
+        return m;
+    }
+
+    Map<String, Object> export() {
+        Map<String, Object> m = header();
         m.put("users", context.broker().users().stream().map(UserResource::json).toList());
         List<Map<String, Object>> vhosts = new ArrayList<>();
         List<Map<String, Object>> queues = new ArrayList<>();
@@ -56,35 +88,10 @@ final class DefinitionsResource {
             vhost.put("limits", List.of());
             vhost.put("metadata", Map.of("description", "", "tags", List.of()));
             vhosts.add(vhost);
-            Set<String> exportedQueues = new HashSet<>();
-            for (String q : v.queueNames().stream().sorted().toList()) {
-                v.queueStatus(q)
-                        .map(s -> s.definition())
-                        .filter(d -> d.durable() && !d.exclusive())
-                        .ifPresent(d -> {
-                            exportedQueues.add(d.name());
-                            queues.add(json(d));
-                        });
-            }
-            Set<String> durableExchanges = new HashSet<>();
-            for (String x : v.exchangeNames().stream().sorted().toList()) {
-                v.exchangeDefinition(x).filter(ExchangeDefinition::durable).ifPresent(d -> {
-                    durableExchanges.add(d.name());
-                    if (!d.name().isEmpty() && !d.name().startsWith("amq.")) {
-                        exchanges.add(ExchangeResource.json(d));
-                    }
-                });
-            }
-            for (BindingDefinition b : v.bindings()) {
-                boolean destination = b.destinationKind() == DestinationKind.QUEUE
-                        ? exportedQueues.contains(b.destination())
-                        : durableExchanges.contains(b.destination());
-                if (destination && durableExchanges.contains(b.source())) {
-                    Map<String, Object> json = BindingResource.json(b);
-                    json.remove("properties_key");
-                    bindings.add(json);
-                }
-            }
+            Topology topology = topology(v);
+            queues.addAll(topology.queues());
+            exchanges.addAll(topology.exchanges());
+            bindings.addAll(topology.bindings());
         }
         m.put("vhosts", vhosts);
         m.put(
@@ -100,6 +107,53 @@ final class DefinitionsResource {
         m.put("exchanges", exchanges);
         m.put("bindings", bindings);
         return m;
+    }
+
+    private static Topology topology(VirtualHost v) {
+        List<Map<String, Object>> queues = new ArrayList<>();
+        List<Map<String, Object>> exchanges = new ArrayList<>();
+        List<Map<String, Object>> bindings = new ArrayList<>();
+        Set<String> exportedQueues = new HashSet<>();
+        for (String q : v.queueNames().stream().sorted().toList()) {
+            v.queueStatus(q)
+                    .map(s -> s.definition())
+                    .filter(d -> d.durable() && !d.exclusive())
+                    .ifPresent(d -> {
+                        exportedQueues.add(d.name());
+                        queues.add(json(d));
+                    });
+        }
+        Set<String> durableExchanges = new HashSet<>();
+        for (String x : v.exchangeNames().stream().sorted().toList()) {
+            v.exchangeDefinition(x).filter(ExchangeDefinition::durable).ifPresent(d -> {
+                durableExchanges.add(d.name());
+                if (!d.name().isEmpty() && !d.name().startsWith("amq.")) {
+                    exchanges.add(ExchangeResource.json(d));
+                }
+            });
+        }
+        for (BindingDefinition b : v.bindings()) {
+            boolean destination = b.destinationKind() == DestinationKind.QUEUE
+                    ? exportedQueues.contains(b.destination())
+                    : durableExchanges.contains(b.destination());
+            if (destination && durableExchanges.contains(b.source())) {
+                Map<String, Object> json = BindingResource.json(b);
+                json.remove("properties_key");
+                bindings.add(json);
+            }
+        }
+        return new Topology(queues, exchanges, bindings);
+    }
+
+    /** A vhost's export names no vhost in its entries, as RabbitMQ's: it imports into whichever vhost it is given. */
+    private static List<Map<String, Object>> withoutVhost(List<Map<String, Object>> entries) {
+        return entries.stream()
+                .map(e -> {
+                    Map<String, Object> copy = new LinkedHashMap<>(e);
+                    copy.remove("vhost");
+                    return copy;
+                })
+                .toList();
     }
 
     private static Map<String, Object> json(QueueDefinition d) {

@@ -144,6 +144,33 @@ class DefinitionsApiTest {
     }
 
     @Test
+    void a_vhost_export_names_no_vhost_and_imports_into_another_vhost() {
+        server.put("/api/vhosts/staging", "{}");
+        server.put("/api/vhosts/production", "{}");
+        server.put("/api/permissions/staging/guest", "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}");
+        server.put("/api/exchanges/staging/events", "{\"type\":\"fanout\"}");
+        server.put("/api/queues/staging/audit", "{}");
+        server.post("/api/bindings/staging/e/events/q/audit", "{\"routing_key\":\"\"}");
+
+        ManagementFixture.Reply export = server.get("/api/definitions/staging");
+        assertThat(export.status()).isEqualTo(200);
+        assertThat(export.json().has("users")).isFalse();
+        assertThat(export.json().get("queues").get(0).has("vhost")).isFalse();
+
+        String withUsers = export.raw().body().replaceFirst("\\{", "{\"users\":[{\"name\":\"x\",\"password\":\"y\"}],");
+        ManagementFixture.Reply imported = server.post("/api/definitions/production", withUsers);
+
+        assertThat(imported.status()).isEqualTo(200);
+        assertThat(imported.json().get("skipped").get("users").asInt()).isEqualTo(1);
+        VirtualHost production = server.broker.vhost("production").orElseThrow();
+        assertThat(production.queueNames()).containsExactly("audit");
+        assertThat(production.exchangeDefinition("events")).isPresent();
+        assertThat(production.bindings()).hasSize(1);
+        assertThat(server.broker.users()).extracting(u -> u.name()).doesNotContain("x");
+        assertThat(server.post("/api/definitions/nowhere", "{}").status()).isEqualTo(404);
+    }
+
+    @Test
     void malformed_json_is_a_400_and_changes_nothing() {
         ManagementFixture.Reply reply =
                 server.post("/api/definitions", "{\"vhosts\":[{\"name\":\"v1\"}], \"users\": [");
