@@ -8,36 +8,21 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ShutdownSignalException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Connections, channels and consumers of real RabbitMQ Java client connections, and closing one. */
 @Timeout(60)
 class ConnectionApiTest {
 
-    @TempDir
-    Path dir;
-
-    ManagementFixture server;
-
-    @BeforeEach
-    void start() {
-        server = new ManagementFixture(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final ManagementFixture server = new ManagementFixture();
 
     private static String path(String name) {
         return URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");

@@ -11,10 +11,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Definitions export and import: a round trip into a fresh broker, a RabbitMQ export, and refusals. */
@@ -24,17 +23,8 @@ class DefinitionsApiTest {
     @TempDir
     Path dir;
 
-    ManagementFixture server;
-
-    @BeforeEach
-    void start() {
-        server = new ManagementFixture(dir.resolve("a"));
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final ManagementFixture server = new ManagementFixture();
 
     static String fixture(String name) throws IOException {
         try (InputStream in = DefinitionsApiTest.class.getResourceAsStream("/definitions/" + name)) {

@@ -9,30 +9,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The overview, vhosts, users, permissions, health checks, and how the API answers what it cannot take. */
 @Timeout(60)
 class ManagementApiTest {
 
-    @TempDir
-    Path dir;
-
-    ManagementFixture server;
-
-    @BeforeEach
-    void start() {
-        server = new ManagementFixture(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final ManagementFixture server = new ManagementFixture();
 
     @Test
     void the_overview_names_the_product_listeners_and_totals() {

@@ -2,37 +2,27 @@ package io.hermod.server.management;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Who may do what: basic auth against the broker's users, RabbitMQ's tags, loopback users. */
 @Timeout(60)
 class ManagementAuthTest {
 
-    @TempDir
-    Path dir;
-
-    ManagementFixture server;
+    @RegisterExtension
+    final ManagementFixture server = new ManagementFixture();
 
     @BeforeEach
     void start() {
-        server = new ManagementFixture(dir);
         server.broker.addUser("monitor", "pw", List.of("monitoring"));
         server.broker.addUser("manager", "pw", List.of("management"));
         server.broker.addUser("nobody", "pw", List.of());
         server.broker.addVhost("other");
         server.broker.setPermissions("other", "manager", ".*", ".*", ".*");
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
     }
 
     @Test

@@ -14,22 +14,31 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A broker, its AMQP server and the management HTTP listener on 127.0.0.1 ephemeral ports, with an HTTP client and
- * RabbitMQ Java client connections for tests. Close it after each test.
+ * RabbitMQ Java client connections for tests. Either a JUnit extension ({@code @RegisterExtension}, with the no-arg
+ * constructor: a fresh server in a temporary directory for each test), or started on a given directory and closed by
+ * the test.
  */
-final class ManagementFixture implements AutoCloseable {
+final class ManagementFixture implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
 
-    final Broker broker;
-    final AmqpServer amqp;
-    final ManagementServer http;
+    Broker broker;
+    AmqpServer amqp;
+    ManagementServer http;
+    private Path temporary;
     private final HttpClient client =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<Connection> connections = new ArrayList<>();
@@ -37,11 +46,34 @@ final class ManagementFixture implements AutoCloseable {
     /** A response: status, headers and the body as JSON (a missing node when there is none). */
     record Reply(int status, JsonNode json, HttpResponse<String> raw) {}
 
+    /** For {@code @RegisterExtension}: started before each test. */
+    ManagementFixture() {}
+
     ManagementFixture(Path dataDirectory) {
         this(BrokerConfig.of(dataDirectory));
     }
 
     ManagementFixture(BrokerConfig config) {
+        start(config);
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        temporary = Files.createTempDirectory("hermod-management-");
+        start(BrokerConfig.of(temporary));
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        close();
+        try (Stream<Path> files = Files.walk(temporary)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private void start(BrokerConfig config) {
         broker = Broker.open(config);
         amqp = AmqpServer.start(broker, AmqpServerConfig.of("127.0.0.1", 0));
         ManagementServer[] bound = new ManagementServer[1];

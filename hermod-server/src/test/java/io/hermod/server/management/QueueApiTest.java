@@ -7,36 +7,27 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.GetResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Queues, exchanges, bindings, publish and get, checked against what the RabbitMQ Java client sees over AMQP. */
 @Timeout(60)
 class QueueApiTest {
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final ManagementFixture server = new ManagementFixture();
 
-    ManagementFixture server;
     Channel amqp;
 
     @BeforeEach
     void start() throws Exception {
-        server = new ManagementFixture(dir);
         amqp = server.connect("queue-test").createChannel();
         amqp.confirmSelect();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
     }
 
     private void publish(String queue, String body) throws Exception {
