@@ -18,8 +18,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * codec could not parse is answered 400 and the connection closed; nothing a client sends reaches the listener itself.
  *
  * <p>Threading: Netty calls it on the connection's event loop; answers are written from worker threads (Netty queues
- * the write onto the loop). Responses on a keep-alive connection go out in request order because the client waits for
- * each (no pipelining support beyond that: a pipelining client may see answers reordered).
+ * the write onto the loop). One connection's requests are handled one after another, each after the previous one's
+ * answer is written, so a client that pipelines gets its answers in request order (RFC 9112 section 9.3.2).
  */
 final class ManagementHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -38,6 +38,8 @@ final class ManagementHandler extends SimpleChannelInboundHandler<FullHttpReques
 
     private final ManagementApi api;
     private final ExecutorService workers;
+    /** The previous request's handling; event loop only. */
+    private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
 
     ManagementHandler(ManagementApi api, ExecutorService workers) {
         this.api = api;
@@ -59,18 +61,15 @@ final class ManagementHandler extends SimpleChannelInboundHandler<FullHttpReques
                 && a.getAddress() != null
                 && a.getAddress().isLoopbackAddress();
         boolean head = method.equals("HEAD");
-        try {
-            workers.execute(() -> {
-                ApiResponse response = api.handle(method, uri, headers::get, body, loopback);
-                write(ctx, response, keepAlive, head);
-            });
-        } catch (RejectedExecutionException e) {
-            write(
-                    ctx,
-                    ManagementApi.error(new ApiException(503, "service_unavailable", "too many requests")),
-                    false,
-                    head);
-        }
+        previous = previous.thenRunAsync(
+                        () -> write(ctx, api.handle(method, uri, headers::get, body, loopback), keepAlive, head),
+                        workers)
+                .exceptionally(e -> {
+                    // the worker pool is full (RejectedExecutionException) or shut down: no queueing without bound
+                    ApiException busy = new ApiException(503, "service_unavailable", "too many requests");
+                    write(ctx, ManagementApi.error(busy), false, head);
+                    return null;
+                });
     }
 
     private static void write(ChannelHandlerContext ctx, ApiResponse response, boolean keepAlive, boolean head) {

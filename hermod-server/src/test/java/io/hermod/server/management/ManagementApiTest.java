@@ -145,6 +145,23 @@ class ManagementApiTest {
         assertThat(server.get("/api/overview").status()).isEqualTo(200);
     }
 
+    @Test
+    void pipelined_requests_are_answered_in_order() throws Exception {
+        String auth = "Authorization: Basic Z3Vlc3Q6Z3Vlc3Q=\r\n";
+        String slow = "PUT /api/queues/%2F/first HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 2\r\n\r\n{}";
+        String fast = "GET /api/nothing HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n";
+        String last = "GET /api/whoami HTTP/1.1\r\nHost: x\r\n" + auth + "Connection: close\r\n\r\n";
+
+        String answers = rawRequest(slow + fast + last);
+
+        int created = answers.indexOf("HTTP/1.1 201");
+        int notFound = answers.indexOf("HTTP/1.1 404");
+        int ok = answers.indexOf("HTTP/1.1 200");
+        assertThat(created).isNotNegative();
+        assertThat(notFound).isGreaterThan(created);
+        assertThat(ok).isGreaterThan(notFound);
+    }
+
     private String rawRequest(String request) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", server.http.port())) {
             socket.setSoTimeout(5000);
