@@ -131,6 +131,12 @@ class DefinitionsApiTest {
                         "s3cret")
                 .json();
         assertThat(got.get(0).get("payload").asText()).isEqualTo("o-1");
+
+        // importing the same file again changes nothing and succeeds (every declare is equivalent)
+        assertThat(server.post("/api/definitions", fixture("rabbitmq-3.13-export.json"))
+                        .status())
+                .isEqualTo(200);
+        assertThat(shop.queueNames()).hasSize(2);
     }
 
     @Test
