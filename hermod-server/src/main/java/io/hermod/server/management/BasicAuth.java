@@ -5,6 +5,7 @@ import io.hermod.broker.definitions.UserDefinition;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * HTTP basic authentication (RFC 7617) against the broker's users, with the rules AMQP logins follow: a loopback user
@@ -50,6 +51,6 @@ final class BasicAuth {
                         .filter(u -> u.name().equals(user))
                         .findFirst()
                         .map(UserDefinition::tags))
-                .map(tags -> new ApiUser(name, java.util.Set.copyOf(tags)));
+                .map(tags -> new ApiUser(name, Set.copyOf(tags)));
     }
 }

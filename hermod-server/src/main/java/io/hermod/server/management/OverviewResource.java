@@ -2,7 +2,6 @@ package io.hermod.server.management;
 
 import io.hermod.amqp.server.ChannelInfo;
 import io.hermod.amqp.server.ConnectionInfo;
-import io.hermod.broker.QueueStatus;
 import io.hermod.broker.VirtualHost;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,22 +40,11 @@ final class OverviewResource {
 
     private ApiResponse overview(ApiRequest request) {
         ApiUser user = request.user();
-        long ready = 0;
-        long unacked = 0;
-        int queues = 0;
+        QueueTotals totals = QueueTotals.NONE;
         int exchanges = 0;
-        int consumers = 0;
         for (VirtualHost v : context.readableVhosts(user, null)) {
             exchanges += v.exchangeNames().size();
-            for (String q : v.queueNames()) {
-                QueueStatus s = v.queueStatus(q).orElse(null);
-                if (s != null) {
-                    queues++;
-                    ready += s.messagesReady();
-                    unacked += s.messagesUnacknowledged();
-                    consumers += s.consumers();
-                }
-            }
+            totals = totals.plus(QueueTotals.of(v));
         }
         List<ConnectionInfo> connections = ConnectionResource.visibleConnections(context, user);
         List<ChannelInfo> channels = ConnectionResource.visibleChannels(context, user);
@@ -72,15 +60,21 @@ final class OverviewResource {
         body.put("message_stats", Map.of());
         body.put(
                 "queue_totals",
-                Map.of("messages", ready + unacked, "messages_ready", ready, "messages_unacknowledged", unacked));
+                Map.of(
+                        "messages",
+                        totals.messages(),
+                        "messages_ready",
+                        totals.ready(),
+                        "messages_unacknowledged",
+                        totals.unacknowledged()));
         body.put(
                 "object_totals",
                 Map.of(
                         "connections", connections.size(),
                         "channels", channels.size(),
                         "exchanges", exchanges,
-                        "queues", queues,
-                        "consumers", consumers));
+                        "queues", totals.queues(),
+                        "consumers", totals.consumers()));
         List<Map<String, Object>> listeners = new ArrayList<>();
         for (Listener l : context.listeners()) {
             listeners.add(

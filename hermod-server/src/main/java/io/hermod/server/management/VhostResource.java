@@ -1,6 +1,5 @@
 package io.hermod.server.management;
 
-import io.hermod.broker.QueueStatus;
 import io.hermod.broker.VirtualHost;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,10 +22,8 @@ final class VhostResource {
     }
 
     private ApiResponse list(ApiRequest request) {
-        return ApiResponse.ok(context.readableVhosts(request.user()).stream()
-                .map(name ->
-                        context.broker().vhost(name).map(VhostResource::json).orElse(null))
-                .filter(java.util.Objects::nonNull)
+        return ApiResponse.ok(context.readableVhosts(request.user(), null).stream()
+                .map(VhostResource::json)
                 .toList());
     }
 
@@ -49,23 +46,15 @@ final class VhostResource {
     }
 
     static Map<String, Object> json(VirtualHost v) {
-        long ready = 0;
-        long unacked = 0;
-        for (String q : v.queueNames()) {
-            QueueStatus s = v.queueStatus(q).orElse(null);
-            if (s != null) {
-                ready += s.messagesReady();
-                unacked += s.messagesUnacknowledged();
-            }
-        }
+        QueueTotals totals = QueueTotals.of(v);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", v.name());
         m.put("description", "");
         m.put("tags", List.of());
         m.put("tracing", false);
-        m.put("messages", ready + unacked);
-        m.put("messages_ready", ready);
-        m.put("messages_unacknowledged", unacked);
+        m.put("messages", totals.messages());
+        m.put("messages_ready", totals.ready());
+        m.put("messages_unacknowledged", totals.unacknowledged());
         return m;
     }
 }

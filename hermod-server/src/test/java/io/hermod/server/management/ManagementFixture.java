@@ -9,6 +9,7 @@ import io.hermod.amqp.server.AmqpServerConfig;
 import io.hermod.broker.Broker;
 import io.hermod.broker.BrokerConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -138,7 +139,7 @@ final class ManagementFixture implements AutoCloseable, BeforeEachCallback, Afte
                     response.body().isEmpty() ? MissingNode.getInstance() : Json.MAPPER.readTree(response.body());
             return new Reply(response.statusCode(), json, response);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

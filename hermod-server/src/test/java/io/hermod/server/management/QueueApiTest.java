@@ -71,6 +71,14 @@ class QueueApiTest {
         assertThat(server.get("/api/queues/%2F").json().findValuesAsText("name"))
                 .containsExactly("orders");
         assertThat(server.get("/api/queues/%2F/missing").status()).isEqualTo(404);
+        JsonNode totals = server.get("/api/overview").json();
+        assertThat(totals.get("queue_totals").get("messages").asLong()).isEqualTo(3);
+        assertThat(totals.get("queue_totals").get("messages_unacknowledged").asLong())
+                .isEqualTo(1);
+        assertThat(totals.get("object_totals").get("queues").asInt()).isEqualTo(1);
+        assertThat(totals.get("object_totals").get("consumers").asInt()).isEqualTo(1);
+        assertThat(server.get("/api/vhosts/%2F").json().get("messages_ready").asLong())
+                .isEqualTo(2);
     }
 
     @Test
