@@ -40,6 +40,7 @@ public final class ManagementApi {
         new ConnectionResource(context).register(routes);
         new DefinitionsResource(context).register(routes);
         new HealthResource(context).register(routes);
+        new NodeResource(context).register(routes);
     }
 
     /**

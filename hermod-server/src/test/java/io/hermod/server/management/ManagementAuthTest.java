@@ -2,6 +2,7 @@ package io.hermod.server.management;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -94,6 +95,28 @@ class ManagementAuthTest {
 
         assertThat(remote.status()).isEqualTo(401);
         assertThat(local.status()).isEqualTo(200);
+    }
+
+    @Test
+    void the_node_view_is_for_monitoring_and_shows_memory_and_disk_against_their_limits() {
+        assertThat(server.get("/api/nodes", "manager", "pw").status()).isEqualTo(403);
+
+        ManagementFixture.Reply nodes = server.get("/api/nodes", "monitor", "pw");
+
+        assertThat(nodes.status()).isEqualTo(200);
+        JsonNode node = nodes.json().get(0);
+        assertThat(node.get("running").asBoolean()).isTrue();
+        assertThat(node.get("mem_used").asLong()).isPositive();
+        assertThat(node.get("mem_limit").asLong())
+                .isEqualTo((long) (Runtime.getRuntime().maxMemory() * 0.6));
+        assertThat(node.get("disk_free").asLong()).isPositive();
+        assertThat(node.get("disk_free_limit").asLong()).isEqualTo(50_000_000L);
+        assertThat(node.get("mem_alarm").asBoolean()).isFalse();
+        assertThat(server.get("/api/nodes/" + node.get("name").asText(), "monitor", "pw")
+                        .status())
+                .isEqualTo(200);
+        assertThat(server.get("/api/nodes/rabbit@elsewhere", "monitor", "pw").status())
+                .isEqualTo(404);
     }
 
     @Test
