@@ -419,14 +419,16 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     /** What management tools show of this connection. Event loop. */
     ConnectionInfo info() {
-        String user = "";
-        if (state instanceof ConnectionState.Open s) {
-            user = s.user();
-        } else if (state instanceof ConnectionState.AwaitingOpen s) {
-            user = s.user();
-        } else if (state instanceof ConnectionState.AwaitingTuneOk s) {
-            user = s.user();
-        }
+        String user = session != null
+                ? session.user()
+                : switch (state) {
+                    case ConnectionState.AwaitingTuneOk s -> s.user();
+                    case ConnectionState.AwaitingOpen s -> s.user();
+                    case ConnectionState.Open s -> s.user();
+                    case ConnectionState.AwaitingStartOk s -> "";
+                    case ConnectionState.Closing s -> "";
+                    case ConnectionState.Closed s -> "";
+                };
         SocketAddress peer = ctx.channel().remoteAddress();
         SocketAddress local = ctx.channel().localAddress();
         return new ConnectionInfo(

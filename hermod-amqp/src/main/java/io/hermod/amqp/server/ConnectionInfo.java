@@ -11,8 +11,9 @@ import java.util.Objects;
  * @param vhost the vhost it opened ({@code ""} before connection.open)
  * @param clientProperties what the client sent in connection.start-ok (field-table values in broker argument types)
  * @param channels channels open on it
- * @param state {@code starting}, {@code running}, {@code blocked} (a resource alarm holds its publishes) or
- *     {@code closing}
+ * @param state {@code starting}, {@code tuning}, {@code opening} (the handshake), {@code running}, {@code blocking}
+ *     (a resource alarm is on, the connection has not published yet), {@code blocked} (the alarm holds its
+ *     publishes), {@code closing} or {@code closed}
  * @param connectedAt when the socket was accepted, in epoch milliseconds
  * @param heartbeat the negotiated heartbeat in seconds (0 before tuning or when off)
  */
