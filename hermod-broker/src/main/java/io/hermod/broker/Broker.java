@@ -350,10 +350,18 @@ public final class Broker implements AutoCloseable {
      * @throws BrokerException {@code PRECONDITION_FAILED} for an empty name
      */
     public void addUser(String name, String password, Collection<String> tags) {
+        addUser(name, PasswordHash.of(password), tags);
+    }
+
+    /**
+     * {@link #addUser(String, String, Collection)} with the password already hashed, as definitions files carry it
+     * ({@code password_hash}; see {@link PasswordHash#fromBase64}).
+     */
+    public void addUser(String name, PasswordHash passwordHash, Collection<String> tags) {
         if (name.isEmpty()) {
             throw new BrokerException(ErrorCode.PRECONDITION_FAILED, "a user name must not be empty");
         }
-        UserDefinition user = new UserDefinition(name, PasswordHash.of(password), List.copyOf(tags));
+        UserDefinition user = new UserDefinition(name, passwordHash, List.copyOf(tags));
         command(() -> List.of(new UserAdded(user)));
     }
 

@@ -221,6 +221,17 @@ public final class Channel implements AutoCloseable {
         return true;
     }
 
+    /** This channel's consumers, for management tools (a copy). Any thread. */
+    public synchronized List<ConsumerInfo> consumers() {
+        List<ConsumerInfo> all = new ArrayList<>(consumers.size());
+        for (ChannelConsumer c : consumers.values()) {
+            QueueConsumer qc = c.queueConsumer();
+            all.add(new ConsumerInfo(
+                    qc.tag(), c.queue().name(), qc.autoAck(), qc.exclusive(), qc.prefetchCount(), qc.priority()));
+        }
+        return all;
+    }
+
     /** Takes one message from a queue (polling get); empty when the queue has none ready. */
     public Optional<Delivery> get(String queueName, boolean autoAck) {
         ensureOpen();

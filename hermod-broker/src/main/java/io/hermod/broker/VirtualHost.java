@@ -274,6 +274,20 @@ public final class VirtualHost {
         }
     }
 
+    /** The definition and counters of a queue, if there is one by this name (read without waiting for the queue). */
+    public Optional<QueueStatus> queueStatus(String queueName) {
+        Queue q = queues.get(queueName);
+        return q == null
+                ? Optional.empty()
+                : Optional.of(new QueueStatus(q.definition(), q.messageCount(), q.unackedCount(), q.consumerCount()));
+    }
+
+    /** The definition of an exchange, if there is one by this name (the default exchange is {@code ""}). */
+    public Optional<ExchangeDefinition> exchangeDefinition(String exchangeName) {
+        Exchange x = exchanges.get(exchangeName);
+        return x == null ? Optional.empty() : Optional.of(x.definition());
+    }
+
     long deleteQueue(String queueName, boolean ifUnused, boolean ifEmpty, Session session) {
         broker.access().queueDelete(session, queueName); // before the lookup, as rabbit_channel
         long[] count = {0};

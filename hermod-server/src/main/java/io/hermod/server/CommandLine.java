@@ -86,9 +86,9 @@ record CommandLine(boolean help, Path configFile, Map<ConfigKey, Setting> overri
         StringBuilder text = new StringBuilder("""
                 Usage: hermod server [options]
 
-                Starts the Hermod broker with its AMQP 0-9-1 listener, and runs until SIGTERM or SIGINT (then it stops
-                accepting, closes connections with CONNECTION_FORCED, and closes the broker, which flushes and
-                checkpoints its logs).
+                Starts the Hermod broker with its AMQP 0-9-1 listener and its management HTTP API, and runs until
+                SIGTERM or SIGINT (then it stops accepting, closes connections with CONNECTION_FORCED, and closes the
+                broker, which flushes and checkpoints its logs).
 
                 Options (each overrides the configuration file and the environment):
                   --config FILE     read the configuration from FILE ('key = value' lines; see below)
@@ -96,8 +96,7 @@ record CommandLine(boolean help, Path configFile, Map<ConfigKey, Setting> overri
                   --amqp-port N     AMQP port (amqp.port); 0 picks a free one
                   --amqp-tls-port N AMQP over TLS port (amqp.tls.port, usually 5671); needs tls.cert_file and
                                     tls.key_file
-                  --http-port N     management HTTP port (http.port): validated and reserved; the HTTP listener
-                                    (management API, metrics, console) is not there yet
+                  --http-port N     management HTTP API port (http.port); 0 picks a free one
                   -h, --help        print this help
 
                 Configuration keys, each also settable by an environment variable (amqp.port: HERMOD_AMQP_PORT).
@@ -116,8 +115,9 @@ record CommandLine(boolean help, Path configFile, Map<ConfigKey, Setting> overri
                 power loss or an OS crash LOSES CONFIRMED MESSAGES (those of the last durability.flush_interval ms
                 under fsync-interval; whatever the OS had not yet written back under os).
 
-                Once started it prints 'Hermod started: AMQP 0-9-1 on HOST:PORT ...' on standard output (with
-                'AMQP 0-9-1 over TLS on HOST:PORT' too, or alone, when there is a TLS listener).
+                Once started it prints 'Hermod started: AMQP 0-9-1 on HOST:PORT, management HTTP on HOST:PORT, ...'
+                on standard output (with 'AMQP 0-9-1 over TLS on HOST:PORT' too, or alone, when there is a TLS
+                listener).
                 Exit status: 0 after --help, 2 for a configuration or usage error, 1 when starting fails, 143 (SIGTERM)
                 or 130 (SIGINT) after a graceful shutdown.
                 """);

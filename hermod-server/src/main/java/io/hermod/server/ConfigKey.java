@@ -54,7 +54,11 @@ enum ConfigKey {
                     + " disk yet: a power loss or OS crash loses confirmed messages)"),
     DURABILITY_FLUSH_INTERVAL(
             "durability.flush_interval", "1000", "ms between fsyncs of each durable queue's log under fsync-interval"),
-    HTTP_PORT("http.port", "", "management HTTP port: reserved, validated; the HTTP listener is not there yet"),
+    HTTP_PORT(
+            "http.port",
+            "15672",
+            "management HTTP API port; 0 picks a free one (printed at start); empty: no listener"),
+    HTTP_HOST("http.host", "0.0.0.0", "address the management HTTP listener binds"),
     MEMORY_HIGH_WATERMARK(
             "alarms.memory_high_watermark",
             "0.6",

@@ -5,6 +5,9 @@ import io.hermod.amqp.server.AmqpServer;
 import io.hermod.amqp.server.AmqpServerConfig;
 import io.hermod.broker.Broker;
 import io.hermod.broker.definitions.UserDefinition;
+import io.hermod.server.management.Listener;
+import io.hermod.server.management.ManagementApi;
+import io.hermod.server.management.ManagementServer;
 import io.hermod.storage.Durability;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,13 +20,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hermod as a standalone server, what {@code ./hermod server} runs: the broker on its data directory and the AMQP 0-9-1
- * listener in front of it, configured by {@link ConfigLoader} (file, environment, flags). On SIGTERM or SIGINT a
+ * Hermod as a standalone server, what {@code ./hermod server} runs: the broker on its data directory, the AMQP 0-9-1
+ * listener in front of it and the management HTTP API ({@link ManagementApi}), configured by {@link ConfigLoader} (file, environment, flags). On SIGTERM or SIGINT a
  * shutdown hook stops it gracefully: the listener stops accepting and closes every connection with CONNECTION_FORCED
  * ({@link AmqpServer#close()}), then the broker closes (sessions end, queues persist their cursors, every log is
  * flushed and checkpointed).
@@ -31,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>Once listening it prints one line on standard output, which scripts and tests may wait for:
  *
  * <pre>
- * Hermod started: AMQP 0-9-1 on 127.0.0.1:5672, data in /abs/path/data (pid 1234, 412 ms since launch)
+ * Hermod started: AMQP 0-9-1 on 127.0.0.1:5672, management HTTP on 127.0.0.1:15672, data in /abs/path/data (pid 1234, 412 ms since launch)
  * </pre>
  *
  * <p>Threading: {@link #start} and {@link #close} from any thread; {@code close} is idempotent. In {@link #main}, the
@@ -48,17 +53,19 @@ public final class HermodServer implements AutoCloseable {
     private final ServerConfig config;
     private final Broker broker;
     private final AmqpServer amqp;
+    private final ManagementServer http; // null when http.port is empty
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private HermodServer(ServerConfig config, Broker broker, AmqpServer amqp) {
+    private HermodServer(ServerConfig config, Broker broker, AmqpServer amqp, ManagementServer http) {
         this.config = config;
         this.broker = broker;
         this.amqp = amqp;
+        this.http = http;
     }
 
     /**
      * Opens the broker on the configured data directory (recovering what it holds), gives a new data directory its
-     * default user, and starts the AMQP listener.
+     * default user, and starts the AMQP listener and the management HTTP listener.
      */
     static HermodServer start(ServerConfig config) {
         boolean newDataDirectory = isEmpty(config.dataDirectory());
@@ -79,16 +86,41 @@ public final class HermodServer implements AutoCloseable {
                                 + " a power loss or OS crash loses confirmed messages",
                         config.durability().configName());
             }
-            if (config.httpPort() != ServerConfig.NO_PORT) {
-                LOG.warn(
-                        "http.port {} is not opened: the management HTTP listener is not part of Hermod yet",
-                        config.httpPort());
+            AmqpServer amqp = AmqpServer.start(broker, config.amqp());
+            try {
+                return new HermodServer(config, broker, amqp, startHttp(config, broker, amqp));
+            } catch (RuntimeException e) {
+                amqp.close();
+                throw e;
             }
-            return new HermodServer(config, broker, AmqpServer.start(broker, config.amqp()));
-        } catch (RuntimeException e) { // a port in use: AmqpServer says so in an UncheckedIOException
+        } catch (RuntimeException e) { // a port in use: the listeners say so in an UncheckedIOException
             broker.close();
             throw e;
         }
+    }
+
+    private static ManagementServer startHttp(ServerConfig config, Broker broker, AmqpServer amqp) {
+        if (config.httpPort() == ServerConfig.NO_PORT) {
+            return null;
+        }
+        AtomicReference<ManagementServer> bound = new AtomicReference<>();
+        Supplier<List<Listener>> listeners = () -> {
+            List<Listener> all = new ArrayList<>();
+            if (amqp.port() != AmqpServerConfig.NO_PORT) {
+                all.add(new Listener("amqp", config.amqp().host(), amqp.port()));
+            }
+            if (amqp.tlsPort() != AmqpServerConfig.NO_PORT) {
+                all.add(new Listener("amqp/ssl", config.amqp().host(), amqp.tlsPort()));
+            }
+            ManagementServer http = bound.get();
+            if (http != null) {
+                all.add(new Listener("http", http.host(), http.port()));
+            }
+            return all;
+        };
+        ManagementApi api = ManagementApi.create(broker, amqp, listeners);
+        bound.set(ManagementServer.start(config.httpHost(), config.httpPort(), api));
+        return bound.get();
     }
 
     /** The port the plain AMQP listener is bound to (the chosen one when configured with 0), or -1 for none. */
@@ -105,6 +137,11 @@ public final class HermodServer implements AutoCloseable {
         return broker;
     }
 
+    /** The port the management HTTP listener is bound to, or {@link ServerConfig#NO_PORT} when there is none. */
+    int httpPort() {
+        return http == null ? ServerConfig.NO_PORT : http.port();
+    }
+
     /**
      * Stops gracefully: no new connections, every open one closed with CONNECTION_FORCED, then the broker closes
      * (flushing and checkpointing its logs, so the next start needs no recovery scan).
@@ -115,9 +152,15 @@ public final class HermodServer implements AutoCloseable {
             return;
         }
         try {
-            amqp.close();
+            if (http != null) {
+                http.close();
+            }
         } finally {
-            broker.close();
+            try {
+                amqp.close();
+            } finally {
+                broker.close();
+            }
         }
     }
 
@@ -189,8 +232,11 @@ public final class HermodServer implements AutoCloseable {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server, stopped), "hermod-shutdown"));
         out.printf(
-                "Hermod started: %s, data in %s (pid %d, %d ms since launch)%n",
+                "Hermod started: %s, %s, data in %s (pid %d, %d ms since launch)%n",
                 listeners(config.amqp().host(), server),
+                server.http == null
+                        ? "no management HTTP"
+                        : "management HTTP on " + config.httpHost() + ":" + server.httpPort(),
                 config.dataDirectory().toAbsolutePath().normalize(),
                 ProcessHandle.current().pid(),
                 millisSinceLaunch());

@@ -19,8 +19,8 @@ import java.util.stream.Stream;
  *
  * @param dataDirectory the broker's data directory
  * @param amqp the AMQP 0-9-1 listeners (plain, TLS or both) with their limits
- * @param httpPort validated and reserved ({@link #NO_PORT} when not set): the management HTTP listener does not exist
- *     yet
+ * @param httpHost the address the management HTTP listener binds
+ * @param httpPort the management HTTP listener's port ({@link #NO_PORT}: no listener)
  * @param memoryHighWatermark the memory alarm threshold, a fraction of the maximum heap (0: off)
  * @param diskFreeLimitBytes the disk alarm threshold (0: off)
  * @param consumerTimeout how long a delivery may stay unacknowledged (RabbitMQ's {@code consumer_timeout}; zero: off)
@@ -36,6 +36,7 @@ import java.util.stream.Stream;
 record ServerConfig(
         Path dataDirectory,
         AmqpServerConfig amqp,
+        String httpHost,
         int httpPort,
         double memoryHighWatermark,
         long diskFreeLimitBytes,
@@ -58,6 +59,7 @@ record ServerConfig(
     ServerConfig {
         Objects.requireNonNull(dataDirectory, "dataDirectory");
         Objects.requireNonNull(amqp, "amqp");
+        Objects.requireNonNull(httpHost, "httpHost");
         Objects.requireNonNull(consumerTimeout, "consumerTimeout");
         Objects.requireNonNull(defaultUser, "defaultUser");
         Objects.requireNonNull(defaultPassword, "defaultPassword");
@@ -120,6 +122,7 @@ record ServerConfig(
         return new ServerConfig(
                 ConfigValues.path(ConfigKey.DATA_DIR, settings.get(ConfigKey.DATA_DIR)),
                 amqp,
+                ConfigValues.host(ConfigKey.HTTP_HOST, settings.get(ConfigKey.HTTP_HOST)),
                 settings.get(ConfigKey.HTTP_PORT).value().isEmpty()
                         ? NO_PORT
                         : ConfigValues.port(ConfigKey.HTTP_PORT, settings.get(ConfigKey.HTTP_PORT)),
@@ -166,7 +169,8 @@ record ServerConfig(
     /** Everything but the password. */
     @Override
     public String toString() {
-        return "ServerConfig[dataDirectory=" + dataDirectory + ", amqp=" + amqp + ", httpPort=" + httpPort
+        return "ServerConfig[dataDirectory=" + dataDirectory + ", amqp=" + amqp + ", httpHost=" + httpHost
+                + ", httpPort=" + httpPort
                 + ", memoryHighWatermark=" + memoryHighWatermark + ", diskFreeLimitBytes=" + diskFreeLimitBytes
                 + ", consumerTimeout=" + consumerTimeout
                 + ", defaultUser=" + defaultUser + ", loopbackUsers=" + loopbackUsers + ", logLevel=" + logLevel

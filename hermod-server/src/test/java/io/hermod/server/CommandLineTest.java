@@ -52,6 +52,6 @@ class CommandLineTest {
         for (ConfigKey key : ConfigKey.values()) {
             assertThat(usage).contains(key.key());
         }
-        assertThat(usage).contains("--http-port").contains("not there yet");
+        assertThat(usage).contains("--http-port").contains("management HTTP API port");
     }
 }

@@ -30,7 +30,8 @@ class ConfigLoaderTest {
         assertThat(config.amqp().channelMax()).isEqualTo(2047);
         assertThat(config.amqp().heartbeatSeconds()).isEqualTo(60);
         assertThat(config.amqp().maxMessageBytes()).isEqualTo(128L << 20);
-        assertThat(config.httpPort()).isEqualTo(ServerConfig.NO_PORT);
+        assertThat(config.httpHost()).isEqualTo("0.0.0.0");
+        assertThat(config.httpPort()).isEqualTo(15672);
         assertThat(config.memoryHighWatermark()).isEqualTo(0.6);
         assertThat(config.diskFreeLimitBytes()).isEqualTo(50_000_000L);
         assertThat(config.consumerTimeout()).isEqualTo(Duration.ofMinutes(30));

@@ -1,6 +1,7 @@
 package io.hermod.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
@@ -9,8 +10,13 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.MessageProperties;
 import com.rabbitmq.client.ShutdownSignalException;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,6 +98,27 @@ class HermodServerProcessTest {
             }
             server.terminate();
             assertThat(server.awaitExit(EXIT)).isEqualTo(EXIT_SIGTERM);
+        }
+    }
+
+    @Test
+    void the_management_api_answers_on_the_port_of_the_start_line_and_stops_with_the_server() throws Exception {
+        try (ServerProcess server = ServerProcess.start(Map.of(), "--data", dir.toString(), "--amqp-port", "0")) {
+            int amqpPort = server.awaitStarted(START);
+            int httpPort = server.httpPort();
+            HttpClient http = HttpClient.newHttpClient();
+            HttpRequest overview = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/api/overview"))
+                    .header("Authorization", "Basic Z3Vlc3Q6Z3Vlc3Q=") // guest:guest, from loopback
+                    .build();
+
+            HttpResponse<String> response = http.send(overview, HttpResponse.BodyHandlers.ofString());
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).contains("\"port\":" + amqpPort).contains("\"port\":" + httpPort);
+            server.terminate();
+            assertThat(server.awaitExit(EXIT)).isEqualTo(EXIT_SIGTERM);
+            assertThatThrownBy(() -> http.send(overview, HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(IOException.class);
         }
     }
 

@@ -74,6 +74,9 @@ class HermodServerTest {
     private ServerConfig config(Map<String, String> environment) {
         Map<String, String> env = new HashMap<>(environment);
         env.put("HERMOD_AMQP_HOST", "127.0.0.1");
-        return ConfigLoader.load(CommandLine.parse("--data", dir.resolve("data").toString(), "--amqp-port", "0"), env);
+        env.put("HERMOD_HTTP_HOST", "127.0.0.1");
+        return ConfigLoader.load(
+                CommandLine.parse("--data", dir.resolve("data").toString(), "--amqp-port", "0", "--http-port", "0"),
+                env);
     }
 }

@@ -26,11 +26,13 @@ import java.util.regex.Pattern;
 final class ServerProcess implements AutoCloseable {
 
     private static final Pattern STARTED = Pattern.compile("Hermod started: AMQP 0-9-1 on 127\\.0\\.0\\.1:(\\d+),.*");
+    private static final Pattern HTTP = Pattern.compile(".*, management HTTP on 127\\.0\\.0\\.1:(\\d+),.*");
 
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> seen = new ArrayList<>();
     private final Thread reader;
+    private String startLine;
 
     private ServerProcess(Process process) {
         this.process = process;
@@ -39,7 +41,10 @@ final class ServerProcess implements AutoCloseable {
         reader.start();
     }
 
-    /** Starts the server with {@code args}, listening on 127.0.0.1 and logging at INFO (both from the environment). */
+    /**
+     * Starts the server with {@code args}, listening on 127.0.0.1 (AMQP and a free HTTP port) and logging at INFO (all
+     * from the environment).
+     */
     static ServerProcess start(Map<String, String> environment, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -51,6 +56,8 @@ final class ServerProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().keySet().removeIf(name -> name.startsWith("HERMOD_"));
         builder.environment().put("HERMOD_AMQP_HOST", "127.0.0.1");
+        builder.environment().put("HERMOD_HTTP_HOST", "127.0.0.1");
+        builder.environment().put("HERMOD_HTTP_PORT", "0"); // tests run side by side: never the fixed 15672
         builder.environment().put("HERMOD_LOG_LEVEL", "info");
         builder.environment().putAll(environment);
         return new ServerProcess(builder.start());
@@ -77,6 +84,7 @@ final class ServerProcess implements AutoCloseable {
                 seen.add(line);
                 Matcher m = STARTED.matcher(line);
                 if (m.matches()) {
+                    startLine = line;
                     return Integer.parseInt(m.group(1));
                 }
             } else if (!process.isAlive() && lines.isEmpty()) {
@@ -84,6 +92,12 @@ final class ServerProcess implements AutoCloseable {
             }
         }
         return fail("the server did not start within " + timeout + "; its output:\n" + String.join("\n", seen));
+    }
+
+    /** The management HTTP port the start line names (after {@link #awaitStarted}). */
+    int httpPort() {
+        Matcher m = HTTP.matcher(String.valueOf(startLine));
+        return m.matches() ? Integer.parseInt(m.group(1)) : fail("no HTTP port in the start line: " + startLine);
     }
 
     /** Sends SIGTERM (through the handle: {@link Process#destroy()} would also close the output pipe). */

@@ -138,6 +138,18 @@ final class AmqpChannel {
         connection.send(id, new ChannelOpenOk(""));
     }
 
+    /** What management tools show of this channel. Event loop. */
+    ChannelInfo info(ConnectionInfo connectionInfo) {
+        return new ChannelInfo(
+                connectionInfo,
+                id,
+                channel.unackedCount(),
+                prefetchCount,
+                confirms != null,
+                tx != null,
+                channel.consumers());
+    }
+
     /** The socket can take more: let the queues deliver to this channel's consumers again. */
     void resumeDeliveries() {
         channel.resumeDeliveries();

@@ -33,8 +33,12 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -84,6 +88,10 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private ConnectionState state = new ConnectionState.AwaitingStartOk();
     private Session session;
     private Map<String, Object> clientCapabilities = Map.of();
+    private Map<String, Object> clientProperties = Map.of();
+    private String name = "?";
+    private long connectedAt;
+    private int heartbeat;
     private String clientName = "?";
     private int channelMax;
     private volatile int frameMax;
@@ -114,6 +122,9 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext context) {
         this.ctx = context;
         clientName = String.valueOf(context.channel().remoteAddress());
+        name = address(context.channel().remoteAddress()) + " -> "
+                + address(context.channel().localAddress());
+        connectedAt = System.currentTimeMillis();
         send(0, new ConnectionStart(0, 9, serverProperties(), Authenticator.MECHANISMS, "en_US"));
     }
 
@@ -282,6 +293,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     private void onStartOk(ConnectionStartOk startOk) {
         Map<String, Object> properties = startOk.clientProperties();
+        clientProperties = properties;
         if (properties.get("capabilities") instanceof Map<?, ?> caps) {
             @SuppressWarnings("unchecked")
             Map<String, Object> typed = (Map<String, Object>) caps;
@@ -314,7 +326,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
                     "frame_max=" + frameMax + " < " + AmqpServerConfig.MIN_FRAME_MAX + " min size");
         }
         frames.setFrameMax(frameMax);
-        int heartbeat = tuneOk.heartbeat();
+        heartbeat = tuneOk.heartbeat();
         if (heartbeat > 0) {
             ctx.pipeline()
                     .addBefore(
@@ -420,6 +432,79 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
                 "expected " + expected + ", got " + method.name(),
                 method.classId(),
                 method.methodId());
+    }
+
+    // ------------------------------------------------------------------ management (event loop)
+
+    /** RabbitMQ's connection name, {@code "peer-ip:port -> local-ip:port"}; set when the connection starts. */
+    String name() {
+        return name;
+    }
+
+    /** What management tools show of this connection. Event loop. */
+    ConnectionInfo info() {
+        String user = session != null
+                ? session.user()
+                : switch (state) {
+                    case ConnectionState.AwaitingTuneOk s -> s.user();
+                    case ConnectionState.AwaitingOpen s -> s.user();
+                    case ConnectionState.Open s -> s.user();
+                    case ConnectionState.AwaitingStartOk s -> "";
+                    case ConnectionState.Closing s -> "";
+                    case ConnectionState.Closed s -> "";
+                };
+        SocketAddress peer = ctx.channel().remoteAddress();
+        SocketAddress local = ctx.channel().localAddress();
+        return new ConnectionInfo(
+                name,
+                host(peer),
+                port(peer),
+                host(local),
+                port(local),
+                user,
+                session == null ? "" : session.vhost().name(),
+                clientProperties,
+                channels.size(),
+                stateName(),
+                connectedAt,
+                frameMax,
+                channelMax,
+                heartbeat);
+    }
+
+    /** What management tools show of this connection's channels. Event loop. */
+    List<ChannelInfo> channelInfos() {
+        ConnectionInfo connection = info();
+        List<ChannelInfo> all = new ArrayList<>(channels.size());
+        for (AmqpChannel channel : channels.values()) {
+            all.add(channel.info(connection));
+        }
+        return all;
+    }
+
+    private String stateName() {
+        return switch (state) {
+            case ConnectionState.AwaitingStartOk s -> "starting";
+            case ConnectionState.AwaitingTuneOk s -> "tuning";
+            case ConnectionState.AwaitingOpen s -> "opening";
+            case ConnectionState.Open s -> blocked && publishing ? "blocked" : blocked ? "blocking" : "running";
+            case ConnectionState.Closing s -> "closing";
+            case ConnectionState.Closed s -> "closed";
+        };
+    }
+
+    private static String address(SocketAddress address) {
+        return host(address) + ":" + port(address);
+    }
+
+    private static String host(SocketAddress address) {
+        return address instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress()
+                : String.valueOf(address);
+    }
+
+    private static int port(SocketAddress address) {
+        return address instanceof InetSocketAddress inet ? inet.getPort() : 0;
     }
 
     // ------------------------------------------------------------------ channels and writes

@@ -51,6 +51,7 @@ public final class AmqpServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final List<Channel> listeners;
     private final ChannelGroup connections;
+    private final ConnectionRegistry registry;
     private final int port;
     private final int tlsPort;
 
@@ -60,6 +61,7 @@ public final class AmqpServer implements AutoCloseable {
         this.workers = workers;
         this.listeners = Stream.of(plain, tls).filter(Objects::nonNull).toList();
         this.connections = connections;
+        this.registry = new ConnectionRegistry(connections);
         this.port = plain == null ? AmqpServerConfig.NO_PORT : boundPort(plain);
         this.tlsPort = tls == null ? AmqpServerConfig.NO_PORT : boundPort(tls);
     }
@@ -160,6 +162,27 @@ public final class AmqpServer implements AutoCloseable {
     /** The number of open client connections. */
     public int connectionCount() {
         return connections.size();
+    }
+
+    /**
+     * The open connections past their protocol header, for management tools (a snapshot; not from an event loop of
+     * this server).
+     */
+    public List<ConnectionInfo> connections() {
+        return registry.connections();
+    }
+
+    /** Every open channel of every connection, for management tools (a snapshot; as {@link #connections()}). */
+    public List<ChannelInfo> channels() {
+        return registry.channels();
+    }
+
+    /**
+     * Closes the connection named {@code name} ({@link ConnectionInfo#name()}) with CONNECTION_FORCED and
+     * {@code reason}, as RabbitMQ's management API does; false when there is no such connection.
+     */
+    public boolean closeConnection(String name, String reason) {
+        return registry.close(name, reason);
     }
 
     /**

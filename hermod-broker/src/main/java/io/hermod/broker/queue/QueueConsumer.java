@@ -60,6 +60,10 @@ public final class QueueConsumer {
         return autoAck;
     }
 
+    public int prefetchCount() {
+        return prefetchCount;
+    }
+
     DeliverySink sink() {
         return sink;
     }

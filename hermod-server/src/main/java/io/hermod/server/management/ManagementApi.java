@@ -1,0 +1,98 @@
+package io.hermod.server.management;
+
+import io.hermod.amqp.server.AmqpServer;
+import io.hermod.broker.Broker;
+import io.hermod.broker.BrokerException;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The management HTTP API, RabbitMQ's paths and field names (https://www.rabbitmq.com/docs/management#http-api): the
+ * route table every resource registers in, and the one place a request is authenticated, authorised, dispatched and
+ * its failure turned into RabbitMQ's {@code {"error", "reason"}} body. Independent of Netty, so that the listener
+ * ({@link ManagementServer}) stays a thin transport.
+ *
+ * <p>Threading: thread-safe; {@link #handle} runs on the listener's worker threads.
+ */
+public final class ManagementApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ManagementApi.class);
+
+    private final RouteTable routes = new RouteTable();
+    private final BasicAuth auth;
+
+    private ManagementApi(ManagementContext context) {
+        this.auth = new BasicAuth(context.broker());
+        new OverviewResource(context).register(routes);
+        new VhostResource(context).register(routes);
+        new UserResource(context).register(routes);
+        new PermissionResource(context).register(routes);
+        new QueueResource(context).register(routes);
+        new ExchangeResource(context).register(routes);
+        new BindingResource(context).register(routes);
+        new MessageResource(context).register(routes);
+        new ConnectionResource(context).register(routes);
+        new DefinitionsResource(context).register(routes);
+        new HealthResource(context).register(routes);
+        new NodeResource(context).register(routes);
+    }
+
+    /**
+     * The API over a broker and its AMQP server.
+     *
+     * @param listeners the server's listeners, asked at each request (the HTTP port is known only once bound)
+     */
+    public static ManagementApi create(Broker broker, AmqpServer amqp, Supplier<List<Listener>> listeners) {
+        return new ManagementApi(new ManagementContext(broker, amqp, listeners));
+    }
+
+    /**
+     * Answers one request; never throws.
+     *
+     * @param uri the request target, path and query, as sent
+     * @param header a request header by name, or null
+     * @param loopback whether the client connects from a loopback address (for {@code loopback_users})
+     */
+    ApiResponse handle(String method, String uri, Function<String, String> header, byte[] body, boolean loopback) {
+        try {
+            QueryStringDecoder query = new QueryStringDecoder(uri);
+            RouteTable.Match match = routes.find(method, query.rawPath());
+            ApiUser user = null;
+            Access access = match.route().access();
+            if (access != Access.PUBLIC) {
+                user = auth.authenticate(header.apply("Authorization"), loopback)
+                        .orElseThrow(() -> new ApiException(401, "not_authorised", "Login failed"));
+                if (!access.allows(user)) {
+                    throw ApiException.forbidden(user.management() ? "Not administrator user" : "Not management user");
+                }
+            }
+            ApiRequest request =
+                    new ApiRequest(method, query.rawPath(), match.params(), query.parameters(), body, user, header);
+            return match.route().handler().handle(request);
+        } catch (ApiException e) {
+            return error(e);
+        } catch (BrokerException e) {
+            return error(ApiException.of(e));
+        } catch (IllegalArgumentException e) { // a value the broker's types refuse, bad percent-encoding
+            return error(ApiException.badRequest(e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.warn("{} {} failed", method, uri, e);
+            return error(new ApiException(500, "internal_server_error", String.valueOf(e.getMessage())));
+        }
+    }
+
+    /** RabbitMQ's error body; a 401 also carries the basic-auth challenge. */
+    static ApiResponse error(ApiException e) {
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("error", e.error());
+        body.put("reason", e.reason());
+        Map<String, String> headers = e.status() == 401 ? Map.of("WWW-Authenticate", BasicAuth.CHALLENGE) : Map.of();
+        return new ApiResponse(e.status(), body, ApiResponse.JSON, headers);
+    }
+}
