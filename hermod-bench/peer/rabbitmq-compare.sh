@@ -146,7 +146,7 @@ start_hermod() {
   # the server as `./hermod server` runs it (without its class-data-sharing archive: a first start), on loopback
   # shellcheck disable=SC2086 # HERMOD_JAVA_OPTS is a list of options
   HERMOD_AMQP_HOST=127.0.0.1 java $HERMOD_JAVA_OPTS -jar "$run/hermod-server.jar" \
-    --data "$d/data" --amqp-port "$HERMOD_PORT" > "$d/console.log" 2>&1 &
+    --data "$d/data" --amqp-port "$HERMOD_PORT" --http-port 0 > "$d/console.log" 2>&1 &
   hermod_pid=$!
   hermod_start_ms=$(python3 hermod-bench/peer/amqp_ready.py 127.0.0.1 "$HERMOD_PORT" "$t0" 120) \
     || { tail -20 "$d/console.log" >&2; exit 1; }
