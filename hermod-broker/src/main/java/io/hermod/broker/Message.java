@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param exchange the exchange published to ({@code ""} is the default exchange)
  * @param ttlMillis the message's own time to live in its queues, in milliseconds ({@link #NO_TTL}: none); AMQP's
  *     {@code expiration} property. A queue's {@code x-message-ttl}, when shorter, wins.
+ * @param priority 0 to 255 (AMQP's {@code priority} property); queues with {@code x-max-priority} deliver higher first
  */
 public record Message(
         String exchange,
@@ -22,7 +23,8 @@ public record Message(
         boolean persistent,
         byte[] properties,
         byte[] body,
-        long ttlMillis) {
+        long ttlMillis,
+        int priority) {
 
     /** {@link #ttlMillis()} of a message that has none. */
     public static final long NO_TTL = -1;
@@ -38,6 +40,21 @@ public record Message(
         if (ttlMillis < NO_TTL) {
             throw new IllegalArgumentException("ttlMillis must be >= 0 or NO_TTL: " + ttlMillis);
         }
+        if (priority < 0 || priority > 255) {
+            throw new IllegalArgumentException("priority must be 0 to 255: " + priority);
+        }
+    }
+
+    /** A message without a priority (0). */
+    public Message(
+            String exchange,
+            String routingKey,
+            Map<String, Object> headers,
+            boolean persistent,
+            byte[] properties,
+            byte[] body,
+            long ttlMillis) {
+        this(exchange, routingKey, headers, persistent, properties, body, ttlMillis, 0);
     }
 
     /** A message without a time to live of its own. */
@@ -48,7 +65,7 @@ public record Message(
             boolean persistent,
             byte[] properties,
             byte[] body) {
-        this(exchange, routingKey, headers, persistent, properties, body, NO_TTL);
+        this(exchange, routingKey, headers, persistent, properties, body, NO_TTL, 0);
     }
 
     /** A message with no properties and no headers. */

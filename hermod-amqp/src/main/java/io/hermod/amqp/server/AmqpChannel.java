@@ -522,7 +522,8 @@ final class AmqpChannel {
                     mode != null && mode == 2,
                     replies.rewrite(p.decoded, p.properties),
                     p.body,
-                    Expiration.parse(p.decoded.expiration()));
+                    Expiration.parse(p.decoded.expiration()),
+                    p.decoded.priority() == null ? 0 : Math.max(0, Math.min(255, p.decoded.priority())));
             if (tx != null) {
                 checkPublishable(m.exchange()); // an unknown or internal exchange fails now, not at commit
                 tx.add(new ChannelTransaction.Operation.Publish(message, m.mandatory()));

@@ -19,6 +19,7 @@ import java.util.List;
  *   header "p"   protocol property bytes, as published
  *   header "f"   flags, one byte: bit 0 = persistent
  *   header "t"   the message's own time to live in milliseconds, 8 bytes (only when it has one)
+ *   header "y"   its priority, 1 byte (only when above 0)
  * </pre>
  *
  * Several messages appended together share one batch (one CRC, one write).
@@ -30,6 +31,7 @@ final class MessageCodec {
     static final String PROPERTIES = "p";
     static final String FLAGS = "f";
     static final String TTL = "t";
+    static final String PRIORITY = "y";
     private static final int PERSISTENT = 1;
     private static final ByteBuffer[] FLAG_VALUES = {
         ByteBuffer.wrap(new byte[] {0}).asReadOnlyBuffer(),
@@ -43,14 +45,19 @@ final class MessageCodec {
         Header routingKey = new Header(ROUTING_KEY, utf8(message.routingKey()));
         Header properties = new Header(PROPERTIES, ByteBuffer.wrap(message.properties()));
         Header flags = new Header(FLAGS, FLAG_VALUES[message.persistent() ? 1 : 0].duplicate());
-        List<Header> headers = message.ttlMillis() == Message.NO_TTL
-                ? List.of(exchange, routingKey, properties, flags)
-                : List.of(
-                        exchange,
-                        routingKey,
-                        properties,
-                        flags,
-                        new Header(TTL, ByteBuffer.allocate(Long.BYTES).putLong(0, message.ttlMillis())));
+        List<Header> headers;
+        if (message.ttlMillis() == Message.NO_TTL && message.priority() == 0) {
+            headers = List.of(exchange, routingKey, properties, flags);
+        } else {
+            headers = new java.util.ArrayList<>(6);
+            headers.addAll(List.of(exchange, routingKey, properties, flags));
+            if (message.ttlMillis() != Message.NO_TTL) {
+                headers.add(new Header(TTL, ByteBuffer.allocate(Long.BYTES).putLong(0, message.ttlMillis())));
+            }
+            if (message.priority() > 0) {
+                headers.add(new Header(PRIORITY, ByteBuffer.wrap(new byte[] {(byte) message.priority()})));
+            }
+        }
         batch.add(timestamp, null, message.body(), headers);
     }
 
@@ -65,6 +72,16 @@ final class MessageCodec {
                 ByteBuffer.wrap(message.body()).asReadOnlyBuffer(),
                 timestamp,
                 message.ttlMillis());
+    }
+
+    /** The priority of a message stored as this record: 0 when it has none. */
+    static int priority(Record record) {
+        for (Header h : record.headers()) {
+            if (PRIORITY.equals(h.key()) && h.value() != null && h.value().remaining() == 1) {
+                return h.value().get(h.value().position()) & 0xFF;
+            }
+        }
+        return 0;
     }
 
     /** Decodes a record of a queue log; a record this codec did not write gives an exception naming the offset. */

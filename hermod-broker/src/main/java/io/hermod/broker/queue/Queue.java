@@ -187,6 +187,10 @@ public final class Queue {
         if (limits.tracksBytes()) {
             limits.readied(readyBodyBytes());
         }
+        if (arguments.maxPriority() > 0) {
+            cursor.usePriorities(arguments.maxPriority());
+            sortReadyByPriority();
+        }
         this.handedOutWritten = redeliveredBelow;
         this.trimmedAt = log.startOffset();
         recoverReturns(recoveredReturns);
@@ -821,8 +825,12 @@ public final class Queue {
             return;
         }
         cursor.appended(result.lastOffset() + 1);
+        long appendedOffset = result.firstOffset();
         for (Pending pending : batch) {
             limits.readied(pending.message().body().length);
+            if (cursor.hasPriorities()) {
+                cursor.enqueue(appendedOffset++, pending.message().priority());
+            }
         }
         limits.dropHeadOverLimit(cursor, this::read, this::dispose, deadLetters != null);
         publishCounters();
@@ -849,7 +857,10 @@ public final class Queue {
                 sawMessageWithTtl = true; // the broker's timer now looks at this queue
                 expiries.add(limits.dueAt(now, pending.message().ttlMillis()), offset);
             }
-            readAhead.offerAppended(MessageCodec.stored(pending.message(), offset, now), cursor.streamPosition());
+            if (!cursor.hasPriorities()) {
+                // a priority queue reads its messages back one by one in priority order: a run would never be taken
+                readAhead.offerAppended(MessageCodec.stored(pending.message(), offset, now), cursor.streamPosition());
+            }
             long notBefore = notBefore(pending.message());
             if (notBefore > now) {
                 holdUntil(offset, notBefore, now);
@@ -910,25 +921,39 @@ public final class Queue {
      * part of the log (which the limit keeps small). After a restart every unsettled message is on the stream.
      */
     private long readyBodyBytes() {
-        long bytes = 0;
-        long from = cursor.streamPosition();
+        long[] bytes = {0};
         try {
-            bytes = readyBodyBytesFrom(from);
+            forEachReadyRecord(r -> bytes[0] += r.value().remaining());
         } catch (StorageException | IllegalStateException e) {
             LOG.warn("Queue {} could not count its ready bytes for x-max-length-bytes: {}", name(), e.getMessage());
         }
-        return bytes;
+        return bytes[0];
     }
 
-    private long readyBodyBytesFrom(long from) {
-        long bytes = 0;
+    /**
+     * A priority queue at start: the ready messages, all on the stream after a restart, go to the lanes of their
+     * priorities (read from their records: one sequential read of the ready part of the log; bodies are not kept).
+     */
+    private void sortReadyByPriority() {
+        try {
+            forEachReadyRecord(r -> cursor.enqueue(r.offset(), MessageCodec.priority(r)));
+        } catch (StorageException | IllegalStateException e) {
+            // what could not be read stays on the stream, behind nothing: the lanes never look there, so it is lost
+            // to consumers until the log is repaired; say so loudly
+            LOG.error("Queue {} could not read its ready messages' priorities: {}", name(), e.getMessage());
+        }
+    }
+
+    /** Calls {@code action} with each record of a ready message on the stream, in offset order. */
+    private void forEachReadyRecord(java.util.function.Consumer<io.hermod.storage.record.Record> action) {
+        long from = cursor.streamPosition();
         while (from < cursor.end()) {
             long next = from;
             for (java.nio.ByteBuffer buf : log.read(from, 1 << 20)) {
                 for (io.hermod.storage.record.RecordBatch batch : io.hermod.storage.record.RecordBatch.batches(buf)) {
                     for (io.hermod.storage.record.Record r : batch.records()) {
-                        if (r.offset() >= from && cursor.isReady(r.offset()) && r.value() != null) {
-                            bytes += r.value().remaining();
+                        if (r.offset() >= from && cursor.isReadyOnStream(r.offset()) && r.value() != null) {
+                            action.accept(r);
                         }
                         next = Math.max(next, r.offset() + 1);
                     }
@@ -939,7 +964,6 @@ public final class Queue {
             }
             from = next;
         }
-        return bytes;
     }
 
     /** Takes an expired message out of the ready set wherever it stands (with its bytes, under a byte limit). */

@@ -41,6 +41,15 @@ final class SharedCursor {
 
     private boolean lastTakenRedelivered;
 
+    /**
+     * A priority queue's ready messages, by level ({@link #usePriorities}); null for a plain queue. With lanes, every
+     * appended offset goes to its lane at once ({@link #enqueue}), so the stream position stays at the log end and
+     * the stream part of this cursor is not used; messages that come back go to their lane too.
+     */
+    private PriorityLanes lanes;
+    /** With lanes: one past the highest offset ever taken (what a restart must flag redelivered). */
+    private long takenBelow;
+
     /** A cursor over {@code [start, end)} of a log, with what a restart recovered. */
     SharedCursor(long start, long end, OffsetRanges recoveredSettled, long redeliveredBelow) {
         this.start = start;
@@ -52,6 +61,33 @@ final class SharedCursor {
         this.settledAhead = settled.countIn(next, end);
     }
 
+    /**
+     * Makes this the cursor of a priority queue with levels 0 to {@code maxPriority}: the ready messages still on the
+     * stream (after a restart) must then be given their levels with {@link #enqueue}, in offset order.
+     */
+    void usePriorities(int maxPriority) {
+        lanes = new PriorityLanes(maxPriority);
+        takenBelow = redeliveredBelow;
+    }
+
+    /** Whether this is a priority queue's cursor. */
+    boolean hasPriorities() {
+        return lanes != null;
+    }
+
+    /**
+     * Priority queues: puts a ready stream offset (just appended, or ready after a restart) into the lane of its
+     * priority; the stream moves past it.
+     */
+    void enqueue(long offset, int priority) {
+        if (offset < next || offset >= end || settled.contains(offset)) {
+            return; // not ready on the stream: taken, settled or held already
+        }
+        settledAhead -= settled.countIn(next, offset);
+        next = offset + 1;
+        lanes.add(offset, priority);
+    }
+
     /** The log grew to {@code newEnd}. */
     void appended(long newEnd) {
         // nothing is settled out there unless the cursor log ran ahead of the message log (a machine crash)
@@ -60,16 +96,22 @@ final class SharedCursor {
     }
 
     boolean hasReady() {
+        if (lanes != null) {
+            return lanes.count() > 0;
+        }
         return !requeued.isEmpty() || settled.firstAbsentFrom(next) < end;
     }
 
     /** Whether the next {@link #take()} would come from the requeued set (read apart from the stream). */
     boolean nextIsRequeued() {
-        return !requeued.isEmpty();
+        return lanes != null || !requeued.isEmpty(); // a priority queue reads each message apart from the stream
     }
 
     /** The offset {@link #take()} would hand out next, without taking it; -1 when there is none. */
     long peek() {
+        if (lanes != null) {
+            return lanes.peek();
+        }
         if (!requeued.isEmpty()) {
             return requeued.first();
         }
@@ -79,6 +121,14 @@ final class SharedCursor {
 
     /** Hands out the next ready offset, or -1. {@link #lastTakenRedelivered()} tells whether it was handed out before. */
     long take() {
+        if (lanes != null) {
+            long offset = lanes.poll();
+            if (offset >= 0) {
+                lastTakenRedelivered = lanes.lastTakenReturned() || offset < redeliveredBelow;
+                takenBelow = Math.max(takenBelow, offset + 1);
+            }
+            return offset;
+        }
         if (!requeued.isEmpty()) {
             lastTakenRedelivered = true;
             return requeued.pollFirst();
@@ -127,6 +177,9 @@ final class SharedCursor {
     /** Settles an offset for good (acknowledged, discarded); returns its handout if it was unacknowledged. */
     Handout settle(long offset) {
         Handout h = unacked.remove(offset);
+        if (lanes != null) {
+            lanes.forget(offset);
+        }
         if (held.remove(offset)) {
             settledSinceFlush.add(offset); // already settled in memory
         } else if (settled.add(offset)) {
@@ -143,6 +196,13 @@ final class SharedCursor {
      * is not ready (handed out, settled, or beyond the log).
      */
     boolean discardReady(long offset) {
+        if (lanes != null) {
+            if (!lanes.remove(offset)) {
+                return false;
+            }
+            settle(offset);
+            return true;
+        }
         if (!isReady(offset)) {
             return false;
         }
@@ -159,6 +219,9 @@ final class SharedCursor {
      */
     void hold(long offset) {
         Handout previous = unacked.get(offset);
+        if (lanes != null) {
+            lanes.remove(offset); // if ready; it goes back to its level when released
+        }
         if (previous != null || requeued.remove(offset) || offset < next || offset >= end) {
             unacked.put(offset, new Handout(null, 0, previous == null ? 0 : previous.bodySize()));
         } else if (settled.add(offset)) {
@@ -194,6 +257,11 @@ final class SharedCursor {
         return held.size();
     }
 
+    /** Whether an offset is ready on the stream (or requeued), whatever the lanes say: for a start-up scan. */
+    boolean isReadyOnStream(long offset) {
+        return requeued.contains(offset) || offset >= next && offset < end && !settled.contains(offset);
+    }
+
     /** Whether an offset is settled for good (not merely held). */
     boolean isSettled(long offset) {
         return settled.contains(offset) && !held.contains(offset);
@@ -201,13 +269,18 @@ final class SharedCursor {
 
     /** Whether an offset is ready: requeued, or on the stream ahead of the cursor and not settled. */
     boolean isReady(long offset) {
+        if (lanes != null) {
+            return lanes.contains(offset);
+        }
         return requeued.contains(offset) || offset >= next && offset < end && !settled.contains(offset);
     }
 
     /** Returns an unacknowledged offset to the ready set, ahead of every newer message; its handout, or null. */
     Handout requeue(long offset) {
         Handout h = unacked.remove(offset);
-        if (h != null) {
+        if (h != null && lanes != null) {
+            lanes.addReturned(offset);
+        } else if (h != null) {
             requeued.add(offset);
         }
         return h;
@@ -216,6 +289,9 @@ final class SharedCursor {
     /** Settles every ready message and returns how many there were. */
     long purge() {
         long purged = readyCount();
+        if (lanes != null) {
+            lanes.drain(this::settle);
+        }
         for (long offset : requeued) {
             settle(offset);
         }
@@ -229,6 +305,9 @@ final class SharedCursor {
     }
 
     long readyCount() {
+        if (lanes != null) {
+            return lanes.count();
+        }
         long stream = end - Math.min(end, next) - settledAhead;
         return requeued.size() + stream;
     }
@@ -257,6 +336,9 @@ final class SharedCursor {
 
     /** The offsets handed out at least once; a restart flags offsets below it as redelivered. */
     long handedOutBelow() {
+        if (lanes != null) {
+            return Math.max(takenBelow, redeliveredBelow); // taken out of order: below the highest taken, roughly
+        }
         return Math.max(next, redeliveredBelow);
     }
 
