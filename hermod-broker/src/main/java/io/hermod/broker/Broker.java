@@ -240,7 +240,10 @@ public final class Broker implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
-    /** Removes the logs of queues that are no longer defined: transient queues of the last run, half-done deletes. */
+    /**
+     * Removes the logs of queues and exchanges that are no longer defined: transient queues of the last run, half-done
+     * deletes.
+     */
     private void deleteLeftoverLogs() {
         Set<String> live = new HashSet<>();
         live.add(DEFINITIONS_LOG);
@@ -248,11 +251,15 @@ public final class Broker implements AutoCloseable {
             for (Queue q : v.queues()) {
                 live.add(Queue.logName(q.definition()));
                 live.add(Queue.cursorLogName(q.definition()));
+                live.add(Queue.dedupLogName(q.definition()));
+            }
+            for (String exchange : v.exchangeNames()) {
+                live.add(Exchange.dedupLogName(v.name(), exchange));
             }
         }
         LogConfig scratch = LogConfig.builder().durability(Durability.OS).build();
         for (String name : store.storedLogNames()) {
-            if (!live.contains(name) && name.startsWith("q-")) {
+            if (!live.contains(name) && (name.startsWith("q-") || name.startsWith(Exchange.DEDUP_LOG_PREFIX))) {
                 store.openLog(name, scratch).delete();
             }
         }
@@ -631,6 +638,11 @@ public final class Broker implements AutoCloseable {
         return propertiesFormat;
     }
 
+    /** The log store every queue and window lives in. */
+    LogStore store() {
+        return store;
+    }
+
     /** The memory and disk alarms that block publishers. */
     public ResourceAlarms alarms() {
         return alarms;
@@ -677,6 +689,9 @@ public final class Broker implements AutoCloseable {
             } catch (CompletionException e) {
                 LOG.warn("A queue failed to close: {}", e.getCause().getMessage());
             }
+        }
+        for (VirtualHost v : vhosts.values()) {
+            v.closeExchanges();
         }
         definitions.close();
         store.close();

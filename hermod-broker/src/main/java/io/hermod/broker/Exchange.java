@@ -1,8 +1,12 @@
 package io.hermod.broker;
 
+import io.hermod.broker.dedup.DedupWindow;
+import io.hermod.broker.dedup.Deduplication;
 import io.hermod.broker.definitions.ExchangeDefinition;
 import io.hermod.broker.exchange.ExchangeRouter;
 import io.hermod.broker.exchange.ExchangeType;
+import io.hermod.storage.LogStore;
+import java.time.InstantSource;
 
 /**
  * An exchange at run time: its definition and the router holding its bindings. The default exchange ({@code ""}) has
@@ -15,12 +19,69 @@ final class Exchange {
 
     static final String ALTERNATE_EXCHANGE = "alternate-exchange";
 
+    /** The names of exchanges' deduplication logs start with this. */
+    static final String DEDUP_LOG_PREFIX = "xd-";
+
     private final ExchangeDefinition definition;
     private final ExchangeRouter<BindingTarget> router;
+    private final Deduplication dedup; // x-message-deduplication; null without it
+    private final DedupWindow dedupWindow;
 
     Exchange(ExchangeDefinition definition, ExchangeType type) {
+        this(definition, type, null, null);
+    }
+
+    /**
+     * An exchange; with {@code x-message-deduplication} its window is opened in {@code store} (a durable exchange's
+     * survives restarts; null for a transient one, kept in memory).
+     */
+    Exchange(ExchangeDefinition definition, ExchangeType type, LogStore store, InstantSource clock) {
         this.definition = definition;
         this.router = definition.name().isEmpty() ? null : type.newRouter();
+        this.dedup = clock == null ? null : Deduplication.ofDefined(definition.arguments());
+        this.dedupWindow = dedup == null
+                ? null
+                : DedupWindow.open(
+                        definition.durable() ? store : null,
+                        dedupLogName(definition.vhost(), definition.name()),
+                        dedup.cacheSize(),
+                        dedup.cacheTtlMillis(),
+                        clock);
+    }
+
+    /** The log name of an exchange's deduplication window: a digest of vhost and name, which may hold any text. */
+    static String dedupLogName(String vhost, String exchange) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((vhost + "\u0000" + exchange).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return DEDUP_LOG_PREFIX + java.util.HexFormat.of().formatHex(digest, 0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing", e);
+        }
+    }
+
+    /** Its deduplication, or null. */
+    Deduplication dedup() {
+        return dedup;
+    }
+
+    /** Its deduplication window, or null. */
+    DedupWindow dedupWindow() {
+        return dedupWindow;
+    }
+
+    /** The exchange is deleted: its window's log goes. */
+    void deleted() {
+        if (dedupWindow != null) {
+            dedupWindow.delete();
+        }
+    }
+
+    /** The broker closes. */
+    void close() {
+        if (dedupWindow != null) {
+            dedupWindow.close();
+        }
     }
 
     ExchangeDefinition definition() {

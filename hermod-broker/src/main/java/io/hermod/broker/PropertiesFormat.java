@@ -21,6 +21,11 @@ public interface PropertiesFormat {
     /** The expiration property as the publisher gave it (AMQP's is text), or null. */
     String expiration(ByteBuffer properties);
 
+    /** The message id (AMQP's {@code message_id}), for deduplication; null when none. */
+    default String messageId(ByteBuffer properties) {
+        return null;
+    }
+
     /** Properties equal to these but with {@code headers} as their headers, and without expiration if asked. */
     byte[] withHeaders(ByteBuffer properties, Map<String, Object> headers, boolean dropExpiration);
 

@@ -74,7 +74,18 @@ public final class VirtualHost {
             io.hermod.broker.queue.RetryBackoff.DELAY,
             io.hermod.broker.queue.RetryBackoff.MULTIPLIER,
             io.hermod.broker.queue.RetryBackoff.MAX_DELAY,
-            io.hermod.broker.queue.RetryBackoff.JITTER);
+            io.hermod.broker.queue.RetryBackoff.JITTER,
+            io.hermod.broker.dedup.Deduplication.ENABLED,
+            io.hermod.broker.dedup.Deduplication.CACHE_SIZE,
+            io.hermod.broker.dedup.Deduplication.CACHE_TTL,
+            io.hermod.broker.dedup.Deduplication.KEY_HEADER);
+
+    /** Exchange arguments of deduplication, which must match on a re-declare. */
+    private static final List<String> DEDUP_ARGUMENTS = List.of(
+            io.hermod.broker.dedup.Deduplication.ENABLED,
+            io.hermod.broker.dedup.Deduplication.CACHE_SIZE,
+            io.hermod.broker.dedup.Deduplication.CACHE_TTL,
+            io.hermod.broker.dedup.Deduplication.KEY_HEADER);
 
     private final String name;
     private final Broker broker;
@@ -126,6 +137,7 @@ public final class VirtualHost {
             if (spec.arguments().get(Exchange.ALTERNATE_EXCHANGE) instanceof String alternate) {
                 broker.access().alternateExchange(session, spec.name(), alternate);
             }
+            io.hermod.broker.dedup.Deduplication.of(spec.arguments(), describe(spec.name()));
             return List.of(new ExchangeAdded(new ExchangeDefinition(
                     name,
                     spec.name(),
@@ -188,6 +200,9 @@ public final class VirtualHost {
         requireSame("auto_delete", current.autoDelete(), spec.autoDelete(), what);
         requireSame("internal", current.internal(), spec.internal(), what);
         requireSameArgument(Exchange.ALTERNATE_EXCHANGE, current.arguments(), spec.arguments(), what);
+        for (String argument : DEDUP_ARGUMENTS) {
+            requireSameArgument(argument, current.arguments(), spec.arguments(), what);
+        }
     }
 
     // ------------------------------------------------------------------ queues
@@ -214,6 +229,8 @@ public final class VirtualHost {
             // after the dead-letter exchange's permissions, as rabbit_channel then rabbit_amqqueue:declare; only for a
             // new queue: a re-declare is only compared, and replay never validates (what was declared stays declared)
             QueueArguments.validate(name, queueName, spec.arguments());
+            io.hermod.broker.dedup.Deduplication.of(
+                    spec.arguments(), "queue '" + queueName + "' in vhost '" + name + "'");
             broker.checkQueueLimit(queueName); // after the arguments, as rabbit_amqqueue:declare then the limits
             QueueDefinition definition = new QueueDefinition(
                     name,
@@ -505,12 +522,32 @@ public final class VirtualHost {
         if (x.definition().internal()) {
             throw new BrokerException(ErrorCode.ACCESS_REFUSED, "cannot publish to internal " + describe(x.name()));
         }
+        String dedupKey = x.dedup() == null ? null : x.dedup().key(message, broker.propertiesFormat());
+        if (dedupKey != null && !x.dedupWindow().admit(dedupKey)) {
+            return CompletableFuture.completedFuture(PublishResult.DUPLICATE);
+        }
         List<Queue> targets = route(x, message);
         PublishTracker tracker = new PublishTracker(targets.size());
         for (Queue q : targets) {
             q.enqueue(message, tracker);
         }
-        return tracker.result();
+        CompletableFuture<PublishResult> result = tracker.result();
+        if (dedupKey != null) {
+            // the key stays once the message is stored; a publish that failed may be retried, not refused
+            result.whenComplete((r, e) -> {
+                if (e == null) {
+                    x.dedupWindow().stored(dedupKey);
+                } else {
+                    x.dedupWindow().failed(dedupKey);
+                }
+            });
+        }
+        return result;
+    }
+
+    /** The broker closes: exchanges close their deduplication windows. */
+    void closeExchanges() {
+        exchanges.values().forEach(Exchange::close);
     }
 
     /**
@@ -677,13 +714,18 @@ public final class VirtualHost {
                                 d,
                                 ExchangeType.byName(d.type())
                                         .orElseThrow(() -> new IllegalStateException(
-                                                "definitions name an unknown exchange type '" + d.type() + "'"))));
+                                                "definitions name an unknown exchange type '" + d.type() + "'")),
+                                broker.store(),
+                                broker.config().clock()));
             }
             case ExchangeRemoved r -> {
                 removeBindings(bindingsBySource.getOrDefault(r.name(), Set.of()));
                 removeBindings(bindingsByDestination.getOrDefault(
                         destinationKey(DestinationKind.EXCHANGE, r.name()), Set.of()));
-                exchanges.remove(r.name());
+                Exchange gone = exchanges.remove(r.name());
+                if (gone != null) {
+                    gone.deleted();
+                }
             }
             case QueueAdded r -> {
                 QueueDefinition d = r.queue();

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hermod.broker.definitions.TablePropertiesFormat;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,11 +35,7 @@ class NotBeforeTest extends ClockedBrokerTest {
     }
 
     private List<String> drain(String queue) {
-        List<String> bodies = new ArrayList<>();
-        for (var d = ch.get(queue, true); d.isPresent(); d = ch.get(queue, true)) {
-            bodies.add(StandardCharsets.UTF_8.decode(d.get().body()).toString());
-        }
-        return bodies;
+        return BrokerFixture.drain(ch, queue);
     }
 
     @Test

@@ -40,11 +40,7 @@ class PriorityQueueTest extends ClockedBrokerTest {
     }
 
     private List<String> drain(String queue) {
-        List<String> bodies = new ArrayList<>();
-        for (var d = ch.get(queue, true); d.isPresent(); d = ch.get(queue, true)) {
-            bodies.add(StandardCharsets.UTF_8.decode(d.get().body()).toString());
-        }
-        return bodies;
+        return BrokerFixture.drain(ch, queue);
     }
 
     private Delivery take(String queue) {

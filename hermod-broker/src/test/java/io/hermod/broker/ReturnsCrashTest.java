@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Delivery counts, retry due times and {@code x-not-before} times survive a {@code kill -9}: a child JVM returns a message to a counting queue
+ * Delivery counts, retry due times, {@code x-not-before} times and deduplication windows survive a {@code kill -9}: a child JVM returns a message to a counting queue
  * again and again and one to a queue with an hour's retry delay, says so once each return is taken, and is killed
  * with SIGKILL; the recovered broker still counts the returns and still holds the waiting message back.
  */
@@ -55,6 +55,11 @@ class ReturnsCrashTest {
                         TablePropertiesFormat.properties(notBefore, null),
                         new byte[] {2}))
                 .join(); // confirmed: stored, and its time with it
+        ch.declareQueue(new QueueSpec("deduplicated", true, false, false, Map.of("x-message-deduplication", true)));
+        ch.publish(new Message(
+                        "", "deduplicated", Map.of(), true, TablePropertiesFormat.withMessageId("id-1"), new byte[] {3
+                        }))
+                .join(); // confirmed: its key is in the window's log
         System.out.println("READY");
         System.out.flush();
         Thread.sleep(60_000);
@@ -102,6 +107,17 @@ class ReturnsCrashTest {
             assertThat(ch.declareQueuePassive("scheduled").messageCount())
                     .as("the x-not-before message still waits for its hour")
                     .isZero();
+            ch.publish(new Message(
+                            "",
+                            "deduplicated",
+                            Map.of(),
+                            true,
+                            TablePropertiesFormat.withMessageId("id-1"),
+                            new byte[] {4}))
+                    .join();
+            assertThat(ch.declareQueuePassive("deduplicated").messageCount())
+                    .as("the deduplication window survived: the repeat was dropped")
+                    .isEqualTo(1);
         }
     }
 }

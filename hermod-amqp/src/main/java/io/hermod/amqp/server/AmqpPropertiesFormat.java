@@ -33,6 +33,11 @@ final class AmqpPropertiesFormat implements PropertiesFormat {
     }
 
     @Override
+    public String messageId(ByteBuffer properties) {
+        return decode(properties).messageId();
+    }
+
+    @Override
     public byte[] withHeaders(ByteBuffer properties, Map<String, Object> headers, boolean dropExpiration) {
         BasicProperties p = decode(properties);
         BasicProperties rewritten = new BasicProperties(

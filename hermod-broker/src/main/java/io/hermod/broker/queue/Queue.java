@@ -91,6 +91,9 @@ public final class Queue {
     private final InstantSource clock;
     private final Consumer<Queue> onUnused;
     private final QueueHost host;
+    // x-message-deduplication: the window of recent keys and how keys are found; null without it
+    private final io.hermod.broker.dedup.DedupWindow dedupWindow;
+    private final io.hermod.broker.dedup.Deduplication dedup;
     private final QueueHost deadLetters; // the host, or null without x-dead-letter-exchange
 
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -139,8 +142,12 @@ public final class Queue {
             MessageCache cache,
             InstantSource clock,
             Consumer<Queue> onUnused,
-            QueueHost host) {
+            QueueHost host,
+            io.hermod.broker.dedup.DedupWindow dedupWindow) {
         this.definition = definition;
+        this.dedupWindow = dedupWindow;
+        this.dedup =
+                dedupWindow == null ? null : io.hermod.broker.dedup.Deduplication.ofDefined(definition.arguments());
         this.log = log;
         this.cursorLog = cursorLog;
         this.persistent = cursorLog != null;
@@ -248,15 +255,29 @@ public final class Queue {
                 .build();
         Log log = store.openLog(name, config);
         CursorLog cursorLog = null;
+        io.hermod.broker.dedup.DedupWindow window = null;
         try {
             if (survives) {
                 cursorLog = CursorLog.open(store, cursorLogName(definition));
             }
-            return new Queue(definition, log, cursorLog, pool, cache, clock, onUnused, host);
+            io.hermod.broker.dedup.Deduplication dedup =
+                    io.hermod.broker.dedup.Deduplication.ofDefined(definition.arguments());
+            if (dedup != null) {
+                window = io.hermod.broker.dedup.DedupWindow.open(
+                        survives ? store : null,
+                        dedupLogName(definition),
+                        dedup.cacheSize(),
+                        dedup.cacheTtlMillis(),
+                        clock);
+            }
+            return new Queue(definition, log, cursorLog, pool, cache, clock, onUnused, host, window);
         } catch (RuntimeException e) {
             log.close();
             if (cursorLog != null) {
                 cursorLog.close();
+            }
+            if (window != null) {
+                window.close();
             }
             throw e;
         }
@@ -270,6 +291,11 @@ public final class Queue {
     /** The name of the message log of a queue. */
     public static String logName(QueueDefinition definition) {
         return "q-" + definition.storageId();
+    }
+
+    /** The name of the deduplication log of a durable queue with {@code x-message-deduplication}. */
+    public static String dedupLogName(QueueDefinition definition) {
+        return "q-" + definition.storageId() + ".dedup";
     }
 
     /** The name of the cursor log of a durable queue. */
@@ -676,6 +702,9 @@ public final class Queue {
             if (cursorLog != null) {
                 cursorLog.delete();
             }
+            if (dedupWindow != null) {
+                dedupWindow.delete();
+            }
             return count;
         });
     }
@@ -693,6 +722,9 @@ public final class Queue {
             log.close();
             if (cursorLog != null) {
                 cursorLog.close();
+            }
+            if (dedupWindow != null) {
+                dedupWindow.close();
             }
             return null;
         });
@@ -763,6 +795,19 @@ public final class Queue {
         }
     }
 
+    /** A pending publish whose key entered the window: once stored the key is kept, if it fails it leaves. */
+    private Pending admitted(Pending p, String key) {
+        EnqueueCallback callback = p.callback();
+        return new Pending(p.message(), failure -> {
+            if (failure == null) {
+                dedupWindow.stored(key);
+            } else {
+                dedupWindow.failed(key);
+            }
+            callback.onEnqueued(failure);
+        });
+    }
+
     /** Appends everything in the inbox, in batches; returns whether there was anything. */
     private boolean appendInbox() {
         return appendBatches(Integer.MAX_VALUE);
@@ -781,7 +826,21 @@ public final class Queue {
             while (batch.size() < MAX_BATCH_MESSAGES
                     && builder.sizeInBytes() < MAX_BATCH_BYTES
                     && (p = inbox.poll()) != null) {
+                String dedupKey = null;
+                if (dedup != null && state == State.RUNNING) {
+                    dedupKey = dedup.key(p.message(), host.propertiesFormat());
+                    if (dedupKey != null && !dedupWindow.admit(dedupKey)) {
+                        p.callback().onEnqueued(null); // a duplicate: taken, and dropped
+                        continue;
+                    }
+                    if (dedupKey != null) {
+                        p = admitted(p, dedupKey);
+                    }
+                }
                 if (state == State.RUNNING && limits.refusesPublish(cursor, batch.size(), batchBodyBytes)) {
+                    if (dedupKey != null) {
+                        dedupWindow.failed(dedupKey);
+                    }
                     p.callback().onEnqueued(limits.full(this));
                     if (limits.deadLettersRefused() && deadLetters != null) {
                         // x-overflow reject-publish-dlx: refused, and dead-lettered as RabbitMQ does (never stored

@@ -40,6 +40,16 @@ public final class TablePropertiesFormat implements PropertiesFormat {
         return table(properties).get("headers") instanceof Map<?, ?> h ? (Map<String, Object>) h : Map.of();
     }
 
+    /** Properties with a message id (and no headers). */
+    public static byte[] withMessageId(String messageId) {
+        return ArgumentsCodec.encodeTable(Map.of("headers", Map.of(), "message_id", messageId));
+    }
+
+    @Override
+    public String messageId(ByteBuffer properties) {
+        return (String) table(properties).get("message_id");
+    }
+
     @Override
     public String expiration(ByteBuffer properties) {
         return (String) table(properties).get("expiration");
