@@ -1,5 +1,7 @@
 package io.hermod.amqp.server;
 
+import io.hermod.amqp.codec.AccessRequest;
+import io.hermod.amqp.codec.AccessRequestOk;
 import io.hermod.amqp.codec.AmqpMethod;
 import io.hermod.amqp.codec.BasicAck;
 import io.hermod.amqp.codec.BasicCancel;
@@ -293,6 +295,10 @@ final class AmqpChannel {
                 reply(m.noWait(), new BasicCancelOk(m.consumerTag()));
             }
             case BasicPublish m -> {
+                if (m.immediate()) {
+                    // as rabbit_channel (RabbitMQ 3.0 dropped immediate): a connection error, the content discarded
+                    throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "immediate=true");
+                }
                 pending = new PendingPublish(m);
                 connection.onPublish();
             }
@@ -346,6 +352,9 @@ final class AmqpChannel {
                 requireTx(m).rollback();
                 connection.send(id, new TxRollbackOk());
             }
+            // AMQP 0-8's access class, still in RabbitMQ's 0-9-1 spec for old clients: rabbit_channel grants ticket 1
+            // whatever the realm (permissions are checked on each operation instead)
+            case AccessRequest m -> connection.send(id, new AccessRequestOk(1));
             default ->
                 throw new ProtocolError(
                         ReplyCodes.COMMAND_INVALID,
