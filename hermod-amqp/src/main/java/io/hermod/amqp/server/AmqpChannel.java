@@ -270,11 +270,7 @@ final class AmqpChannel {
                 long deleted = channel.deleteQueue(m.queue(), m.ifUnused(), m.ifEmpty());
                 reply(m.noWait(), new QueueDeleteOk((int) deleted));
             }
-            case BasicQos m -> {
-                prefetchCount = m.prefetchCount();
-                prefetchBytes = Integer.toUnsignedLong(m.prefetchSize()); // spec: an unsigned 32-bit long
-                connection.send(id, new BasicQosOk());
-            }
+            case BasicQos m -> qos(m);
             case BasicConsume m
             when m.queue().equals(DirectReplyTo.QUEUE) -> {
                 String tag = replies.consume(m);
@@ -363,6 +359,28 @@ final class AmqpChannel {
                         method.classId(),
                         method.methodId());
         }
+    }
+
+    /**
+     * basic.qos as RabbitMQ 3.3+ reads it (rabbit_channel): {@code global=false} sets the prefetch of the consumers
+     * started from now on, {@code global=true} a prefetch all the channel's consumers share, at once. A delivery needs
+     * room in both. As RabbitMQ since 3.7, a per-consumer qos also lifts the shared one, so both hold when the shared
+     * one is set last. The shared one counts messages only: RabbitMQ refuses a prefetch size altogether, Hermod only
+     * there (a consumer's own prefetch may bound bytes).
+     */
+    private void qos(BasicQos m) {
+        long size = Integer.toUnsignedLong(m.prefetchSize()); // spec: an unsigned 32-bit long
+        if (m.global()) {
+            if (size != 0) {
+                throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "prefetch_size!=0 (" + size + ")");
+            }
+            channel.channelPrefetch(m.prefetchCount());
+        } else {
+            prefetchCount = m.prefetchCount();
+            prefetchBytes = size;
+            channel.channelPrefetch(0);
+        }
+        connection.send(id, new BasicQosOk());
     }
 
     private void reply(boolean nowait, AmqpMethod ok) {
