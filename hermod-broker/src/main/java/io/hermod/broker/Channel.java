@@ -18,6 +18,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A channel of a session: what a protocol channel (AMQP) translates into. Every operation of AMQP's exchange, queue
@@ -30,11 +32,18 @@ import java.util.function.Consumer;
  * and leaves the channel open: whether the error closes the channel or the connection is the protocol's decision
  * (AMQP: per reply code), made in one table.
  *
+ * <p>Consumers get messages within their own prefetch ({@link ConsumeOptions}) and within the prefetch the channel's
+ * consumers share, if one is set ({@link #channelPrefetch(int)}, AMQP basic.qos with {@code global=true}).
+ *
  * <p>Threading: operations are called by one thread at a time (the protocol's connection thread); deliveries arrive on
  * queue threads. The unacknowledged map is shared between them under the channel's lock, held briefly. Definition
- * operations and {@link #consume} wait for the broker, so they must not be called from a {@link DeliveryHandler}.
+ * operations and {@link #consume} wait for the broker, so they must not be called from a {@link DeliveryHandler}. A
+ * delivery that waited for room in the channel's shared prefetch reaches its handler under the channel's lock, on the
+ * thread whose acknowledgement (or prefetch change) made the room.
  */
 public final class Channel implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Channel.class);
 
     private final Session session;
     private final Broker broker;
@@ -46,11 +55,18 @@ public final class Channel implements AutoCloseable {
     // closing channel's consumers before their removal reaches the queues
     private long nextTag = 1;
     private final NavigableMap<Long, Unacked> unacked = new TreeMap<>();
+    private final ChannelPrefetch prefetch = new ChannelPrefetch();
+    /** Whether this thread is handing over waiting deliveries (a handler that acknowledges must not recurse). */
+    private boolean releasing;
+
     private volatile boolean closed;
     private volatile Consumer<BrokerException> onClosedByBroker = reason -> {};
 
-    /** A delivery awaiting acknowledgement; {@code deliveredAt} in the broker clock's milliseconds. */
-    private record Unacked(Queue queue, long offset, long deliveredAt) {}
+    /**
+     * A delivery awaiting acknowledgement; {@code deliveredAt} in the broker clock's milliseconds; {@code toConsumer}:
+     * counted by the channel-wide prefetch (a consumer's, not a polling get's).
+     */
+    private record Unacked(Queue queue, long offset, long deliveredAt, boolean toConsumer) {}
 
     Channel(Session session, Broker broker) {
         this.session = session;
@@ -208,15 +224,43 @@ public final class Channel implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets the prefetch the channel's consumers share (0: none): at most {@code prefetchCount} of their deliveries await
+     * acknowledgement at a time, whatever each consumer's own prefetch ({@link ConsumeOptions}) allows — AMQP's
+     * basic.qos with {@code global=true} as RabbitMQ 3.3+ applies it. It applies at once, to the consumers there are
+     * and to later ones; deliveries already out stay out. Any thread.
+     */
+    public void channelPrefetch(int prefetchCount) {
+        boolean wake;
+        synchronized (this) {
+            boolean wasFull = prefetch.full();
+            prefetch.limit(prefetchCount);
+            releaseWaiting();
+            wake = wasFull && !prefetch.full();
+        }
+        if (wake) {
+            resumeDeliveries();
+        }
+    }
+
+    /** The prefetch the channel's consumers share; 0 when there is none. */
+    public synchronized int channelPrefetch() {
+        return prefetch.limit();
+    }
+
     /** Cancels a consumer; its unacknowledged messages stay with the channel. False if no such consumer. */
     public boolean cancel(String consumerTag) {
         ChannelConsumer c;
+        List<ChannelPrefetch.Waiting> undelivered;
         synchronized (this) {
             c = consumers.remove(consumerTag);
+            if (c == null) {
+                return false;
+            }
+            // deliveries waiting for the channel-wide prefetch must not follow the cancel: back to their queue
+            undelivered = prefetch.remove(w -> w.consumer() == c.queueConsumer());
         }
-        if (c == null) {
-            return false;
-        }
+        giveBack(undelivered);
         Broker.await(c.queue().removeConsumer(c.queueConsumer()));
         return true;
     }
@@ -242,7 +286,7 @@ public final class Channel implements AutoCloseable {
             return Optional.empty();
         }
         Queue.GetResult r = got.get();
-        long tag = autoAck ? nextTag() : track(queue, r.message().offset());
+        long tag = autoAck ? nextTag() : track(queue, r.message().offset(), false);
         if (tag < 0) {
             return Optional.empty(); // the channel closed meanwhile; the message went back
         }
@@ -285,6 +329,7 @@ public final class Channel implements AutoCloseable {
 
     private void settle(long deliveryTag, boolean multiple, Queue.Outcome outcome) {
         List<Unacked> settled = new ArrayList<>();
+        boolean wake;
         synchronized (this) {
             ensureOpen();
             if (multiple) {
@@ -307,8 +352,71 @@ public final class Channel implements AutoCloseable {
                 }
                 settled.add(u);
             }
+            wake = settledLocked(settled);
         }
         settleOnQueues(settled, outcome);
+        if (wake) {
+            resumeDeliveries();
+        }
+    }
+
+    /**
+     * Counts settled deliveries off the channel-wide prefetch and hands over the waiting deliveries that now have room;
+     * returns whether the channel was full and no longer is, so that the queues are to be woken. Under the lock.
+     */
+    private boolean settledLocked(List<Unacked> settled) {
+        int toConsumers = 0;
+        for (Unacked u : settled) {
+            if (u.toConsumer()) {
+                toConsumers++;
+            }
+        }
+        if (toConsumers == 0) {
+            return false;
+        }
+        boolean wasFull = prefetch.full();
+        prefetch.settled(toConsumers);
+        releaseWaiting();
+        return wasFull && !prefetch.full();
+    }
+
+    /**
+     * Numbers and hands over the waiting deliveries the channel-wide prefetch has room for. Under the lock, so that no
+     * newer delivery can be numbered or go out ahead of them; a handler that acknowledges from within adds to the room
+     * this loop goes on to fill.
+     */
+    private void releaseWaiting() {
+        if (releasing || closed) {
+            return;
+        }
+        releasing = true;
+        try {
+            ChannelPrefetch.Waiting w;
+            while ((w = prefetch.next()) != null) {
+                long tag = trackLocked(w.queue(), w.message().offset(), true);
+                try {
+                    hand(w.handler(), w.consumer(), tag, w.message(), w.redelivered());
+                } catch (RuntimeException e) {
+                    // as a queue's own delivery failure: the message stays unacknowledged, back when the channel closes
+                    LOG.warn("Delivery to consumer {} failed", w.consumer().tag(), e);
+                }
+            }
+        } finally {
+            releasing = false;
+        }
+    }
+
+    private static void hand(
+            DeliveryHandler handler, QueueConsumer consumer, long tag, StoredMessage m, boolean redelivered) {
+        handler.onDelivery(new Delivery(
+                consumer.tag(), tag, redelivered, m.exchange(), m.routingKey(), m.properties(), m.body(), -1));
+    }
+
+    /** Returns deliveries that never went out to their queues, ahead of newer messages. */
+    private static void giveBack(List<ChannelPrefetch.Waiting> undelivered) {
+        for (ChannelPrefetch.Waiting w : undelivered) {
+            w.queue().settle(new long[] {w.message().offset()}, Queue.Outcome.REQUEUE);
+        }
     }
 
     private static BrokerException unknownTag(long tag) {
@@ -326,11 +434,19 @@ public final class Channel implements AutoCloseable {
 
     private void requeueAll() {
         List<Unacked> all;
+        List<ChannelPrefetch.Waiting> undelivered;
+        boolean wake;
         synchronized (this) {
             all = new ArrayList<>(unacked.values());
             unacked.clear();
+            undelivered = prefetch.remove(w -> true);
+            wake = settledLocked(all);
         }
         settleOnQueues(all, Queue.Outcome.REQUEUE);
+        giveBack(undelivered);
+        if (wake && !closed) {
+            resumeDeliveries();
+        }
     }
 
     private synchronized long nextTag() {
@@ -346,17 +462,24 @@ public final class Channel implements AutoCloseable {
     }
 
     /** Numbers a delivery and remembers it as unacknowledged; -1 (and requeued) if the channel is closed. */
-    private long track(Queue queue, long offset) {
+    private long track(Queue queue, long offset, boolean toConsumer) {
         synchronized (this) {
             if (!closed) {
-                long tag = nextTag++;
-                unacked.put(
-                        tag, new Unacked(queue, offset, broker.config().clock().millis()));
-                return tag;
+                return trackLocked(queue, offset, toConsumer);
             }
         }
         queue.settle(new long[] {offset}, Queue.Outcome.REQUEUE);
         return -1;
+    }
+
+    /** {@link #track} of an open channel, under the lock. */
+    private long trackLocked(Queue queue, long offset, boolean toConsumer) {
+        long tag = nextTag++;
+        unacked.put(tag, new Unacked(queue, offset, broker.config().clock().millis(), toConsumer));
+        if (toConsumer) {
+            prefetch.sent();
+        }
+        return tag;
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -432,19 +555,32 @@ public final class Channel implements AutoCloseable {
 
         @Override
         public void onDelivery(Queue queue, QueueConsumer consumer, StoredMessage m, boolean redelivered) {
-            long tag = consumer.autoAck() ? nextTag() : track(queue, m.offset());
+            long tag;
+            synchronized (Channel.this) {
+                if (consumer.autoAck()) {
+                    tag = nextTag++;
+                } else if (closed) {
+                    tag = -1;
+                } else if (prefetch.mustWait()) {
+                    // another queue took the channel-wide prefetch's last place since this consumer said it was ready
+                    prefetch.await(new ChannelPrefetch.Waiting(queue, consumer, m, redelivered, handler));
+                    return;
+                } else {
+                    tag = trackLocked(queue, m.offset(), true);
+                }
+            }
             if (tag < 0) {
+                queue.settle(new long[] {m.offset()}, Queue.Outcome.REQUEUE);
                 return;
             }
-            handler.onDelivery(new Delivery(
-                    consumer.tag(), tag, redelivered, m.exchange(), m.routingKey(), m.properties(), m.body(), -1));
+            hand(handler, consumer, tag, m, redelivered);
         }
 
         @Override
         public boolean ready() {
             // a closing channel's messages go back to the queue before its consumers leave it: handing them to these
             // consumers again would only bounce them back (track), and keep a single active consumer's successor idle
-            return !closed && handler.ready();
+            return !closed && !prefetch.full() && handler.ready();
         }
 
         @Override
@@ -456,6 +592,7 @@ public final class Channel implements AutoCloseable {
         public void onCancelledByQueue(Queue queue, QueueConsumer consumer) {
             synchronized (Channel.this) {
                 consumers.remove(consumer.tag());
+                prefetch.remove(w -> w.consumer() == consumer); // their queue is gone: nothing to give back
             }
             handler.onCancelledByBroker(consumer.tag());
         }

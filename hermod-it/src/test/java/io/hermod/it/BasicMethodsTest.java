@@ -213,6 +213,18 @@ class BasicMethodsTest extends ServerTestSupport {
     }
 
     @Test
+    void publishingWithImmediateIsNotImplementedAndPublishesNothingAsInRabbitMq() throws Exception {
+        Channel ch = channel();
+        String queue = ch.queueDeclare("immediate", false, false, false, null).getQueue();
+
+        ch.basicPublish("", queue, false, true, null, bytes("now or never"));
+
+        String text = assertConnectionError(540, ch::queueDeclare);
+        assertThat(text).isEqualTo("NOT_IMPLEMENTED - immediate=true");
+        assertThat(newConnection().createChannel().messageCount(queue)).isZero();
+    }
+
+    @Test
     void anUnroutableMandatoryMessageIsReturnedWithItsPropertiesAndARoutedOneIsNot() throws Exception {
         Channel ch = channel();
         String queue = ch.queueDeclare().getQueue();

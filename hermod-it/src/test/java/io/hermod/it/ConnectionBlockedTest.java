@@ -5,9 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.BlockedListener;
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.hermod.amqp.codec.BasicProperties;
+import io.hermod.amqp.codec.BasicPublish;
+import io.hermod.amqp.codec.FrameEncoder;
 import io.hermod.broker.Broker;
 import io.hermod.broker.BrokerConfig;
 import io.hermod.broker.ResourceAlarms;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -65,6 +72,56 @@ class ConnectionBlockedTest extends ServerTestSupport {
         await().until(() -> events.equals(List.of("blocked: low on memory", "unblocked")));
         await().until(() -> observer.messageCount(queue) == 2);
         assertThat(publisher.isOpen()).isTrue();
+    }
+
+    @Test
+    void aBlockedConnectionWithAOneSecondHeartbeatOutlivesAnAlarmOfManyIntervalsAndPublishesAfterIt() throws Exception {
+        ConnectionFactory f = factory();
+        f.setRequestedHeartbeat(1);
+        Connection beating = newConnection(f);
+        Channel publisher = beating.createChannel();
+        String queue =
+                publisher.queueDeclare("long-alarm", false, false, false, null).getQueue();
+        Channel observer = newConnection().createChannel();
+
+        memory(MEMORY_LIMIT + 1);
+        publisher.basicPublish("", queue, null, bytes("first")); // the server stops reading, heartbeats included
+        // twice the two silent intervals after which an unblocked peer would be dead
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(beating::isOpen);
+        assertThat(server.connectionCount()).isEqualTo(3);
+
+        memory(0);
+
+        publisher.basicPublish("", queue, null, bytes("second"));
+        await().until(() -> observer.messageCount(queue) == 2);
+        await().during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(4)).until(beating::isOpen);
+        publisher.basicPublish("", queue, null, bytes("third"));
+        await().until(() -> observer.messageCount(queue) == 3);
+    }
+
+    @Test
+    void aSilentPeerIsStillDetectedOnceItsBlockedConnectionIsReadAgainWithTwoFullIntervals() throws Exception {
+        try (RawAmqpPeer silent = new RawAmqpPeer(server.port()).handshake(1)) {
+            memory(MEMORY_LIMIT + 1);
+            silent.write(out -> {
+                FrameEncoder.writeMethod(out, 1, new BasicPublish(0, "", "nowhere", false, false));
+                ByteBuf props = Unpooled.buffer();
+                BasicProperties.EMPTY.encode(props);
+                FrameEncoder.writeContent(out, 1, 60, props, Unpooled.wrappedBuffer(bytes("x")), 0);
+                props.release();
+            });
+            // blocked and not read from: silence proves nothing (the server's heartbeats keep coming meanwhile)
+            long blockedUntil = System.nanoTime() + Duration.ofMillis(3_500).toNanos();
+            while (System.nanoTime() < blockedUntil) {
+                assertThat(silent.closedByServer(100)).isFalse();
+            }
+
+            memory(0);
+            long resumed = System.nanoTime();
+
+            await().atMost(Duration.ofSeconds(4)).until(() -> silent.closedByServer(100));
+            assertThat(Duration.ofNanos(System.nanoTime() - resumed)).isGreaterThan(Duration.ofMillis(1_500));
+        }
     }
 
     @Test

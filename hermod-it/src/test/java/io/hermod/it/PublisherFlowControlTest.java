@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.MessageProperties;
 import io.hermod.broker.Broker;
 import io.hermod.broker.BrokerConfig;
@@ -39,10 +41,20 @@ class PublisherFlowControlTest extends ServerTestSupport {
         return BrokerOnFileSystem.open(config, disk);
     }
 
-    @Test
-    void aPublisherThatOutrunsTheDiskIsPausedAtItsCreditAndResumesWhenTheDiskCatchesUp() throws Exception {
-        Channel publisher = channel();
-        publisher.queueDeclare("slow-disk", true, false, false, null);
+    /** What a test checks while the disk holds its fsyncs and the publisher is paused at its credit. */
+    @FunctionalInterface
+    interface WhileHeld {
+        void check(Channel observer, Future<?> publishing) throws Exception;
+    }
+
+    /**
+     * Publishes {@code messages} persistent messages to the durable queue {@code queue} from another thread while the
+     * disk holds its fsyncs, runs {@code whileHeld} once the queue has some of them, then lets the disk go and waits
+     * until every message is there and the publisher's channel still open.
+     */
+    private void publishWhileTheDiskIsHeld(Channel publisher, String queue, int messages, WhileHeld whileHeld)
+            throws Exception {
+        publisher.queueDeclare(queue, true, false, false, null);
         Channel observer = newConnection().createChannel();
         byte[] body = new byte[1024];
         CountDownLatch fsyncs = new CountDownLatch(1);
@@ -51,29 +63,49 @@ class PublisherFlowControlTest extends ServerTestSupport {
         try {
             Future<?> publishing = thread.submit(() -> {
                 AMQP.BasicProperties persistent = MessageProperties.PERSISTENT_BASIC;
-                for (int i = 0; i < MESSAGES; i++) {
-                    publisher.basicPublish("", "slow-disk", persistent, body);
+                for (int i = 0; i < messages; i++) {
+                    publisher.basicPublish("", queue, persistent, body);
                 }
                 return null;
             });
-
             // the queue appends what the server reads; the fsync that would let the broker take it is held
-            await().until(() -> observer.messageCount("slow-disk") >= CREDIT / 2);
-            await().during(Duration.ofSeconds(2))
-                    .atMost(Duration.ofSeconds(5))
-                    .until(() -> observer.messageCount("slow-disk") <= CREDIT + READ_SLACK);
-            assertThat(publishing).as("the publisher is held back by TCP").isNotDone();
+            await().until(() -> observer.messageCount(queue) >= CREDIT / 2);
+
+            whileHeld.check(observer, publishing);
 
             fsyncs.countDown();
             disk.forceGate = null;
             publishing.get(20, TimeUnit.SECONDS);
-            await().until(() -> observer.messageCount("slow-disk") == MESSAGES);
+            await().until(() -> observer.messageCount(queue) == messages);
             assertThat(publisher.isOpen()).isTrue();
         } finally {
             disk.forceGate = null;
             fsyncs.countDown();
             thread.shutdownNow();
         }
+    }
+
+    @Test
+    void aPublisherThatOutrunsTheDiskIsPausedAtItsCreditAndResumesWhenTheDiskCatchesUp() throws Exception {
+        publishWhileTheDiskIsHeld(channel(), "slow-disk", MESSAGES, (observer, publishing) -> {
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> observer.messageCount("slow-disk") <= CREDIT + READ_SLACK);
+            assertThat(publishing).as("the publisher is held back by TCP").isNotDone();
+        });
+    }
+
+    @Test
+    void aPublisherPausedAtItsCreditForManyHeartbeatIntervalsKeepsItsConnection() throws Exception {
+        ConnectionFactory f = factory();
+        f.setRequestedHeartbeat(1);
+        Connection beating = newConnection(f);
+
+        publishWhileTheDiskIsHeld(beating.createChannel(), "slow-disk-beating", 3 * CREDIT, (observer, publishing) -> {
+            // not read from, heartbeats included, for twice the two silent intervals that would end the connection
+            await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(beating::isOpen);
+            assertThat(publishing).as("the publisher is held back by TCP").isNotDone();
+        });
     }
 
     @Test

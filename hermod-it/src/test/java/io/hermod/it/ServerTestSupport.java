@@ -83,7 +83,12 @@ abstract class ServerTestSupport {
 
     /** Another connection, closed after the test. */
     Connection newConnection() throws Exception {
-        Connection c = factory().newConnection();
+        return newConnection(factory());
+    }
+
+    /** Another connection from {@code f} (a {@link #factory()} changed by the test), closed after the test. */
+    Connection newConnection(ConnectionFactory f) throws Exception {
+        Connection c = f.newConnection();
         connections.add(c);
         return c;
     }

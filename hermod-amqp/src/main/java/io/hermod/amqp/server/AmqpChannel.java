@@ -1,5 +1,7 @@
 package io.hermod.amqp.server;
 
+import io.hermod.amqp.codec.AccessRequest;
+import io.hermod.amqp.codec.AccessRequestOk;
 import io.hermod.amqp.codec.AmqpMethod;
 import io.hermod.amqp.codec.BasicAck;
 import io.hermod.amqp.codec.BasicCancel;
@@ -280,11 +282,7 @@ final class AmqpChannel {
                 long deleted = channel.deleteQueue(m.queue(), m.ifUnused(), m.ifEmpty());
                 reply(m.noWait(), new QueueDeleteOk((int) deleted));
             }
-            case BasicQos m -> {
-                prefetchCount = m.prefetchCount();
-                prefetchBytes = Integer.toUnsignedLong(m.prefetchSize()); // spec: an unsigned 32-bit long
-                connection.send(id, new BasicQosOk());
-            }
+            case BasicQos m -> qos(m);
             case BasicConsume m
             when m.queue().equals(DirectReplyTo.QUEUE) -> {
                 String tag = replies.consume(m);
@@ -305,6 +303,10 @@ final class AmqpChannel {
                 reply(m.noWait(), new BasicCancelOk(m.consumerTag()));
             }
             case BasicPublish m -> {
+                if (m.immediate()) {
+                    // as rabbit_channel (RabbitMQ 3.0 dropped immediate): a connection error, the content discarded
+                    throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "immediate=true");
+                }
                 pending = new PendingPublish(m);
                 connection.onPublish();
             }
@@ -358,6 +360,9 @@ final class AmqpChannel {
                 requireTx(m).rollback();
                 connection.send(id, new TxRollbackOk());
             }
+            // AMQP 0-8's access class, still in RabbitMQ's 0-9-1 spec for old clients: rabbit_channel grants ticket 1
+            // whatever the realm (permissions are checked on each operation instead)
+            case AccessRequest m -> connection.send(id, new AccessRequestOk(1));
             default ->
                 throw new ProtocolError(
                         ReplyCodes.COMMAND_INVALID,
@@ -366,6 +371,28 @@ final class AmqpChannel {
                         method.classId(),
                         method.methodId());
         }
+    }
+
+    /**
+     * basic.qos as RabbitMQ 3.3+ reads it (rabbit_channel): {@code global=false} sets the prefetch of the consumers
+     * started from now on, {@code global=true} a prefetch all the channel's consumers share, at once. A delivery needs
+     * room in both. As RabbitMQ since 3.7, a per-consumer qos also lifts the shared one, so both hold when the shared
+     * one is set last. The shared one counts messages only: RabbitMQ refuses a prefetch size altogether, Hermod only
+     * there (a consumer's own prefetch may bound bytes).
+     */
+    private void qos(BasicQos m) {
+        long size = Integer.toUnsignedLong(m.prefetchSize()); // spec: an unsigned 32-bit long
+        if (m.global()) {
+            if (size != 0) {
+                throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "prefetch_size!=0 (" + size + ")");
+            }
+            channel.channelPrefetch(m.prefetchCount());
+        } else {
+            prefetchCount = m.prefetchCount();
+            prefetchBytes = size;
+            channel.channelPrefetch(0);
+        }
+        connection.send(id, new BasicQosOk());
     }
 
     private void reply(boolean nowait, AmqpMethod ok) {

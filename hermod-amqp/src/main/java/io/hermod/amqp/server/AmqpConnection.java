@@ -31,7 +31,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -98,6 +97,8 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private boolean blocked;
     private boolean blockedSent;
     private boolean publishing;
+    /** Null until tune-ok negotiates an interval above 0. */
+    private Heartbeats heartbeats;
     /** Whether this connection holds a place of {@link #connectionLimit} (from connection.open to the socket's end). */
     private boolean counted;
 
@@ -328,11 +329,8 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         frames.setFrameMax(frameMax);
         heartbeat = tuneOk.heartbeat();
         if (heartbeat > 0) {
-            ctx.pipeline()
-                    .addBefore(
-                            "frames",
-                            "heartbeat",
-                            new IdleStateHandler(heartbeat * 2L, Math.max(1, heartbeat / 2), 0, TimeUnit.SECONDS));
+            heartbeats = new Heartbeats(ctx.pipeline(), heartbeat);
+            heartbeats.start();
         }
         state = new ConnectionState.AwaitingOpen(user);
     }
@@ -645,13 +643,20 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     /**
      * Reads from the socket unless publishing is held back: by a resource alarm (once this connection has published)
-     * or by its publish credit. Event loop.
+     * or by its publish credit. The peer's heartbeats are not expected while it is not read from. Event loop.
      */
     private void updateReading() {
         boolean read = !(blocked && publishing) && !credit.paused();
         ChannelConfig channelConfig = ctx.channel().config();
         if (channelConfig.isAutoRead() != read) {
             channelConfig.setAutoRead(read);
+            if (heartbeats != null) {
+                if (read) {
+                    heartbeats.resume();
+                } else {
+                    heartbeats.pause();
+                }
+            }
         }
     }
 
