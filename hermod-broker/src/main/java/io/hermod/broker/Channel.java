@@ -555,12 +555,13 @@ public final class Channel implements AutoCloseable {
 
         @Override
         public void onDelivery(Queue queue, QueueConsumer consumer, StoredMessage m, boolean redelivered) {
-            long tag;
             synchronized (Channel.this) {
+                long tag;
                 if (consumer.autoAck()) {
                     tag = nextTag++;
                 } else if (closed) {
-                    tag = -1;
+                    queue.settle(new long[] {m.offset()}, Queue.Outcome.REQUEUE);
+                    return;
                 } else if (prefetch.mustWait()) {
                     // another queue took the channel-wide prefetch's last place since this consumer said it was ready
                     prefetch.await(new ChannelPrefetch.Waiting(queue, consumer, m, redelivered, handler));
@@ -568,12 +569,10 @@ public final class Channel implements AutoCloseable {
                 } else {
                     tag = trackLocked(queue, m.offset(), true);
                 }
+                // handed over under the lock: deliveries from several queues reach the client in tag order (as a
+                // RabbitMQ channel process sends them), or an ack-multiple could settle a tag the client has not seen
+                hand(handler, consumer, tag, m, redelivered);
             }
-            if (tag < 0) {
-                queue.settle(new long[] {m.offset()}, Queue.Outcome.REQUEUE);
-                return;
-            }
-            hand(handler, consumer, tag, m, redelivered);
         }
 
         @Override
