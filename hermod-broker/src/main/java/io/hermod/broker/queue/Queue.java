@@ -92,6 +92,7 @@ public final class Queue {
     private final Consumer<Queue> onUnused;
     private final QueueHost host;
     private final QueueHost deadLetters; // the host, or null without x-dead-letter-exchange
+    private final QueueStats stats;
 
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Pending> inbox = new ConcurrentLinkedQueue<>();
@@ -153,6 +154,7 @@ public final class Queue {
         this.expiresMillis = arguments.expires();
         this.limits = new QueueLimits(arguments);
         this.host = host;
+        this.stats = host == null ? new QueueStats(null) : host.stats(); // tests open queues without a host
         this.deadLetters = arguments.deadLetterExchange() == null ? null : host;
         this.deliveryLimit = arguments.deliveryLimit();
         this.retry = arguments.retry();
@@ -295,6 +297,11 @@ public final class Queue {
         return consumerCount;
     }
 
+    /** What flowed through the queue, for metrics. */
+    public QueueStats stats() {
+        return stats;
+    }
+
     /** Messages handed out and not yet settled, as of the last run. */
     public int unackedCount() {
         return unackedCount;
@@ -383,6 +390,9 @@ public final class Queue {
                 };
                 if (h != null && h.consumer() != null) {
                     h.consumer().refund(h.size());
+                }
+                if (h != null && outcome == Outcome.ACK) {
+                    stats.onAcknowledged();
                 }
             }
             if (outcome == Outcome.REQUEUE) {
@@ -558,6 +568,7 @@ public final class Queue {
             return;
         }
         try {
+            stats.onDeadLettered(reason);
             deadLetters.deadLetter(definition, message, reason, () -> submit(() -> cursor.settle(offset)));
         } catch (RuntimeException e) {
             LOG.error("Queue {} failed to dead-letter the message at offset {}", name(), offset, e);
@@ -590,6 +601,7 @@ public final class Queue {
                 } else {
                     cursor.handedOut(offset, null, m.size(), m.body().remaining());
                 }
+                stats.onDelivered(redelivered, clock.millis() - m.enqueuedAt());
                 return Optional.of(new GetResult(m, redelivered, cursor.readyCount()));
             }
             return Optional.empty();
@@ -821,6 +833,7 @@ public final class Queue {
             return;
         }
         cursor.appended(result.lastOffset() + 1);
+        stats.onPublished(batch.size());
         for (Pending pending : batch) {
             limits.readied(pending.message().body().length);
         }
@@ -1006,6 +1019,7 @@ public final class Queue {
                 cursor.handedOut(offset, consumer, m.size(), m.body().remaining());
                 consumer.spend(m.size());
             }
+            stats.onDelivered(redelivered, now - m.enqueuedAt());
             try {
                 consumer.sink().onDelivery(this, consumer, m, redelivered);
             } catch (RuntimeException e) {
