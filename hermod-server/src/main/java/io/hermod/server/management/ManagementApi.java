@@ -45,6 +45,7 @@ public final class ManagementApi implements AutoCloseable {
         new HealthResource(context).register(routes);
         new NodeResource(context).register(routes);
         new MetricsResource(metrics, metricsOptions).register(routes);
+        new ConsoleResource().register(routes);
     }
 
     /**
@@ -92,6 +93,10 @@ public final class ManagementApi implements AutoCloseable {
                     new ApiRequest(method, query.rawPath(), match.params(), query.parameters(), body, user, header);
             return match.route().handler().handle(request);
         } catch (ApiException e) {
+            if (e.status() == 401 && "XMLHttpRequest".equalsIgnoreCase(header.apply("X-Requested-With"))) {
+                // the console's own login form asks: no challenge, or the browser would pop up its login dialog
+                return new ApiResponse(401, error(e).body(), ApiResponse.JSON, Map.of());
+            }
             return error(e);
         } catch (BrokerException e) {
             return error(ApiException.of(e));
