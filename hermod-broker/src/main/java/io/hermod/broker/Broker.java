@@ -18,6 +18,7 @@ import io.hermod.broker.queue.DeadLetterReason;
 import io.hermod.broker.queue.MessageCache;
 import io.hermod.broker.queue.Queue;
 import io.hermod.broker.queue.QueueHost;
+import io.hermod.broker.queue.QueueStats;
 import io.hermod.broker.queue.StoredMessage;
 import io.hermod.storage.Durability;
 import io.hermod.storage.LogConfig;
@@ -532,6 +533,7 @@ public final class Broker implements AutoCloseable {
     }
 
     Queue openQueue(QueueDefinition definition, VirtualHost vhost) {
+        QueueStats stats = new QueueStats(vhost.stats());
         return Queue.open(
                 definition,
                 store,
@@ -566,6 +568,11 @@ public final class Broker implements AutoCloseable {
                         } catch (java.util.concurrent.RejectedExecutionException e) {
                             // the broker is closing: the queue goes with it
                         }
+                    }
+
+                    @Override
+                    public QueueStats stats() {
+                        return stats;
                     }
                 });
     }
@@ -651,6 +658,11 @@ public final class Broker implements AutoCloseable {
     /** Whether the calling thread is one of the broker's own (which must never wait for publishing to open). */
     static boolean onBrokerThread() {
         return Thread.currentThread() instanceof BrokerThread;
+    }
+
+    /** How long the storage's fsyncs (group commits) took, in nanoseconds, for metrics. */
+    public io.hermod.storage.LatencyHistogram fsyncLatency() {
+        return store.fsyncLatency();
     }
 
     /** The heap now holding message bodies, across all queues. */

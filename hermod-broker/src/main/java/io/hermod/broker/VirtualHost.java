@@ -19,6 +19,7 @@ import io.hermod.broker.exchange.ExchangeType;
 import io.hermod.broker.queue.DeadLetterReason;
 import io.hermod.broker.queue.Queue;
 import io.hermod.broker.queue.QueueArguments;
+import io.hermod.broker.queue.QueueStats;
 import io.hermod.broker.queue.StoredMessage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -92,6 +93,7 @@ public final class VirtualHost {
     private final ConcurrentHashMap<String, Exchange> exchanges = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Queue> queues = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Session> exclusiveOwners = new ConcurrentHashMap<>();
+    private final QueueStats stats = new QueueStats(null); // every queue's, deleted ones' included
     // writer-only
     private final Map<String, Set<BindingDefinition>> bindingsBySource = new HashMap<>();
     private final Map<String, Set<BindingDefinition>> bindingsByDestination = new HashMap<>();
@@ -297,6 +299,17 @@ public final class VirtualHost {
         return q == null
                 ? Optional.empty()
                 : Optional.of(new QueueStatus(q.definition(), q.messageCount(), q.unackedCount(), q.consumerCount()));
+    }
+
+    /** What flowed through the queue by this name, if there is one, for metrics. */
+    public Optional<QueueStats> queueStats(String queueName) {
+        Queue q = queues.get(queueName);
+        return q == null ? Optional.empty() : Optional.of(q.stats());
+    }
+
+    /** What flowed through every queue of the vhost since the broker started, deleted queues included. */
+    public QueueStats stats() {
+        return stats;
     }
 
     /** The definition of an exchange, if there is one by this name (the default exchange is {@code ""}). */

@@ -58,7 +58,21 @@ enum ConfigKey {
             "http.port",
             "15672",
             "management HTTP API port; 0 picks a free one (printed at start); empty: no listener"),
-    HTTP_HOST("http.host", "0.0.0.0", "address the management HTTP listener binds"),
+    HTTP_HOST("http.host", "0.0.0.0", "address the management HTTP listeners bind"),
+    HTTP_TLS_PORT(
+            "http.tls.port",
+            "",
+            "management HTTP over TLS (HTTPS) port, 15671 by convention (empty: none; 0: a free one); needs"
+                    + " tls.cert_file and tls.key_file"),
+    METRICS_PER_QUEUE(
+            "metrics.per_queue",
+            "false",
+            "true: /metrics also has one series per queue (labels vhost and queue); false: per vhost only"),
+    METRICS_AUTH(
+            "metrics.auth",
+            "false",
+            "true: /metrics needs HTTP basic auth of a monitoring or administrator user; false: open to anyone who"
+                    + " reaches the HTTP port, as RabbitMQ's Prometheus endpoint"),
     MEMORY_HIGH_WATERMARK(
             "alarms.memory_high_watermark",
             "0.6",

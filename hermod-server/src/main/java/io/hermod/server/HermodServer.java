@@ -8,6 +8,7 @@ import io.hermod.broker.definitions.UserDefinition;
 import io.hermod.server.management.Listener;
 import io.hermod.server.management.ManagementApi;
 import io.hermod.server.management.ManagementServer;
+import io.hermod.server.management.MetricsOptions;
 import io.hermod.storage.Durability;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -54,14 +55,21 @@ public final class HermodServer implements AutoCloseable {
     private final Broker broker;
     private final AmqpServer amqp;
     private final ManagementServer http; // null when http.port is empty
+    private final ManagementServer https; // null when http.tls.port is empty
+    private final ManagementApi api; // null without any HTTP listener
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private HermodServer(ServerConfig config, Broker broker, AmqpServer amqp, ManagementServer http) {
+    private HermodServer(ServerConfig config, Broker broker, AmqpServer amqp, Http listeners) {
         this.config = config;
         this.broker = broker;
         this.amqp = amqp;
-        this.http = http;
+        this.http = listeners.http();
+        this.https = listeners.https();
+        this.api = listeners.api();
     }
+
+    /** The management API and its plain and TLS listeners; each null when not configured. */
+    private record Http(ManagementApi api, ManagementServer http, ManagementServer https) {}
 
     /**
      * Opens the broker on the configured data directory (recovering what it holds), gives a new data directory its
@@ -99,11 +107,13 @@ public final class HermodServer implements AutoCloseable {
         }
     }
 
-    private static ManagementServer startHttp(ServerConfig config, Broker broker, AmqpServer amqp) {
-        if (config.httpPort() == ServerConfig.NO_PORT) {
-            return null;
+    /** The plain and the TLS management listener, each null when its port is not configured. */
+    private static Http startHttp(ServerConfig config, Broker broker, AmqpServer amqp) {
+        if (config.httpPort() == ServerConfig.NO_PORT && config.httpTlsPort() == ServerConfig.NO_PORT) {
+            return new Http(null, null, null);
         }
         AtomicReference<ManagementServer> bound = new AtomicReference<>();
+        AtomicReference<ManagementServer> boundTls = new AtomicReference<>();
         Supplier<List<Listener>> listeners = () -> {
             List<Listener> all = new ArrayList<>();
             if (amqp.port() != AmqpServerConfig.NO_PORT) {
@@ -116,11 +126,30 @@ public final class HermodServer implements AutoCloseable {
             if (http != null) {
                 all.add(new Listener("http", http.host(), http.port()));
             }
+            ManagementServer https = boundTls.get();
+            if (https != null) {
+                all.add(new Listener("https", https.host(), https.port()));
+            }
             return all;
         };
-        ManagementApi api = ManagementApi.create(broker, amqp, listeners);
-        bound.set(ManagementServer.start(config.httpHost(), config.httpPort(), api));
-        return bound.get();
+        ManagementApi api = ManagementApi.create(
+                broker, amqp, listeners, new MetricsOptions(config.metricsPerQueue(), config.metricsAuth()));
+        try {
+            if (config.httpPort() != ServerConfig.NO_PORT) {
+                bound.set(ManagementServer.start(config.httpHost(), config.httpPort(), api));
+            }
+            if (config.httpTlsPort() != ServerConfig.NO_PORT) {
+                boundTls.set(
+                        ManagementServer.start(config.httpHost(), config.httpTlsPort(), api, config.httpSslContext()));
+            }
+        } catch (RuntimeException e) {
+            if (bound.get() != null) {
+                bound.get().close();
+            }
+            api.close();
+            throw e;
+        }
+        return new Http(api, bound.get(), boundTls.get());
     }
 
     /** The port the plain AMQP listener is bound to (the chosen one when configured with 0), or -1 for none. */
@@ -142,6 +171,11 @@ public final class HermodServer implements AutoCloseable {
         return http == null ? ServerConfig.NO_PORT : http.port();
     }
 
+    /** The port the management HTTPS listener is bound to, or {@link ServerConfig#NO_PORT} when there is none. */
+    int httpTlsPort() {
+        return https == null ? ServerConfig.NO_PORT : https.port();
+    }
+
     /**
      * Stops gracefully: no new connections, every open one closed with CONNECTION_FORCED, then the broker closes
      * (flushing and checkpointing its logs, so the next start needs no recovery scan).
@@ -154,6 +188,12 @@ public final class HermodServer implements AutoCloseable {
         try {
             if (http != null) {
                 http.close();
+            }
+            if (https != null) {
+                https.close();
+            }
+            if (api != null) {
+                api.close();
             }
         } finally {
             try {
@@ -234,9 +274,7 @@ public final class HermodServer implements AutoCloseable {
         out.printf(
                 "Hermod started: %s, %s, data in %s (pid %d, %d ms since launch)%n",
                 listeners(config.amqp().host(), server),
-                server.http == null
-                        ? "no management HTTP"
-                        : "management HTTP on " + config.httpHost() + ":" + server.httpPort(),
+                httpListeners(config.httpHost(), server),
                 config.dataDirectory().toAbsolutePath().normalize(),
                 ProcessHandle.current().pid(),
                 millisSinceLaunch());
@@ -254,6 +292,18 @@ public final class HermodServer implements AutoCloseable {
             listeners.add("AMQP 0-9-1 over TLS on " + host + ":" + server.amqpTlsPort());
         }
         return String.join(", ", listeners);
+    }
+
+    /** {@code management HTTP on HOST:PORT}, {@code management HTTPS on HOST:PORT}, both, or none. */
+    private static String httpListeners(String host, HermodServer server) {
+        List<String> listeners = new ArrayList<>();
+        if (server.http != null) {
+            listeners.add("management HTTP on " + host + ":" + server.httpPort());
+        }
+        if (server.https != null) {
+            listeners.add("management HTTPS on " + host + ":" + server.httpTlsPort());
+        }
+        return listeners.isEmpty() ? "no management HTTP" : String.join(", ", listeners);
     }
 
     private static void stop(HermodServer server, CountDownLatch stopped) {

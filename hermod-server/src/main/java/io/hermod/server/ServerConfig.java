@@ -32,6 +32,10 @@ import java.util.stream.Stream;
  * @param maxQueues the most queues over all vhosts (0: no limit)
  * @param durability the durability policy of durable queues' logs: when their publishes are confirmed
  * @param flushInterval how often durable queues' logs are fsynced under {@code fsync-interval}
+ * @param httpTlsPort the management HTTPS listener's port ({@link #NO_PORT}: no listener)
+ * @param httpSslContext the TLS context of the HTTPS listener (from the {@code tls.*} files); null without one
+ * @param metricsPerQueue whether {@code /metrics} has per-queue series besides the per-vhost ones
+ * @param metricsAuth whether {@code /metrics} needs basic auth (a monitoring or administrator user)
  */
 record ServerConfig(
         Path dataDirectory,
@@ -48,7 +52,11 @@ record ServerConfig(
         TlsSettings tls,
         int maxQueues,
         Durability durability,
-        Duration flushInterval) {
+        Duration flushInterval,
+        int httpTlsPort,
+        SslContext httpSslContext,
+        boolean metricsPerQueue,
+        boolean metricsAuth) {
 
     /** {@link #httpPort()} when none is configured. */
     static final int NO_PORT = -1;
@@ -94,8 +102,19 @@ record ServerConfig(
             throw ConfigException.invalid(
                     ConfigKey.AMQP_TLS_PORT, settings.get(ConfigKey.AMQP_TLS_PORT), "must differ from amqp.port");
         }
-        TlsSettings tls =
-                TlsKeys.settings(settings, tlsPort == AmqpServerConfig.NO_PORT ? null : ConfigKey.AMQP_TLS_PORT);
+        int httpPort = settings.get(ConfigKey.HTTP_PORT).value().isEmpty()
+                ? NO_PORT
+                : ConfigValues.port(ConfigKey.HTTP_PORT, settings.get(ConfigKey.HTTP_PORT));
+        int httpTlsPort =
+                ConfigValues.optionalPort(ConfigKey.HTTP_TLS_PORT, settings.get(ConfigKey.HTTP_TLS_PORT), NO_PORT);
+        if (httpTlsPort == httpPort && httpTlsPort > 0) {
+            throw ConfigException.invalid(
+                    ConfigKey.HTTP_TLS_PORT, settings.get(ConfigKey.HTTP_TLS_PORT), "must differ from http.port");
+        }
+        ConfigKey wantsTls = tlsPort != AmqpServerConfig.NO_PORT
+                ? ConfigKey.AMQP_TLS_PORT
+                : httpTlsPort != NO_PORT ? ConfigKey.HTTP_TLS_PORT : null;
+        TlsSettings tls = TlsKeys.settings(settings, wantsTls);
         SslContext sslContext = tls == null ? null : TlsKeys.context(tls, settings);
         AmqpServerConfig amqp = new AmqpServerConfig(
                 ConfigValues.host(ConfigKey.AMQP_HOST, settings.get(ConfigKey.AMQP_HOST)),
@@ -123,9 +142,7 @@ record ServerConfig(
                 ConfigValues.path(ConfigKey.DATA_DIR, settings.get(ConfigKey.DATA_DIR)),
                 amqp,
                 ConfigValues.host(ConfigKey.HTTP_HOST, settings.get(ConfigKey.HTTP_HOST)),
-                settings.get(ConfigKey.HTTP_PORT).value().isEmpty()
-                        ? NO_PORT
-                        : ConfigValues.port(ConfigKey.HTTP_PORT, settings.get(ConfigKey.HTTP_PORT)),
+                httpPort,
                 ConfigValues.fraction(ConfigKey.MEMORY_HIGH_WATERMARK, settings.get(ConfigKey.MEMORY_HIGH_WATERMARK)),
                 ConfigValues.bytes(
                         ConfigKey.DISK_FREE_LIMIT, settings.get(ConfigKey.DISK_FREE_LIMIT), 0, Long.MAX_VALUE),
@@ -142,7 +159,11 @@ record ServerConfig(
                         ConfigKey.DURABILITY_FLUSH_INTERVAL,
                         settings.get(ConfigKey.DURABILITY_FLUSH_INTERVAL),
                         1,
-                        Integer.MAX_VALUE)));
+                        Integer.MAX_VALUE)),
+                httpTlsPort,
+                httpTlsPort == NO_PORT ? null : sslContext,
+                ConfigValues.bool(ConfigKey.METRICS_PER_QUEUE, settings.get(ConfigKey.METRICS_PER_QUEUE)),
+                ConfigValues.bool(ConfigKey.METRICS_AUTH, settings.get(ConfigKey.METRICS_AUTH)));
     }
 
     private static Durability durability(Setting s) {
@@ -175,6 +196,7 @@ record ServerConfig(
                 + ", consumerTimeout=" + consumerTimeout
                 + ", defaultUser=" + defaultUser + ", loopbackUsers=" + loopbackUsers + ", logLevel=" + logLevel
                 + ", tls=" + tls + ", maxQueues=" + maxQueues + ", durability=" + durability.configName()
-                + ", flushInterval=" + flushInterval + "]";
+                + ", flushInterval=" + flushInterval + ", httpTlsPort=" + httpTlsPort + ", metricsPerQueue="
+                + metricsPerQueue + ", metricsAuth=" + metricsAuth + "]";
     }
 }

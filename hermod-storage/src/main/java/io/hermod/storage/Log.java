@@ -77,7 +77,9 @@ public final class Log implements AutoCloseable {
 
                     @Override
                     public void force() throws IOException {
+                        long start = System.nanoTime();
                         forceSegments();
+                        store.fsyncLatency().record(System.nanoTime() - start);
                     }
 
                     @Override

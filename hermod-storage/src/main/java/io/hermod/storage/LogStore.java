@@ -39,6 +39,7 @@ public final class LogStore implements AutoCloseable {
     private final FileHandlePool filePool;
     private final ScheduledThreadPoolExecutor scheduler;
     private final Map<String, Log> logs = new ConcurrentHashMap<>();
+    private final LatencyHistogram fsyncLatency = new LatencyHistogram(LatencyHistogram.FSYNC_BOUNDS_NANOS);
     private volatile boolean closed;
 
     private LogStore(LogStoreConfig config) {
@@ -67,6 +68,14 @@ public final class LogStore implements AutoCloseable {
                 config.retentionCheckIntervalMs(),
                 config.retentionCheckIntervalMs(),
                 TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * How long the group commits of every log took (nanoseconds per fsync of a log's unsynced segments), for the
+     * server's metrics.
+     */
+    public LatencyHistogram fsyncLatency() {
+        return fsyncLatency;
     }
 
     public static LogStore open(LogStoreConfig config) {

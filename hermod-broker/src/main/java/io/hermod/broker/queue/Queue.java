@@ -95,6 +95,7 @@ public final class Queue {
     private final io.hermod.broker.dedup.DedupWindow dedupWindow;
     private final io.hermod.broker.dedup.Deduplication dedup;
     private final QueueHost deadLetters; // the host, or null without x-dead-letter-exchange
+    private final QueueStats stats;
 
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Pending> inbox = new ConcurrentLinkedQueue<>();
@@ -160,6 +161,7 @@ public final class Queue {
         this.expiresMillis = arguments.expires();
         this.limits = new QueueLimits(arguments);
         this.host = host;
+        this.stats = host == null ? new QueueStats(null) : host.stats(); // tests open queues without a host
         this.deadLetters = arguments.deadLetterExchange() == null ? null : host;
         this.deliveryLimit = arguments.deliveryLimit();
         this.retry = arguments.retry();
@@ -325,6 +327,11 @@ public final class Queue {
         return consumerCount;
     }
 
+    /** What flowed through the queue, for metrics. */
+    public QueueStats stats() {
+        return stats;
+    }
+
     /** Messages handed out and not yet settled, as of the last run. */
     public int unackedCount() {
         return unackedCount;
@@ -413,6 +420,9 @@ public final class Queue {
                 };
                 if (h != null && h.consumer() != null) {
                     h.consumer().refund(h.size());
+                }
+                if (h != null && outcome == Outcome.ACK) {
+                    stats.onAcknowledged();
                 }
             }
             if (outcome == Outcome.REQUEUE) {
@@ -588,6 +598,7 @@ public final class Queue {
             return;
         }
         try {
+            stats.onDeadLettered(reason);
             deadLetters.deadLetter(definition, message, reason, () -> submit(() -> cursor.settle(offset)));
         } catch (RuntimeException e) {
             LOG.error("Queue {} failed to dead-letter the message at offset {}", name(), offset, e);
@@ -620,6 +631,7 @@ public final class Queue {
                 } else {
                     cursor.handedOut(offset, null, m.size(), m.body().remaining());
                 }
+                stats.onDelivered(redelivered, clock.millis() - m.enqueuedAt());
                 return Optional.of(new GetResult(m, redelivered, cursor.readyCount()));
             }
             return Optional.empty();
@@ -884,6 +896,7 @@ public final class Queue {
             return;
         }
         cursor.appended(result.lastOffset() + 1);
+        stats.onPublished(batch.size());
         long appendedOffset = result.firstOffset();
         for (Pending pending : batch) {
             limits.readied(pending.message().body().length);
@@ -1089,6 +1102,7 @@ public final class Queue {
                 cursor.handedOut(offset, consumer, m.size(), m.body().remaining());
                 consumer.spend(m.size());
             }
+            stats.onDelivered(redelivered, now - m.enqueuedAt());
             try {
                 consumer.sink().onDelivery(this, consumer, m, redelivered);
             } catch (RuntimeException e) {

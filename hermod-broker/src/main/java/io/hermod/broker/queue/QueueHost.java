@@ -5,7 +5,8 @@ import io.hermod.broker.definitions.QueueDefinition;
 
 /**
  * What a queue needs from the broker around it: its vhost, to dead-letter messages through the dead-letter exchange;
- * the protocol's {@link PropertiesFormat}, to add the {@code x-delivery-count} header; and a timer, for retry delays.
+ * the protocol's {@link PropertiesFormat}, to add the {@code x-delivery-count} header; a timer, for retry delays; and
+ * its {@link QueueStats}.
  */
 public interface QueueHost {
 
@@ -22,4 +23,9 @@ public interface QueueHost {
 
     /** Runs {@code task} on a broker thread after {@code delayMillis} (it must only hand work to the queue). */
     void schedule(Runnable task, long delayMillis);
+
+    /** Where the queue counts what flows through it, for metrics (its vhost's totals behind it); asked once. */
+    default QueueStats stats() {
+        return new QueueStats(null);
+    }
 }

@@ -3,6 +3,7 @@ package io.hermod.server.management;
 import io.hermod.amqp.server.AmqpServer;
 import io.hermod.broker.Broker;
 import io.hermod.broker.BrokerException;
+import io.hermod.server.metrics.HermodMetrics;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,15 +21,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: thread-safe; {@link #handle} runs on the listener's worker threads.
  */
-public final class ManagementApi {
+public final class ManagementApi implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ManagementApi.class);
 
     private final RouteTable routes = new RouteTable();
     private final BasicAuth auth;
+    private final HermodMetrics metrics;
 
-    private ManagementApi(ManagementContext context) {
+    private ManagementApi(ManagementContext context, MetricsOptions metricsOptions) {
         this.auth = new BasicAuth(context.broker());
+        this.metrics = new HermodMetrics(context.broker(), context.amqp(), metricsOptions.perQueue());
         new OverviewResource(context).register(routes);
         new VhostResource(context).register(routes);
         new UserResource(context).register(routes);
@@ -41,6 +44,8 @@ public final class ManagementApi {
         new DefinitionsResource(context).register(routes);
         new HealthResource(context).register(routes);
         new NodeResource(context).register(routes);
+        new MetricsResource(metrics, metricsOptions).register(routes);
+        new ConsoleResource().register(routes);
     }
 
     /**
@@ -49,7 +54,19 @@ public final class ManagementApi {
      * @param listeners the server's listeners, asked at each request (the HTTP port is known only once bound)
      */
     public static ManagementApi create(Broker broker, AmqpServer amqp, Supplier<List<Listener>> listeners) {
-        return new ManagementApi(new ManagementContext(broker, amqp, listeners));
+        return create(broker, amqp, listeners, MetricsOptions.DEFAULT);
+    }
+
+    /** As {@link #create(Broker, AmqpServer, Supplier)}, with {@code /metrics} served as {@code metrics} says. */
+    public static ManagementApi create(
+            Broker broker, AmqpServer amqp, Supplier<List<Listener>> listeners, MetricsOptions metrics) {
+        return new ManagementApi(new ManagementContext(broker, amqp, listeners), metrics);
+    }
+
+    /** Lets go of what the metrics hold in the JVM (GC notification listeners). */
+    @Override
+    public void close() {
+        metrics.close();
     }
 
     /**
@@ -76,6 +93,10 @@ public final class ManagementApi {
                     new ApiRequest(method, query.rawPath(), match.params(), query.parameters(), body, user, header);
             return match.route().handler().handle(request);
         } catch (ApiException e) {
+            if (e.status() == 401 && "XMLHttpRequest".equalsIgnoreCase(header.apply("X-Requested-With"))) {
+                // the console's own login form asks: no challenge, or the browser would pop up its login dialog
+                return new ApiResponse(401, error(e).body(), ApiResponse.JSON, Map.of());
+            }
             return error(e);
         } catch (BrokerException e) {
             return error(ApiException.of(e));

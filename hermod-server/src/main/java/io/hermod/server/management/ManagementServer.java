@@ -12,6 +12,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -50,9 +51,16 @@ public final class ManagementServer implements AutoCloseable {
     private final ChannelGroup connections;
     private final String host;
     private final int port;
+    private final boolean tls;
 
     private ManagementServer(
-            EventLoopGroup group, ExecutorService workers, Channel listener, ChannelGroup connections, String host) {
+            EventLoopGroup group,
+            ExecutorService workers,
+            Channel listener,
+            ChannelGroup connections,
+            String host,
+            boolean tls) {
+        this.tls = tls;
         this.group = group;
         this.workers = workers;
         this.listener = listener;
@@ -67,6 +75,16 @@ public final class ManagementServer implements AutoCloseable {
      * @throws UncheckedIOException when the address cannot be bound, naming it
      */
     public static ManagementServer start(String host, int port, ManagementApi api) {
+        return start(host, port, api, null);
+    }
+
+    /**
+     * Binds {@code host:port} (0: a free port) and serves {@code api}, over TLS when {@code tls} is given (HTTPS: every
+     * connection starts with a TLS handshake; one that fails, or plain HTTP, closes that connection only).
+     *
+     * @throws UncheckedIOException when the address cannot be bound, naming it
+     */
+    public static ManagementServer start(String host, int port, ManagementApi api, SslContext tls) {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         AtomicInteger threads = new AtomicInteger();
         ExecutorService workers = new ThreadPoolExecutor(
@@ -84,6 +102,9 @@ public final class ManagementServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             connections.add(ch);
+                            if (tls != null) {
+                                ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                            }
                             ch.pipeline()
                                     // an HTTP connection left idle (no request, no answer) is closed
                                     .addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
@@ -95,8 +116,8 @@ public final class ManagementServer implements AutoCloseable {
                     .bind(host, port)
                     .syncUninterruptibly()
                     .channel();
-            ManagementServer server = new ManagementServer(group, workers, listener, connections, host);
-            LOG.info("Management HTTP API listening on {}:{}", host, server.port);
+            ManagementServer server = new ManagementServer(group, workers, listener, connections, host, tls != null);
+            LOG.info("Management HTTP{} API listening on {}:{}", tls != null ? "S" : "", host, server.port);
             return server;
         } catch (Exception e) { // Netty throws a failed bind as an undeclared IOException
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -105,7 +126,8 @@ public final class ManagementServer implements AutoCloseable {
                 throw r;
             }
             throw new UncheckedIOException(
-                    "cannot listen on " + host + ":" + port + " (http): " + e.getMessage(),
+                    "cannot listen on " + host + ":" + port + (tls != null ? " (https): " : " (http): ")
+                            + e.getMessage(),
                     e instanceof IOException ioe ? ioe : new IOException(e));
         }
     }
@@ -117,6 +139,11 @@ public final class ManagementServer implements AutoCloseable {
 
     public String host() {
         return host;
+    }
+
+    /** Whether it serves HTTPS. */
+    public boolean tls() {
+        return tls;
     }
 
     /** Stops accepting, closes the open HTTP connections and waits briefly for requests in progress. */

@@ -42,9 +42,11 @@ final class OverviewResource {
         ApiUser user = request.user();
         QueueTotals totals = QueueTotals.NONE;
         int exchanges = 0;
+        Map<String, Long> messageStats = new LinkedHashMap<>();
         for (VirtualHost v : context.readableVhosts(user, null)) {
             exchanges += v.exchangeNames().size();
             totals = totals.plus(QueueTotals.of(v));
+            QueueResource.messageStats(v.stats()).forEach((k, n) -> messageStats.merge(k, (Long) n, Long::sum));
         }
         List<ConnectionInfo> connections = ConnectionResource.visibleConnections(context, user);
         List<ChannelInfo> channels = ConnectionResource.visibleChannels(context, user);
@@ -57,7 +59,7 @@ final class OverviewResource {
         body.put("cluster_name", "hermod");
         body.put("node", Nodes.NAME);
         body.put("erlang_version", "none (Java " + Runtime.version().feature() + ")");
-        body.put("message_stats", Map.of());
+        body.put("message_stats", messageStats);
         body.put(
                 "queue_totals",
                 Map.of(

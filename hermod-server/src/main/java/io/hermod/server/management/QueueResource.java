@@ -5,10 +5,13 @@ import io.hermod.broker.QueueSpec;
 import io.hermod.broker.QueueStatus;
 import io.hermod.broker.VirtualHost;
 import io.hermod.broker.definitions.QueueDefinition;
+import io.hermod.broker.queue.DeadLetterReason;
+import io.hermod.broker.queue.QueueStats;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code /api/queues[/{vhost}[/{name}]]}: list and show with their counts, declare (PUT), delete (with
@@ -36,7 +39,9 @@ final class QueueResource {
     private List<Map<String, Object>> list(ApiUser user, String vhost) {
         List<Map<String, Object>> all = new ArrayList<>();
         for (VirtualHost v : context.readableVhosts(user, vhost)) {
-            v.queueNames().stream().sorted().forEach(q -> v.queueStatus(q).ifPresent(s -> all.add(json(s))));
+            v.queueNames().stream()
+                    .sorted()
+                    .forEach(q -> v.queueStatus(q).ifPresent(s -> all.add(json(s, v.queueStats(q)))));
         }
         return all;
     }
@@ -45,7 +50,7 @@ final class QueueResource {
         VirtualHost v = context.readableVhost(request.user(), request.param("vhost"));
         String name = request.param("name");
         QueueStatus status = v.queueStatus(name).orElseThrow(() -> notFound(v.name(), name));
-        Map<String, Object> body = json(status);
+        Map<String, Object> body = json(status, v.queueStats(name));
         body.put("consumer_details", ConnectionResource.consumersOf(context, v.name(), name));
         return ApiResponse.ok(body);
     }
@@ -98,7 +103,7 @@ final class QueueResource {
         return ApiException.notFound("no queue '" + queue + "' in vhost '" + vhost + "'");
     }
 
-    static Map<String, Object> json(QueueStatus s) {
+    static Map<String, Object> json(QueueStatus s, Optional<QueueStats> stats) {
         QueueDefinition d = s.definition();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", d.name());
@@ -114,6 +119,25 @@ final class QueueResource {
         m.put("messages_ready", s.messagesReady());
         m.put("messages_unacknowledged", s.messagesUnacknowledged());
         m.put("consumers", s.consumers());
+        stats.ifPresent(q -> m.put("message_stats", messageStats(q)));
+        return m;
+    }
+
+    /**
+     * RabbitMQ's {@code message_stats} counts (since the broker started; the console computes rates from them). Not
+     * RabbitMQ's {@code *_details} rates.
+     */
+    static Map<String, Object> messageStats(QueueStats q) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("publish", q.published());
+        m.put("deliver_get", q.delivered());
+        m.put("redeliver", q.redelivered());
+        m.put("ack", q.acknowledged());
+        long deadLettered = 0;
+        for (DeadLetterReason reason : DeadLetterReason.values()) {
+            deadLettered += q.deadLettered(reason);
+        }
+        m.put("dead_lettered", deadLettered);
         return m;
     }
 }

@@ -39,6 +39,7 @@ final class ManagementFixture implements AutoCloseable, BeforeEachCallback, Afte
     Broker broker;
     AmqpServer amqp;
     ManagementServer http;
+    private ManagementApi api;
     private Path temporary;
     private final HttpClient client =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -78,7 +79,7 @@ final class ManagementFixture implements AutoCloseable, BeforeEachCallback, Afte
         broker = Broker.open(config);
         amqp = AmqpServer.start(broker, AmqpServerConfig.of("127.0.0.1", 0));
         ManagementServer[] bound = new ManagementServer[1];
-        ManagementApi api = ManagementApi.create(broker, amqp, () -> {
+        api = ManagementApi.create(broker, amqp, () -> {
             List<Listener> listeners = new ArrayList<>();
             listeners.add(new Listener("amqp", "127.0.0.1", amqp.port()));
             if (bound[0] != null) {
@@ -169,6 +170,7 @@ final class ManagementFixture implements AutoCloseable, BeforeEachCallback, Afte
             }
         }
         http.close();
+        api.close();
         amqp.close();
         broker.close();
     }

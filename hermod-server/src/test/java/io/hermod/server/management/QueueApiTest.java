@@ -82,6 +82,31 @@ class QueueApiTest {
     }
 
     @Test
+    void message_stats_count_what_went_through_a_queue_and_the_overview_adds_them_up() throws Exception {
+        amqp.queueDeclare("stats", false, false, false, null);
+        amqp.queueDeclare("other", false, false, false, null);
+        for (int i = 0; i < 3; i++) {
+            publish("stats", "m" + i);
+        }
+        publish("other", "x");
+        GetResponse first = amqp.basicGet("stats", false);
+        amqp.basicNack(first.getEnvelope().getDeliveryTag(), false, true);
+        GetResponse again = amqp.basicGet("stats", false);
+        amqp.basicAck(again.getEnvelope().getDeliveryTag(), false);
+
+        JsonNode stats = queue("stats").get("message_stats");
+        assertThat(stats.get("publish").asLong()).isEqualTo(3);
+        assertThat(stats.get("deliver_get").asLong()).isEqualTo(2);
+        assertThat(stats.get("redeliver").asLong()).isEqualTo(1);
+        assertThat(stats.get("ack").asLong()).isEqualTo(1);
+        assertThat(stats.get("dead_lettered").asLong()).isZero();
+        assertThat(server.get("/api/queues").json().findValues("message_stats")).hasSize(2);
+        JsonNode overview = server.get("/api/overview").json().get("message_stats");
+        assertThat(overview.get("publish").asLong()).isEqualTo(4);
+        assertThat(overview.get("ack").asLong()).isEqualTo(1);
+    }
+
+    @Test
     void put_declares_a_queue_that_amqp_then_sees_and_an_inequivalent_redeclare_is_a_400() throws Exception {
         ManagementFixture.Reply created = server.put(
                 "/api/queues/%2F/jobs",
