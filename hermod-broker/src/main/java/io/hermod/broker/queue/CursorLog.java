@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * The returns are {@link Returns}' entries: in a delta those changed (the last one for an offset wins), in a snapshot
- * all.
+ * all. After them, optionally, an int64: the first offset at which messages with a TTL of their own were appended
+ * (see {@link #ttlMessagesFrom}); a queue reads its ready messages from there at start to find them again.
  *
  * <p>Not thread-safe: owned by the queue's executor.
  */
@@ -53,11 +54,17 @@ final class CursorLog implements AutoCloseable {
 
     /** What a restart recovers of a cursor. */
     record Recovered(
-            OffsetRanges settled, OffsetRanges transients, long handedOutBelow, Map<Long, Returns.Entry> returns) {}
+            OffsetRanges settled,
+            OffsetRanges transients,
+            long handedOutBelow,
+            Map<Long, Returns.Entry> returns,
+            long ttlMessagesFrom) {}
 
     private final Log log;
     private long bytesSinceSnapshot;
     private boolean failed;
+    private long ttlMessagesFrom = -1;
+    private boolean ttlMessagesFromWritten = true;
 
     private CursorLog(Log log) {
         this.log = log;
@@ -78,6 +85,7 @@ final class CursorLog implements AutoCloseable {
         OffsetRanges transients = new OffsetRanges();
         long handedOut = 0;
         Map<Long, Returns.Entry> returns = new HashMap<>();
+        long ttlFrom = -1;
         long offset = log.startOffset();
         while (offset < log.endOffset()) {
             for (ByteBuffer buf : log.read(offset, 1 << 20)) {
@@ -93,6 +101,7 @@ final class CursorLog implements AutoCloseable {
                             transients.clear();
                             handedOut = 0;
                             returns.clear();
+                            ttlFrom = -1;
                         } else if (kind != DELTA) {
                             throw new IllegalStateException("cursor log " + log.name()
                                     + " has an entry of unknown kind " + kind + " at offset " + record.offset());
@@ -101,13 +110,18 @@ final class CursorLog implements AutoCloseable {
                         readRanges(v, settled);
                         readRanges(v, transients);
                         readReturns(v, returns);
+                        if (v.remaining() >= Long.BYTES) {
+                            long from = v.getLong();
+                            ttlFrom = ttlFrom < 0 ? from : Math.min(ttlFrom, from);
+                        }
                         offset = record.offset() + 1;
                     }
                 }
             }
         }
         bytesSinceSnapshot = log.sizeInBytes();
-        return new Recovered(settled, transients, handedOut, returns);
+        ttlMessagesFrom = ttlFrom;
+        return new Recovered(settled, transients, handedOut, returns, ttlFrom);
     }
 
     /**
@@ -132,6 +146,22 @@ final class CursorLog implements AutoCloseable {
     void writeDelta(
             OffsetRanges settled, OffsetRanges transients, long handedOutBelow, Map<Long, Returns.Entry> returns) {
         write(DELTA, settled, transients, handedOutBelow, returns);
+    }
+
+    /**
+     * Messages with a TTL of their own were appended at {@code offset} (the first since the start, if none was
+     * recorded before): written with the next entry and kept in every snapshot.
+     */
+    void ttlMessagesFrom(long offset) {
+        if (ttlMessagesFrom < 0) {
+            ttlMessagesFrom = offset;
+            ttlMessagesFromWritten = false;
+        }
+    }
+
+    /** Whether {@link #ttlMessagesFrom} has news the log has not been written with yet. */
+    boolean hasUnwrittenTtlMark() {
+        return !ttlMessagesFromWritten;
     }
 
     /** Whether enough deltas piled up that the next write should be a snapshot. */
@@ -162,13 +192,15 @@ final class CursorLog implements AutoCloseable {
         if (failed) {
             return -1;
         }
+        boolean withTtlFrom = ttlMessagesFrom >= 0 && (kind == SNAPSHOT || !ttlMessagesFromWritten);
         int size = 1
                 + 8
                 + 4
                 + 16 * settled.rangeCount()
                 + 4
                 + 16 * transients.rangeCount()
-                + (returns.isEmpty() ? 0 : 4 + RETURN_BYTES * returns.size());
+                + (returns.isEmpty() && !withTtlFrom ? 0 : 4 + RETURN_BYTES * returns.size())
+                + (withTtlFrom ? Long.BYTES : 0);
         if (size > SEGMENT_BYTES - 1024) {
             LOG.warn("Cursor log {}: {} ranges do not fit one entry; skipped", log.name(), settled.rangeCount());
             return -1;
@@ -176,9 +208,13 @@ final class CursorLog implements AutoCloseable {
         ByteBuffer v = ByteBuffer.allocate(size).put(kind).putLong(handedOutBelow);
         writeRanges(v, settled);
         writeRanges(v, transients);
-        if (!returns.isEmpty()) {
+        if (!returns.isEmpty() || withTtlFrom) {
             v.putInt(returns.size());
             returns.forEach((offset, e) -> v.putLong(offset).putInt(e.count()).putLong(e.notBefore()));
+        }
+        if (withTtlFrom) {
+            v.putLong(ttlMessagesFrom);
+            ttlMessagesFromWritten = true;
         }
         try {
             ByteBuffer batch = new RecordBatchBuilder()

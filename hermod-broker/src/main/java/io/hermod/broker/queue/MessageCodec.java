@@ -74,6 +74,16 @@ final class MessageCodec {
                 message.ttlMillis());
     }
 
+    /** The TTL of its own of a message stored as this record; {@link Message#NO_TTL} when it has none. */
+    static long ttl(Record record) {
+        for (Header h : record.headers()) {
+            if (TTL.equals(h.key()) && h.value() != null && h.value().remaining() == Long.BYTES) {
+                return h.value().getLong(h.value().position());
+            }
+        }
+        return Message.NO_TTL;
+    }
+
     /** The priority of a message stored as this record: 0 when it has none. */
     static int priority(Record record) {
         for (Header h : record.headers()) {

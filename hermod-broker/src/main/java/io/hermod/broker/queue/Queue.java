@@ -170,9 +170,11 @@ public final class Queue {
         OffsetRanges settled = new OffsetRanges();
         long redeliveredBelow = 0;
         java.util.Map<Long, Returns.Entry> recoveredReturns = java.util.Map.of();
+        long ttlMessagesFrom = -1;
         if (cursorLog != null) {
             CursorLog.Recovered recovered = cursorLog.recover();
             recoveredReturns = recovered.returns();
+            ttlMessagesFrom = recovered.ttlMessagesFrom();
             long end = log.endOffset();
             // the cursor log is not synced: after a machine crash it may speak of offsets the message log lost
             boolean beyondEnd = recovered.settled().removeFrom(end)
@@ -195,6 +197,9 @@ public final class Queue {
         this.readAhead = new ReadAhead(log, cache);
         if (limits.tracksBytes()) {
             limits.readied(readyBodyBytes());
+        }
+        if (ttlMessagesFrom >= 0) {
+            findTtlMessages(ttlMessagesFrom);
         }
         if (arguments.maxPriority() > 0) {
             cursor.usePriorities(arguments.maxPriority());
@@ -533,7 +538,7 @@ public final class Queue {
     private void persistReturns() {
         if (cursorLog != null) {
             java.util.Map<Long, Returns.Entry> changed = returns.drainChanged();
-            if (!changed.isEmpty()) {
+            if (!changed.isEmpty() || cursorLog.hasUnwrittenTtlMark()) {
                 cursorLog.writeDelta(noRanges, noRanges, handedOutWritten, changed);
             }
         }
@@ -927,6 +932,9 @@ public final class Queue {
             }
             if (pending.message().ttlMillis() != Message.NO_TTL) {
                 sawMessageWithTtl = true; // the broker's timer now looks at this queue
+                if (cursorLog != null) {
+                    cursorLog.ttlMessagesFrom(offset); // a restart reads from here to find them again
+                }
                 expiries.add(limits.dueAt(now, pending.message().ttlMillis()), offset);
             }
             if (!cursor.hasPriorities()) {
@@ -1016,9 +1024,34 @@ public final class Queue {
         }
     }
 
+    /**
+     * After a restart: the ready messages with a TTL of their own, appended at or after {@code from}, go back into the
+     * index that drops them when they expire wherever they stand (one read of that part of the log).
+     */
+    private void findTtlMessages(long from) {
+        sawMessageWithTtl = true;
+        try {
+            forEachReadyRecord(Math.max(from, cursor.streamPosition()), r -> {
+                long ttl = MessageCodec.ttl(r);
+                if (ttl != Message.NO_TTL) {
+                    expiries.add(limits.dueAt(r.timestamp(), ttl), r.offset());
+                }
+            });
+        } catch (StorageException | IllegalStateException e) {
+            LOG.warn(
+                    "Queue {} could not find its messages with TTLs; they expire at the head: {}",
+                    name(),
+                    e.getMessage());
+        }
+    }
+
     /** Calls {@code action} with each record of a ready message on the stream, in offset order. */
     private void forEachReadyRecord(java.util.function.Consumer<io.hermod.storage.record.Record> action) {
-        long from = cursor.streamPosition();
+        forEachReadyRecord(cursor.streamPosition(), action);
+    }
+
+    private void forEachReadyRecord(long start, java.util.function.Consumer<io.hermod.storage.record.Record> action) {
+        long from = start;
         while (from < cursor.end()) {
             long next = from;
             for (java.nio.ByteBuffer buf : log.read(from, 1 << 20)) {
