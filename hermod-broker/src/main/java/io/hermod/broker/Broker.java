@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -551,6 +552,11 @@ public final class Broker implements AutoCloseable {
                 }),
                 new QueueHost() {
                     @Override
+                    public Map<String, Object> effectiveArguments(QueueDefinition d) {
+                        return vhost.effectiveArguments(d);
+                    }
+
+                    @Override
                     public void deadLetter(
                             QueueDefinition source, StoredMessage message, DeadLetterReason reason, Runnable done) {
                         vhost.deadLetter(source, message, reason, done);
@@ -643,6 +649,30 @@ public final class Broker implements AutoCloseable {
 
     PropertiesFormat propertiesFormat() {
         return propertiesFormat;
+    }
+
+    /**
+     * Sets a policy (or, with {@code operator}, an operator policy) in a vhost, as RabbitMQ's {@code set_policy}: the
+     * arguments of its {@code definition} (keys without {@code x-}) apply to the queues whose names match {@code
+     * pattern}, existing and future, at once.
+     *
+     * @throws BrokerException {@code NOT_FOUND} for an unknown vhost, {@code PRECONDITION_FAILED} for a bad policy
+     */
+    public void setPolicy(io.hermod.broker.definitions.PolicyDefinition policy) {
+        requireVhost(policy.vhost()).setPolicy(policy);
+    }
+
+    /** Clears a policy or operator policy; clearing one that is not there succeeds. */
+    public void clearPolicy(String vhost, String name, boolean operator) {
+        requireVhost(vhost).clearPolicy(name, operator);
+    }
+
+    private VirtualHost requireVhost(String name) {
+        VirtualHost v = vhosts.get(name);
+        if (v == null) {
+            throw new BrokerException(ErrorCode.NOT_FOUND, "no vhost '" + name + "'");
+        }
+        return v;
     }
 
     /** The log store every queue and window lives in. */

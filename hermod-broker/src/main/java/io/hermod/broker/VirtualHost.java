@@ -93,6 +93,10 @@ public final class VirtualHost {
     private final ConcurrentHashMap<String, Exchange> exchanges = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Queue> queues = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Session> exclusiveOwners = new ConcurrentHashMap<>();
+    // policies and operator policies by kind and name; changed by replay only, read by queues opening and
+    // dead-lettering
+    private final ConcurrentHashMap<String, io.hermod.broker.definitions.PolicyDefinition> policies =
+            new ConcurrentHashMap<>();
     private final QueueStats stats = new QueueStats(null); // every queue's, deleted ones' included
     // writer-only
     private final Map<String, Set<BindingDefinition>> bindingsBySource = new HashMap<>();
@@ -596,7 +600,7 @@ public final class VirtualHost {
      */
     void deadLetter(QueueDefinition source, StoredMessage m, DeadLetterReason reason, Runnable done) {
         try {
-            QueueArguments arguments = QueueArguments.of(source.arguments());
+            QueueArguments arguments = QueueArguments.of(effectiveArguments(source));
             Exchange x = arguments.deadLetterExchange() == null ? null : exchanges.get(arguments.deadLetterExchange());
             if (x == null) {
                 LOG.debug(
@@ -706,6 +710,44 @@ public final class VirtualHost {
         }
     }
 
+    // ------------------------------------------------------------------ policies
+
+    /** Sets a policy or operator policy (RabbitMQ's); checked as RabbitMQ's validators would, then persisted. */
+    void setPolicy(io.hermod.broker.definitions.PolicyDefinition policy) {
+        io.hermod.broker.queue.QueuePolicies.validate(policy);
+        broker.command(() -> List.of(new DefinitionRecord.PolicySet(policy)));
+    }
+
+    /** Clears a policy or operator policy; clearing one that is not there succeeds. */
+    void clearPolicy(String policyName, boolean operator) {
+        broker.command(() -> policies.containsKey(policyKey(policyName, operator))
+                ? List.of(new DefinitionRecord.PolicyRemoved(name, policyName, operator))
+                : List.of());
+    }
+
+    /** The policies and operator policies of this vhost. */
+    public List<io.hermod.broker.definitions.PolicyDefinition> policies() {
+        return List.copyOf(policies.values());
+    }
+
+    /** The arguments a queue runs with: its own, and what the policies matching its name set. */
+    Map<String, Object> effectiveArguments(QueueDefinition queue) {
+        return policies.isEmpty()
+                ? queue.arguments()
+                : io.hermod.broker.queue.QueuePolicies.effective(
+                        queue.name(), queue.arguments(), List.copyOf(policies.values()));
+    }
+
+    private void reconfigureQueues() {
+        for (Queue q : queues.values()) {
+            q.reconfigure(effectiveArguments(q.definition()));
+        }
+    }
+
+    private static String policyKey(String policyName, boolean operator) {
+        return (operator ? "o:" : "p:") + policyName;
+    }
+
     // ------------------------------------------------------------------ replay
 
     /** Applies one record: the only way this vhost's definitions change. Runs under the definitions lock. */
@@ -755,6 +797,14 @@ public final class VirtualHost {
             }
             case BindingAdded r -> addBinding(r.binding());
             case BindingRemoved r -> removeBindings(List.of(r.binding()));
+            case DefinitionRecord.PolicySet r -> {
+                policies.put(policyKey(r.policy().name(), r.policy().operator()), r.policy());
+                reconfigureQueues();
+            }
+            case DefinitionRecord.PolicyRemoved r -> {
+                policies.remove(policyKey(r.name(), r.operator()));
+                reconfigureQueues();
+            }
         }
     }
 
@@ -825,6 +875,7 @@ public final class VirtualHost {
     /** The durable definitions of this vhost as records that rebuild them (for a snapshot). */
     void durableState(List<DefinitionRecord> into) {
         into.add(new VhostAdded(name));
+        policies.values().forEach(p -> into.add(new DefinitionRecord.PolicySet(p))); // before the queues they shape
         for (Exchange x : exchanges.values()) {
             if (isPersisted(x)) {
                 into.add(new ExchangeAdded(x.definition()));
@@ -861,6 +912,8 @@ public final class VirtualHost {
             }
             case BindingAdded r -> isPersisted(r.binding());
             case BindingRemoved r -> isPersisted(r.binding());
+            case DefinitionRecord.PolicySet r -> true;
+            case DefinitionRecord.PolicyRemoved r -> true;
         };
     }
 

@@ -8,6 +8,8 @@ import io.hermod.broker.definitions.DefinitionRecord.ExchangeAdded;
 import io.hermod.broker.definitions.DefinitionRecord.ExchangeRemoved;
 import io.hermod.broker.definitions.DefinitionRecord.PermissionRemoved;
 import io.hermod.broker.definitions.DefinitionRecord.PermissionSet;
+import io.hermod.broker.definitions.DefinitionRecord.PolicyRemoved;
+import io.hermod.broker.definitions.DefinitionRecord.PolicySet;
 import io.hermod.broker.definitions.DefinitionRecord.QueueAdded;
 import io.hermod.broker.definitions.DefinitionRecord.QueueRemoved;
 import io.hermod.broker.definitions.DefinitionRecord.UserAdded;
@@ -66,6 +68,8 @@ final class DefinitionCodec {
     static final int USER_REMOVED = 10;
     static final int PERMISSION_SET = 11;
     static final int PERMISSION_REMOVED = 12;
+    static final int POLICY_SET = 13;
+    static final int POLICY_REMOVED = 14;
 
     /** The password hash algorithm of a {@code UserAdded}: {@link PasswordHash} (RabbitMQ's SHA-256 scheme). */
     private static final int HASH_SHA256 = 1;
@@ -137,6 +141,21 @@ final class DefinitionCodec {
             }
             case PermissionRemoved r ->
                 out.writeByte(PERMISSION_REMOVED).writeString(r.vhost()).writeString(r.user());
+            case PolicySet r -> {
+                PolicyDefinition p = r.policy();
+                out.writeByte(POLICY_SET)
+                        .writeString(p.vhost())
+                        .writeString(p.name())
+                        .writeString(p.pattern())
+                        .writeString(p.applyTo())
+                        .writeInt(p.priority());
+                out.writeByte(flags(p.operator(), false, false));
+                ArgumentsCodec.writeTable(out, p.definition());
+            }
+            case PolicyRemoved r -> {
+                out.writeByte(POLICY_REMOVED).writeString(r.vhost()).writeString(r.name());
+                out.writeByte(flags(r.operator(), false, false));
+            }
         }
         return out.toByteArray();
     }
@@ -192,6 +211,21 @@ final class DefinitionCodec {
                         r.readString("write pattern"),
                         r.readString("read pattern")));
             case PERMISSION_REMOVED -> new PermissionRemoved(r.readString("vhost"), r.readString("user name"));
+            case POLICY_SET -> {
+                String vhost = r.readString("vhost");
+                String name = r.readString("policy name");
+                String pattern = r.readString("policy pattern");
+                String applyTo = r.readString("policy apply-to");
+                int priority = r.readInt("policy priority");
+                boolean operator = (readFlags(r, "policy flags") & FLAG_0) != 0;
+                yield new PolicySet(new PolicyDefinition(
+                        vhost, name, pattern, applyTo, priority, ArgumentsCodec.readTable(r), operator));
+            }
+            case POLICY_REMOVED -> {
+                String vhost = r.readString("vhost");
+                String name = r.readString("policy name");
+                yield new PolicyRemoved(vhost, name, (readFlags(r, "policy flags") & FLAG_0) != 0);
+            }
             default -> throw r.malformed("unknown definition record tag " + tag);
         };
         r.expectEnd();

@@ -119,4 +119,24 @@ public sealed interface DefinitionRecord {
             Objects.requireNonNull(user, "user");
         }
     }
+
+    /** A policy (or an operator policy) of a vhost is set, replacing one of the same kind and name. */
+    record PolicySet(PolicyDefinition policy) implements VhostRecord {
+        public PolicySet {
+            Objects.requireNonNull(policy, "policy");
+        }
+
+        @Override
+        public String vhost() {
+            return policy.vhost();
+        }
+    }
+
+    /** A policy (or an operator policy) of a vhost is cleared. */
+    record PolicyRemoved(String vhost, String name, boolean operator) implements VhostRecord {
+        public PolicyRemoved {
+            Objects.requireNonNull(vhost, "vhost");
+            Objects.requireNonNull(name, "name");
+        }
+    }
 }

@@ -94,7 +94,7 @@ public final class Queue {
     // x-message-deduplication: the window of recent keys and how keys are found; null without it
     private final io.hermod.broker.dedup.DedupWindow dedupWindow;
     private final io.hermod.broker.dedup.Deduplication dedup;
-    private final QueueHost deadLetters; // the host, or null without x-dead-letter-exchange
+    private QueueHost deadLetters; // the host, or null without x-dead-letter-exchange
     private final QueueStats stats;
 
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -114,11 +114,12 @@ public final class Queue {
     private long trimmedAt;
     private boolean hadConsumers;
 
-    private final QueueLimits limits; // x-max-length and x-overflow, x-message-ttl
+    // the arguments it runs with: its own, and what policies set (see reconfigure); volatile where the tick reads them
+    private volatile QueueLimits limits; // x-max-length and x-overflow, x-message-ttl
     // x-delivery-limit and retry back-off: how often messages came back, and those waiting out a retry delay
-    private final long deliveryLimit;
-    private final RetryBackoff retry;
-    private final boolean countsReturns;
+    private long deliveryLimit;
+    private volatile RetryBackoff retry;
+    private boolean countsReturns;
     private final Returns returns = new Returns();
     // messages held until a time: returned ones waiting out their retry delay, and those published with x-not-before
     private final DueIndex waiting = new DueIndex();
@@ -127,7 +128,7 @@ public final class Queue {
     private volatile boolean sawMessageWithTtl; // a message with a TTL of its own was appended since the start
     private final DueIndex expiries = new DueIndex(); // those messages by due time, to drop them anywhere
     // x-expires: unused (no consumer, no get, no declare) for this long, the queue is deleted; NONE for never
-    private final long expiresMillis;
+    private volatile long expiresMillis;
     private volatile long lastUsed;
 
     // published after each run
@@ -156,7 +157,8 @@ public final class Queue {
         this.cache = cache;
         this.clock = clock;
         this.onUnused = onUnused;
-        QueueArguments arguments = QueueArguments.of(definition.arguments());
+        QueueArguments arguments =
+                QueueArguments.of(host == null ? definition.arguments() : host.effectiveArguments(definition));
         this.consumers = new ConsumerRing(arguments.singleActiveConsumer());
         this.expiresMillis = arguments.expires();
         this.limits = new QueueLimits(arguments);
@@ -376,6 +378,31 @@ public final class Queue {
                 LOG.warn("{} failed to hear that it was added to {}", consumer, this, e);
             }
             return null;
+        });
+    }
+
+    /**
+     * The arguments the queue runs with changed (a policy was set or cleared): limits, TTL, expiry, dead-lettering,
+     * delivery limit and retry back-off follow at once; a lower length limit drops (or dead-letters) what is over it,
+     * as RabbitMQ does. Its own declared arguments stay what they were. Any thread.
+     */
+    public void reconfigure(java.util.Map<String, Object> effectiveArguments) {
+        QueueArguments a = QueueArguments.of(effectiveArguments);
+        submit(() -> {
+            if (state != State.RUNNING) {
+                return;
+            }
+            expiresMillis = a.expires();
+            QueueLimits next = new QueueLimits(a);
+            if (next.tracksBytes()) {
+                next.readied(limits.tracksBytes() ? limits.readyBytes() : readyBodyBytes());
+            }
+            limits = next;
+            deadLetters = a.deadLetterExchange() == null ? null : host;
+            deliveryLimit = a.deliveryLimit();
+            retry = a.retry();
+            countsReturns = deliveryLimit != QueueArguments.NONE || retry != null;
+            limits.dropHeadOverLimit(cursor, this::read, this::dispose, deadLetters != null);
         });
     }
 

@@ -18,6 +18,11 @@ public interface QueueHost {
      */
     void deadLetter(QueueDefinition source, StoredMessage message, DeadLetterReason reason, Runnable done);
 
+    /** The arguments a queue runs with: its own and what policies set (see {@link QueuePolicies}). */
+    default java.util.Map<String, Object> effectiveArguments(QueueDefinition definition) {
+        return definition.arguments();
+    }
+
     /** How message properties are encoded, for the few rewrites a queue makes. */
     PropertiesFormat propertiesFormat();
 

@@ -51,6 +51,11 @@ final class QueueLimits {
         return maxLengthBytes != QueueArguments.NONE;
     }
 
+    /** The body bytes of the ready messages, under a byte limit. */
+    long readyBytes() {
+        return readyBytes;
+    }
+
     /** A message of {@code bodyBytes} became ready: appended or requeued. */
     void readied(long bodyBytes) {
         if (tracksBytes()) {

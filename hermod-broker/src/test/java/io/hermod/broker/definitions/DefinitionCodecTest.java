@@ -109,9 +109,9 @@ class DefinitionCodecTest {
         assertThatThrownBy(() -> DefinitionCodec.decode(new byte[] {2, 1, 1, '/'}))
                 .isInstanceOf(BrokerException.class)
                 .hasMessageContaining("unknown definition record version 2");
-        assertThatThrownBy(() -> DefinitionCodec.decode(new byte[] {1, 13, 1, '/'}))
+        assertThatThrownBy(() -> DefinitionCodec.decode(new byte[] {1, 15, 1, '/'}))
                 .isInstanceOf(BrokerException.class)
-                .hasMessageContaining("unknown definition record tag 13");
+                .hasMessageContaining("unknown definition record tag 15");
         assertThatThrownBy(() -> DefinitionCodec.decode(new byte[] {1, 1, 1, '/', 0}))
                 .isInstanceOf(BrokerException.class)
                 .hasMessageContaining("1 bytes left over");
@@ -191,7 +191,7 @@ class DefinitionCodecTest {
                 .filter(bytes -> bytes.length <= 1024)
                 .toList();
         Set<Integer> tags = seeds.stream().map(bytes -> (int) bytes[1]).collect(Collectors.toSet());
-        assertThat(tags).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
+        assertThat(tags).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
         return seeds;
     }
 }

@@ -165,6 +165,12 @@ final class TestDefinitions {
         records.add(new PermissionSet(
                 new PermissionDefinition(UNICODE, UNICODE, "", "^(amq\\.gen.*|amq\\.default)$", UNICODE)));
         records.add(new PermissionRemoved("/", "gone"));
+        records.add(new DefinitionRecord.PolicySet(
+                new PolicyDefinition("/", "cap", "^jobs\\.", "queues", 7, Map.of("max-length", 10), false)));
+        records.add(new DefinitionRecord.PolicySet(new PolicyDefinition(
+                UNICODE, UNICODE, UNICODE, "all", -3, Map.of("message-ttl", 1_000L, "expires", 5), true)));
+        records.add(new DefinitionRecord.PolicyRemoved("/", "cap", false));
+        records.add(new DefinitionRecord.PolicyRemoved(UNICODE, UNICODE, true));
         return records;
     }
 
