@@ -12,6 +12,7 @@ import io.hermod.broker.definitions.DefinitionRecord.VhostRemoved;
 import io.hermod.broker.definitions.DefinitionsLog;
 import io.hermod.broker.definitions.PasswordHash;
 import io.hermod.broker.definitions.PermissionDefinition;
+import io.hermod.broker.definitions.PolicyDefinition;
 import io.hermod.broker.definitions.QueueDefinition;
 import io.hermod.broker.definitions.UserDefinition;
 import io.hermod.broker.queue.DeadLetterReason;
@@ -658,7 +659,7 @@ public final class Broker implements AutoCloseable {
      *
      * @throws BrokerException {@code NOT_FOUND} for an unknown vhost, {@code PRECONDITION_FAILED} for a bad policy
      */
-    public void setPolicy(io.hermod.broker.definitions.PolicyDefinition policy) {
+    public void setPolicy(PolicyDefinition policy) {
         requireVhost(policy.vhost()).setPolicy(policy);
     }
 

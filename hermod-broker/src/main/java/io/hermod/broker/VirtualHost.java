@@ -1,5 +1,6 @@
 package io.hermod.broker;
 
+import io.hermod.broker.dedup.Deduplication;
 import io.hermod.broker.definitions.Arguments;
 import io.hermod.broker.definitions.BindingDefinition;
 import io.hermod.broker.definitions.BindingDefinition.DestinationKind;
@@ -8,19 +9,25 @@ import io.hermod.broker.definitions.DefinitionRecord.BindingAdded;
 import io.hermod.broker.definitions.DefinitionRecord.BindingRemoved;
 import io.hermod.broker.definitions.DefinitionRecord.ExchangeAdded;
 import io.hermod.broker.definitions.DefinitionRecord.ExchangeRemoved;
+import io.hermod.broker.definitions.DefinitionRecord.PolicyRemoved;
+import io.hermod.broker.definitions.DefinitionRecord.PolicySet;
 import io.hermod.broker.definitions.DefinitionRecord.QueueAdded;
 import io.hermod.broker.definitions.DefinitionRecord.QueueRemoved;
 import io.hermod.broker.definitions.DefinitionRecord.VhostAdded;
 import io.hermod.broker.definitions.DefinitionRecord.VhostRecord;
 import io.hermod.broker.definitions.DefinitionRecord.VhostRemoved;
 import io.hermod.broker.definitions.ExchangeDefinition;
+import io.hermod.broker.definitions.PolicyDefinition;
 import io.hermod.broker.definitions.QueueDefinition;
 import io.hermod.broker.exchange.ExchangeType;
 import io.hermod.broker.queue.DeadLetterReason;
 import io.hermod.broker.queue.Queue;
 import io.hermod.broker.queue.QueueArguments;
+import io.hermod.broker.queue.QueuePolicies;
 import io.hermod.broker.queue.QueueStats;
+import io.hermod.broker.queue.RetryBackoff;
 import io.hermod.broker.queue.StoredMessage;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -72,21 +79,18 @@ public final class VirtualHost {
             "x-dead-letter-routing-key",
             "x-single-active-consumer",
             "x-delivery-limit",
-            io.hermod.broker.queue.RetryBackoff.DELAY,
-            io.hermod.broker.queue.RetryBackoff.MULTIPLIER,
-            io.hermod.broker.queue.RetryBackoff.MAX_DELAY,
-            io.hermod.broker.queue.RetryBackoff.JITTER,
-            io.hermod.broker.dedup.Deduplication.ENABLED,
-            io.hermod.broker.dedup.Deduplication.CACHE_SIZE,
-            io.hermod.broker.dedup.Deduplication.CACHE_TTL,
-            io.hermod.broker.dedup.Deduplication.KEY_HEADER);
+            RetryBackoff.DELAY,
+            RetryBackoff.MULTIPLIER,
+            RetryBackoff.MAX_DELAY,
+            RetryBackoff.JITTER,
+            Deduplication.ENABLED,
+            Deduplication.CACHE_SIZE,
+            Deduplication.CACHE_TTL,
+            Deduplication.KEY_HEADER);
 
     /** Exchange arguments of deduplication, which must match on a re-declare. */
-    private static final List<String> DEDUP_ARGUMENTS = List.of(
-            io.hermod.broker.dedup.Deduplication.ENABLED,
-            io.hermod.broker.dedup.Deduplication.CACHE_SIZE,
-            io.hermod.broker.dedup.Deduplication.CACHE_TTL,
-            io.hermod.broker.dedup.Deduplication.KEY_HEADER);
+    private static final List<String> DEDUP_ARGUMENTS =
+            List.of(Deduplication.ENABLED, Deduplication.CACHE_SIZE, Deduplication.CACHE_TTL, Deduplication.KEY_HEADER);
 
     private final String name;
     private final Broker broker;
@@ -95,8 +99,7 @@ public final class VirtualHost {
     private final ConcurrentHashMap<String, Session> exclusiveOwners = new ConcurrentHashMap<>();
     // policies and operator policies by kind and name; changed by replay only, read by queues opening and
     // dead-lettering
-    private final ConcurrentHashMap<String, io.hermod.broker.definitions.PolicyDefinition> policies =
-            new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, PolicyDefinition> policies = new ConcurrentHashMap<>();
     private final QueueStats stats = new QueueStats(null); // every queue's, deleted ones' included
     // writer-only
     private final Map<String, Set<BindingDefinition>> bindingsBySource = new HashMap<>();
@@ -143,7 +146,7 @@ public final class VirtualHost {
             if (spec.arguments().get(Exchange.ALTERNATE_EXCHANGE) instanceof String alternate) {
                 broker.access().alternateExchange(session, spec.name(), alternate);
             }
-            io.hermod.broker.dedup.Deduplication.of(spec.arguments(), describe(spec.name()));
+            Deduplication.of(spec.arguments(), describe(spec.name()));
             return List.of(new ExchangeAdded(new ExchangeDefinition(
                     name,
                     spec.name(),
@@ -235,8 +238,7 @@ public final class VirtualHost {
             // after the dead-letter exchange's permissions, as rabbit_channel then rabbit_amqqueue:declare; only for a
             // new queue: a re-declare is only compared, and replay never validates (what was declared stays declared)
             QueueArguments.validate(name, queueName, spec.arguments());
-            io.hermod.broker.dedup.Deduplication.of(
-                    spec.arguments(), "queue '" + queueName + "' in vhost '" + name + "'");
+            Deduplication.of(spec.arguments(), "queue '" + queueName + "' in vhost '" + name + "'");
             broker.checkQueueLimit(queueName); // after the arguments, as rabbit_amqqueue:declare then the limits
             QueueDefinition definition = new QueueDefinition(
                     name,
@@ -611,7 +613,7 @@ public final class VirtualHost {
                 return;
             }
             PropertiesFormat format = broker.propertiesFormat();
-            java.nio.ByteBuffer properties = m.properties().duplicate();
+            ByteBuffer properties = m.properties().duplicate();
             Map<String, Object> headers = DeadLetterHistory.record(
                     format.headers(properties.duplicate()),
                     source.name(),
@@ -713,20 +715,20 @@ public final class VirtualHost {
     // ------------------------------------------------------------------ policies
 
     /** Sets a policy or operator policy (RabbitMQ's); checked as RabbitMQ's validators would, then persisted. */
-    void setPolicy(io.hermod.broker.definitions.PolicyDefinition policy) {
-        io.hermod.broker.queue.QueuePolicies.validate(policy);
-        broker.command(() -> List.of(new DefinitionRecord.PolicySet(policy)));
+    void setPolicy(PolicyDefinition policy) {
+        QueuePolicies.validate(policy);
+        broker.command(() -> List.of(new PolicySet(policy)));
     }
 
     /** Clears a policy or operator policy; clearing one that is not there succeeds. */
     void clearPolicy(String policyName, boolean operator) {
         broker.command(() -> policies.containsKey(policyKey(policyName, operator))
-                ? List.of(new DefinitionRecord.PolicyRemoved(name, policyName, operator))
+                ? List.of(new PolicyRemoved(name, policyName, operator))
                 : List.of());
     }
 
     /** The policies and operator policies of this vhost. */
-    public List<io.hermod.broker.definitions.PolicyDefinition> policies() {
+    public List<PolicyDefinition> policies() {
         return List.copyOf(policies.values());
     }
 
@@ -734,8 +736,7 @@ public final class VirtualHost {
     Map<String, Object> effectiveArguments(QueueDefinition queue) {
         return policies.isEmpty()
                 ? queue.arguments()
-                : io.hermod.broker.queue.QueuePolicies.effective(
-                        queue.name(), queue.arguments(), List.copyOf(policies.values()));
+                : QueuePolicies.effective(queue.name(), queue.arguments(), List.copyOf(policies.values()));
     }
 
     private void reconfigureQueues() {
@@ -797,11 +798,11 @@ public final class VirtualHost {
             }
             case BindingAdded r -> addBinding(r.binding());
             case BindingRemoved r -> removeBindings(List.of(r.binding()));
-            case DefinitionRecord.PolicySet r -> {
+            case PolicySet r -> {
                 policies.put(policyKey(r.policy().name(), r.policy().operator()), r.policy());
                 reconfigureQueues();
             }
-            case DefinitionRecord.PolicyRemoved r -> {
+            case PolicyRemoved r -> {
                 policies.remove(policyKey(r.name(), r.operator()));
                 reconfigureQueues();
             }
@@ -875,7 +876,7 @@ public final class VirtualHost {
     /** The durable definitions of this vhost as records that rebuild them (for a snapshot). */
     void durableState(List<DefinitionRecord> into) {
         into.add(new VhostAdded(name));
-        policies.values().forEach(p -> into.add(new DefinitionRecord.PolicySet(p))); // before the queues they shape
+        policies.values().forEach(p -> into.add(new PolicySet(p))); // before the queues they shape
         for (Exchange x : exchanges.values()) {
             if (isPersisted(x)) {
                 into.add(new ExchangeAdded(x.definition()));
@@ -912,8 +913,8 @@ public final class VirtualHost {
             }
             case BindingAdded r -> isPersisted(r.binding());
             case BindingRemoved r -> isPersisted(r.binding());
-            case DefinitionRecord.PolicySet r -> true;
-            case DefinitionRecord.PolicyRemoved r -> true;
+            case PolicySet r -> true;
+            case PolicyRemoved r -> true;
         };
     }
 

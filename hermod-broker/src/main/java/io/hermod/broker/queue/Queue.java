@@ -3,7 +3,10 @@ package io.hermod.broker.queue;
 import io.hermod.broker.BrokerException;
 import io.hermod.broker.ErrorCode;
 import io.hermod.broker.Message;
+import io.hermod.broker.PropertiesFormat;
 import io.hermod.broker.QueueInfo;
+import io.hermod.broker.dedup.DedupWindow;
+import io.hermod.broker.dedup.Deduplication;
 import io.hermod.broker.definitions.QueueDefinition;
 import io.hermod.storage.AppendResult;
 import io.hermod.storage.Durability;
@@ -11,14 +14,21 @@ import io.hermod.storage.Log;
 import io.hermod.storage.LogConfig;
 import io.hermod.storage.LogStore;
 import io.hermod.storage.StorageException;
+import io.hermod.storage.record.Record;
+import io.hermod.storage.record.RecordBatch;
 import io.hermod.storage.record.RecordBatchBuilder;
+import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -57,8 +67,8 @@ public final class Queue {
      * The buffer each pool thread builds its append batches in: the log has written a batch when {@code append}
      * returns, so one buffer serves every batch the thread appends (a batch too large for it gets its own).
      */
-    private static final ThreadLocal<java.nio.ByteBuffer> APPEND_BUFFER =
-            ThreadLocal.withInitial(() -> java.nio.ByteBuffer.allocate(2 * MAX_BATCH_BYTES));
+    private static final ThreadLocal<ByteBuffer> APPEND_BUFFER =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocate(2 * MAX_BATCH_BYTES));
 
     /** What settling a handed-out message does to it. */
     public enum Outcome {
@@ -92,8 +102,8 @@ public final class Queue {
     private final Consumer<Queue> onUnused;
     private final QueueHost host;
     // x-message-deduplication: the window of recent keys and how keys are found; null without it
-    private final io.hermod.broker.dedup.DedupWindow dedupWindow;
-    private final io.hermod.broker.dedup.Deduplication dedup;
+    private final DedupWindow dedupWindow;
+    private final Deduplication dedup;
     private QueueHost deadLetters; // the host, or null without x-dead-letter-exchange
     private final QueueStats stats;
 
@@ -145,11 +155,10 @@ public final class Queue {
             InstantSource clock,
             Consumer<Queue> onUnused,
             QueueHost host,
-            io.hermod.broker.dedup.DedupWindow dedupWindow) {
+            DedupWindow dedupWindow) {
         this.definition = definition;
         this.dedupWindow = dedupWindow;
-        this.dedup =
-                dedupWindow == null ? null : io.hermod.broker.dedup.Deduplication.ofDefined(definition.arguments());
+        this.dedup = dedupWindow == null ? null : Deduplication.ofDefined(definition.arguments());
         this.log = log;
         this.cursorLog = cursorLog;
         this.persistent = cursorLog != null;
@@ -171,7 +180,7 @@ public final class Queue {
         this.lastUsed = clock.millis(); // as RabbitMQ: a queue's expiry starts again when the broker starts
         OffsetRanges settled = new OffsetRanges();
         long redeliveredBelow = 0;
-        java.util.Map<Long, Returns.Entry> recoveredReturns = java.util.Map.of();
+        Map<Long, Returns.Entry> recoveredReturns = Map.of();
         long ttlMessagesFrom = -1;
         if (cursorLog != null) {
             CursorLog.Recovered recovered = cursorLog.recover();
@@ -217,7 +226,7 @@ public final class Queue {
      * Takes back the delivery counts and the times before which messages wait (retry delays, {@code x-not-before}) of
      * the messages not settled; those still waiting wait on.
      */
-    private void recoverReturns(java.util.Map<Long, Returns.Entry> recovered) {
+    private void recoverReturns(Map<Long, Returns.Entry> recovered) {
         long now = clock.millis();
         recovered.forEach((offset, e) -> {
             if (!cursor.isReady(offset)) {
@@ -264,15 +273,14 @@ public final class Queue {
                 .build();
         Log log = store.openLog(name, config);
         CursorLog cursorLog = null;
-        io.hermod.broker.dedup.DedupWindow window = null;
+        DedupWindow window = null;
         try {
             if (survives) {
                 cursorLog = CursorLog.open(store, cursorLogName(definition));
             }
-            io.hermod.broker.dedup.Deduplication dedup =
-                    io.hermod.broker.dedup.Deduplication.ofDefined(definition.arguments());
+            Deduplication dedup = Deduplication.ofDefined(definition.arguments());
             if (dedup != null) {
-                window = io.hermod.broker.dedup.DedupWindow.open(
+                window = DedupWindow.open(
                         survives ? store : null,
                         dedupLogName(definition),
                         dedup.cacheSize(),
@@ -386,7 +394,7 @@ public final class Queue {
      * delivery limit and retry back-off follow at once; a lower length limit drops (or dead-letters) what is over it,
      * as RabbitMQ does. Its own declared arguments stay what they were. Any thread.
      */
-    public void reconfigure(java.util.Map<String, Object> effectiveArguments) {
+    public void reconfigure(Map<String, Object> effectiveArguments) {
         QueueArguments a = QueueArguments.of(effectiveArguments);
         submit(() -> {
             if (state != State.RUNNING) {
@@ -490,9 +498,7 @@ public final class Queue {
             return h;
         }
         long now = clock.millis();
-        long due = now
-                + retry.delay(
-                        count, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+        long due = now + retry.delay(count, ThreadLocalRandom.current().nextDouble());
         returns.returned(offset, due);
         cursor.hold(offset);
         waiting.add(due, offset);
@@ -511,7 +517,7 @@ public final class Queue {
         return switch (m.headers().get(NOT_BEFORE)) {
             case Long l -> l;
             case Integer i -> i;
-            case java.time.Instant t -> t.toEpochMilli();
+            case Instant t -> t.toEpochMilli();
             case null, default -> 0;
         };
     }
@@ -564,7 +570,7 @@ public final class Queue {
      */
     private void persistReturns() {
         if (cursorLog != null) {
-            java.util.Map<Long, Returns.Entry> changed = returns.drainChanged();
+            Map<Long, Returns.Entry> changed = returns.drainChanged();
             if (!changed.isEmpty() || cursorLog.hasUnwrittenTtlMark()) {
                 cursorLog.writeDelta(noRanges, noRanges, handedOutWritten, changed);
             }
@@ -580,9 +586,9 @@ public final class Queue {
         if (count == 0) {
             return m;
         }
-        io.hermod.broker.PropertiesFormat format = host.propertiesFormat();
-        java.util.Map<String, Object> headers =
-                new java.util.LinkedHashMap<>(format.headers(m.properties().duplicate()));
+        PropertiesFormat format = host.propertiesFormat();
+        Map<String, Object> headers =
+                new LinkedHashMap<>(format.headers(m.properties().duplicate()));
         headers.put(DELIVERY_COUNT, (long) count);
         byte[] properties = format.withHeaders(m.properties().duplicate(), headers, false);
         return new StoredMessage(
@@ -590,7 +596,7 @@ public final class Queue {
                 m.exchange(),
                 m.routingKey(),
                 m.persistent(),
-                java.nio.ByteBuffer.wrap(properties).asReadOnlyBuffer(),
+                ByteBuffer.wrap(properties).asReadOnlyBuffer(),
                 m.body(),
                 m.enqueuedAt(),
                 m.ttlMillis());
@@ -1073,17 +1079,17 @@ public final class Queue {
     }
 
     /** Calls {@code action} with each record of a ready message on the stream, in offset order. */
-    private void forEachReadyRecord(java.util.function.Consumer<io.hermod.storage.record.Record> action) {
+    private void forEachReadyRecord(Consumer<Record> action) {
         forEachReadyRecord(cursor.streamPosition(), action);
     }
 
-    private void forEachReadyRecord(long start, java.util.function.Consumer<io.hermod.storage.record.Record> action) {
+    private void forEachReadyRecord(long start, Consumer<Record> action) {
         long from = start;
         while (from < cursor.end()) {
             long next = from;
-            for (java.nio.ByteBuffer buf : log.read(from, 1 << 20)) {
-                for (io.hermod.storage.record.RecordBatch batch : io.hermod.storage.record.RecordBatch.batches(buf)) {
-                    for (io.hermod.storage.record.Record r : batch.records()) {
+            for (ByteBuffer buf : log.read(from, 1 << 20)) {
+                for (RecordBatch batch : RecordBatch.batches(buf)) {
+                    for (Record r : batch.records()) {
                         if (r.offset() >= from && cursor.isReadyOnStream(r.offset()) && r.value() != null) {
                             action.accept(r);
                         }
@@ -1219,7 +1225,7 @@ public final class Queue {
             cursorLog.writeSnapshot(
                     cursor.settled(), transientLive, Math.max(handedOut, handedOutWritten), returns.all());
         } else {
-            java.util.Map<Long, Returns.Entry> changed = returns.drainChanged();
+            Map<Long, Returns.Entry> changed = returns.drainChanged();
             if (!settledScratch.isEmpty()
                     || !transientSinceFlush.isEmpty()
                     || handedOut > handedOutWritten
