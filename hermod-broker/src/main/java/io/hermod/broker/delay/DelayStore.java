@@ -228,10 +228,6 @@ public final class DelayStore {
             try {
                 if (state == State.RUNNING || state == State.CLOSING) {
                     state = State.DELETED;
-                    Pending p;
-                    while ((p = inbox.poll()) != null) {
-                        p.callback().onEnqueued(null); // as a queue deleted after routing: dropped
-                    }
                     log.delete();
                     if (releaseLog != null) {
                         releaseLog.delete();
@@ -347,6 +343,13 @@ public final class DelayStore {
     private boolean appendBatch() {
         if (inbox.isEmpty()) {
             return false;
+        }
+        if (state == State.DELETED) {
+            Pending p;
+            while ((p = inbox.poll()) != null) {
+                p.callback().onEnqueued(null); // as a queue deleted after routing: dropped
+            }
+            return true;
         }
         if (state != State.RUNNING) {
             failInbox();
