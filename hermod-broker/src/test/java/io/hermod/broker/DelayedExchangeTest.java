@@ -296,6 +296,47 @@ class DelayedExchangeTest {
     }
 
     @Test
+    @Timeout(120)
+    void releasedSegmentsAreDeletedAndSnapshotsOfTheReleasedSetSurviveARestart() throws Exception {
+        declareBound();
+        int count = 150_000; // ~40 MB of records: two segments; 1.2 MB of release deltas: a snapshot
+        byte[] body = new byte[200];
+        java.util.ArrayDeque<java.util.concurrent.CompletableFuture<PublishResult>> window =
+                new java.util.ArrayDeque<>();
+        for (int i = 0; i < count; i++) {
+            window.add(ch.publish(new Message("dx", "k", Map.of("x-delay", 1_000 + i % 1_000), true, null, body)));
+            if (window.size() >= 5_000) {
+                window.poll().join();
+            }
+        }
+        window.forEach(java.util.concurrent.CompletableFuture::join);
+        Path log = dir.resolve(io.hermod.broker.delay.DelayStore.logName("/", "dx"));
+        assertThat(segments(log)).isGreaterThan(1);
+
+        tick(2_000);
+        eventually()
+                .atMost(java.time.Duration.ofSeconds(90))
+                .until(() -> vhost().delayedMessageCount("dx").orElseThrow() == 0);
+        awaitReady("q", count);
+        broker.expire(); // one more run of the store: the trim follows the last releases
+        eventually().until(() -> segments(log) == 1);
+
+        restart();
+        assertThat(vhost().delayedMessageCount("dx"))
+                .as("nothing released comes back")
+                .contains(0L);
+        tick(10_000);
+        awaitReady("q", count);
+    }
+
+    private static long segments(Path log) throws java.io.IOException {
+        try (Stream<Path> files = Files.list(log)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".log"))
+                    .count();
+        }
+    }
+
+    @Test
     void aTransientDelayedExchangeLosesItsMessagesWithTheRestart() {
         declareDelayed("dx", "direct", false);
         ch.publish(delayed("dx", "k", 1_000, "m", true)).join();
