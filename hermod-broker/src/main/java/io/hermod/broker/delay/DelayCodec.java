@@ -44,8 +44,14 @@ final class DelayCodec {
     /** What recovery needs of a record: when it falls due and whether it survives a restart. */
     record Due(long dueAt, boolean persistent) {}
 
-    /** A stored message read back, to be routed. */
-    record Stored(Message message, long delay) {}
+    /** A stored message read back, to be routed (or moved). */
+    record Stored(Message message, long publishedAt, long dueAt) {
+
+        /** The delay asked for at publish time. */
+        long delay() {
+            return Math.max(0, dueAt - publishedAt);
+        }
+    }
 
     private DelayCodec() {}
 
@@ -112,7 +118,7 @@ final class DelayCodec {
         }
         Message message =
                 new Message(exchange, routingKey, headers, persistent, properties, bytes(record.value()), ttl);
-        return new Stored(message, Math.max(0, dueAt - record.timestamp()));
+        return new Stored(message, record.timestamp(), dueAt);
     }
 
     private static IllegalStateException notDelayed(Record record) {

@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * <p>A timer wakes the store at the next due time: each due message is read back from the log, routed through the
  * exchange's bindings as they are then ({@link DelayHost#route}), and marked released only once every queue it reached
  * has taken it — a crash before brings it back (at least once). Releases are persisted lazily in a {@link ReleaseLog}
- * (a lost one costs a second delivery); segments every message of which is released are deleted. At start the store
+ * (a lost one costs a second delivery); segments every message of which is released are deleted, and the few
+ * messages left in a sparse oldest stretch are moved to the end of the log ({@link #compact}) so that a long delay does
+ * not keep the segments written after it. At start the store
  * rebuilds its heap by scanning the unreleased records of its log (DESIGN.md): due times survive restarts, and what
  * fell due while the broker was down goes out right after the start. Persistent messages of a durable exchange survive
  * a restart; transient messages, and every message of a transient exchange, do not (as in a durable queue).
@@ -54,6 +56,16 @@ public final class DelayStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(DelayStore.class);
     private static final int SEGMENT_BYTES = 32 << 20;
+    /**
+     * Offsets looked at together for compaction: when the oldest this many (from the lowest unreleased) hold no more
+     * than 1 in {@value #COMPACT_SPARSER_THAN} unreleased messages and the log has more than two segments, those few are
+     * appended again at the end and the old copies released, so that a message with a long delay does not keep every
+     * segment written after it.
+     */
+    private static final long COMPACT_CHUNK = 1 << 16;
+
+    private static final int COMPACT_SPARSER_THAN = 50;
+    private static final int MAX_COMPACT_BYTES = 4 << 20;
     /** Records of one batch: a due message is read back with its batch, so batches stay small. */
     private static final int MAX_BATCH_RECORDS = 16;
 
@@ -81,6 +93,7 @@ public final class DelayStore {
     private final Executor pool;
     private final InstantSource clock;
     private final DelayHost host;
+    private final long compactChunk;
 
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Pending> inbox = new ConcurrentLinkedQueue<>();
@@ -98,13 +111,22 @@ public final class DelayStore {
     private int inFlight;
     private long wakeAt = Long.MAX_VALUE;
     private CompletableFuture<Void> closing;
+    private java.util.Set<Long> moving; // old offsets whose copies are being stored; null when not compacting
+    private java.util.Set<Long> heldBack = new java.util.HashSet<>(); // of those, the ones that fell due meanwhile
 
     // published after each run
     private volatile long pendingCount;
 
     private DelayStore(
-            String description, Log log, ReleaseLog releaseLog, Executor pool, InstantSource clock, DelayHost host) {
+            String description,
+            Log log,
+            ReleaseLog releaseLog,
+            Executor pool,
+            InstantSource clock,
+            DelayHost host,
+            long compactChunk) {
         this.description = description;
+        this.compactChunk = compactChunk;
         this.log = log;
         this.releaseLog = releaseLog;
         this.pool = pool;
@@ -132,10 +154,37 @@ public final class DelayStore {
             Durability durability,
             long flushIntervalMs,
             DelayHost host) {
+        return open(
+                description,
+                logName,
+                durable,
+                store,
+                pool,
+                clock,
+                durability,
+                flushIntervalMs,
+                host,
+                SEGMENT_BYTES,
+                COMPACT_CHUNK);
+    }
+
+    /** {@link #open} with other segment and compaction sizes, for tests. */
+    static DelayStore open(
+            String description,
+            String logName,
+            boolean durable,
+            LogStore store,
+            Executor pool,
+            InstantSource clock,
+            Durability durability,
+            long flushIntervalMs,
+            DelayHost host,
+            int segmentBytes,
+            long compactChunk) {
         LogConfig config = LogConfig.builder()
                 .durability(durable ? durability : Durability.OS)
                 .flushIntervalMs(flushIntervalMs)
-                .segmentBytes(SEGMENT_BYTES)
+                .segmentBytes(segmentBytes)
                 .build();
         if (!durable) {
             store.openLog(logName, config).delete(); // whatever a transient exchange of that name left
@@ -146,7 +195,7 @@ public final class DelayStore {
             if (durable) {
                 releaseLog = ReleaseLog.open(store, releasedLogName(logName));
             }
-            return new DelayStore(description, log, releaseLog, pool, clock, host);
+            return new DelayStore(description, log, releaseLog, pool, clock, host, compactChunk);
         } catch (RuntimeException e) {
             log.close();
             if (releaseLog != null) {
@@ -324,6 +373,7 @@ public final class DelayStore {
                 more = release();
                 writeReleases();
                 trim();
+                compact();
                 arm();
             }
         } catch (RuntimeException | Error e) {
@@ -356,32 +406,15 @@ public final class DelayStore {
             return true;
         }
         List<Pending> batch = new ArrayList<>();
-        List<ByteBuffer> built = new ArrayList<>();
-        RecordBatchBuilder builder = new RecordBatchBuilder();
-        int bytes = 0;
+        SmallBatches batches = new SmallBatches();
         Pending p;
-        while (batch.size() < MAX_APPEND_MESSAGES && bytes < MAX_APPEND_BYTES && (p = inbox.poll()) != null) {
+        while (batch.size() < MAX_APPEND_MESSAGES && batches.bytes < MAX_APPEND_BYTES && (p = inbox.poll()) != null) {
             batch.add(p);
-            bytes += p.message().body().length + p.message().properties().length;
-            DelayCodec.add(builder, p.message(), p.publishedAt(), p.dueAt());
-            if (builder.recordCount() >= MAX_BATCH_RECORDS || builder.sizeInBytes() >= MAX_BATCH_BYTES) {
-                built.add(builder.build());
-                builder = new RecordBatchBuilder();
-            }
+            batches.add(p.message(), p.publishedAt(), p.dueAt());
         }
-        if (builder.recordCount() > 0) {
-            built.add(builder.build());
-        }
-        int total = 0;
-        for (ByteBuffer b : built) {
-            total += b.remaining();
-        }
-        ByteBuffer all = ByteBuffer.allocate(total);
-        built.forEach(all::put);
-        all.flip();
         AppendResult result;
         try {
-            result = log.append(all);
+            result = log.append(batches.build());
         } catch (StorageException e) {
             BrokerException failure = new BrokerException(
                     ErrorCode.STORAGE_FAILED, description + " could not store a delayed message: " + e.getMessage(), e);
@@ -439,6 +472,13 @@ public final class DelayStore {
     }
 
     private void releaseOne(long offset) {
+        if (released.contains(offset)) {
+            return; // moved by a compaction: its copy is due at the same time
+        }
+        if (moving != null && moving.contains(offset)) {
+            heldBack.add(offset); // its copy is being stored and will be due at once
+            return;
+        }
         DelayCodec.Stored stored;
         try {
             stored = read(offset);
@@ -502,7 +542,7 @@ public final class DelayStore {
     }
 
     private void finishClosingIfIdle() {
-        if (state != State.CLOSING || inFlight > 0) {
+        if (state != State.CLOSING || inFlight > 0 || moving != null) {
             return;
         }
         try {
@@ -579,6 +619,87 @@ public final class DelayStore {
         }
     }
 
+    /**
+     * Moves the few unreleased messages of a sparse oldest stretch of the log to its end (see {@link #COMPACT_CHUNK}),
+     * releasing the old copies once the new ones are stored (durably, for a durable store): a crash in between leaves
+     * both, and the message is routed twice (at least once, never lost).
+     */
+    private void compact() {
+        if (moving != null || inFlight > 0 || log.segmentCount() <= 2) {
+            return;
+        }
+        long from = low;
+        long to = from + compactChunk;
+        if (to > log.endOffset()) {
+            return;
+        }
+        long live = (to - from) - released.countIn(from, to);
+        if (live * COMPACT_SPARSER_THAN > to - from) {
+            return;
+        }
+        List<Long> moved = new ArrayList<>();
+        List<Long> dueTimes = new ArrayList<>();
+        SmallBatches batches = new SmallBatches();
+        try {
+            for (long o = released.firstAbsentFrom(from); o < to && batches.bytes < MAX_COMPACT_BYTES; ) {
+                DelayCodec.Stored stored = read(o);
+                batches.add(stored.message(), stored.publishedAt(), stored.dueAt());
+                moved.add(o);
+                dueTimes.add(stored.dueAt());
+                o = released.firstAbsentFrom(o + 1);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{} could not compact its log: {}", description, e.toString());
+            return;
+        }
+        if (moved.isEmpty()) {
+            return;
+        }
+        AppendResult result;
+        try {
+            result = log.append(batches.build());
+        } catch (StorageException e) {
+            LOG.warn("{} could not compact its log: {}", description, e.getMessage());
+            return;
+        }
+        long first = result.firstOffset();
+        moving = new java.util.HashSet<>(moved);
+        result.durable().whenCompleteAsync((ok, e) -> submit(() -> moved(moved, dueTimes, first, e)), pool);
+    }
+
+    /**
+     * The copies of a compaction are stored (or failed to be): the old copies are released and the new ones pending,
+     * or else the new ones are dropped. Old copies that fell due meanwhile were held back ({@link #releaseOne}); their
+     * new copies, due as they are, go out now.
+     */
+    private void moved(List<Long> moved, List<Long> dueTimes, long first, Throwable failure) {
+        java.util.Set<Long> held = heldBack;
+        moving = null;
+        heldBack = new java.util.HashSet<>();
+        if (state != State.RUNNING && state != State.CLOSING) {
+            return;
+        }
+        if (failure != null) {
+            LOG.warn(
+                    "{}: a compaction's copies were not stored; the messages stay where they were: {}",
+                    description,
+                    failure.toString());
+            for (int i = 0; i < moved.size(); i++) {
+                markReleased(first + i);
+            }
+            long now = clock.millis();
+            held.forEach(o -> due.add(now, o));
+        } else {
+            for (int i = 0; i < moved.size(); i++) {
+                markReleased(moved.get(i));
+                due.add(dueTimes.get(i), first + i);
+            }
+            due.retain(o -> !released.contains(o)); // the old copies' entries
+            LOG.debug("{} moved {} messages to the end of its log", description, moved.size());
+        }
+        finishClosingIfIdle();
+    }
+
     /** Arms the timer for the next due time, if no earlier wake-up is armed. */
     private void arm() {
         long next = due.nextDue();
@@ -598,5 +719,38 @@ public final class DelayStore {
     @Override
     public String toString() {
         return description;
+    }
+
+    /**
+     * Records laid out in small batches ({@value #MAX_BATCH_RECORDS} records or {@value #MAX_BATCH_BYTES} bytes; a due
+     * message is read back with its whole batch), end to end for one append: one write, one group commit.
+     */
+    private static final class SmallBatches {
+        private final List<ByteBuffer> built = new ArrayList<>();
+        private RecordBatchBuilder builder = new RecordBatchBuilder();
+        int bytes;
+
+        void add(Message message, long publishedAt, long dueAt) {
+            DelayCodec.add(builder, message, publishedAt, dueAt);
+            bytes += message.body().length + message.properties().length;
+            if (builder.recordCount() >= MAX_BATCH_RECORDS || builder.sizeInBytes() >= MAX_BATCH_BYTES) {
+                built.add(builder.build());
+                builder = new RecordBatchBuilder();
+            }
+        }
+
+        ByteBuffer build() {
+            if (builder.recordCount() > 0) {
+                built.add(builder.build());
+                builder = new RecordBatchBuilder();
+            }
+            int total = 0;
+            for (ByteBuffer b : built) {
+                total += b.remaining();
+            }
+            ByteBuffer all = ByteBuffer.allocate(total);
+            built.forEach(all::put);
+            return all.flip();
+        }
     }
 }

@@ -78,6 +78,22 @@ final class ReleasedSet {
         return base + ((long) i << 6) + Long.numberOfTrailingZeros(w);
     }
 
+    /** How many offsets of {@code [from, to)} are in the set ({@code from} at or above the base). */
+    long countIn(long from, long to) {
+        long count = 0;
+        for (long o = Math.max(from, base); o < to; ) {
+            int i = (int) ((o - base) >>> 6);
+            if (i >= words.length) {
+                break;
+            }
+            long end = Math.min(to, base + ((long) (i + 1) << 6));
+            long mask = (-1L << (o & 63)) & (end - base == (long) (i + 1) << 6 ? -1L : ~(-1L << (end & 63)));
+            count += Long.bitCount(words[i] & mask);
+            o = end;
+        }
+        return count;
+    }
+
     /** Forgets the offsets below {@code offset} (their segments left the log); the base moves to its word. */
     void removeBelow(long offset) {
         long newBase = offset & ~63L;

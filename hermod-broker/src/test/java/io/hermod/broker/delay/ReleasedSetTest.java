@@ -90,6 +90,26 @@ class ReleasedSetTest {
     }
 
     @Test
+    void countInCountsTheOffsetsOfAnyRange() {
+        Random random = new Random(3);
+        ReleasedSet set = new ReleasedSet();
+        BitSet oracle = new BitSet();
+        for (int i = 0; i < 3_000; i++) {
+            int o = 128 + random.nextInt(5_000);
+            set.add(o);
+            oracle.set(o);
+        }
+        set.removeBelow(100); // a base of 64
+        for (int i = 0; i < 2_000; i++) {
+            int from = 64 + random.nextInt(5_200);
+            int to = from + random.nextInt(300);
+            assertThat(set.countIn(from, to))
+                    .as("[%d, %d)", from, to)
+                    .isEqualTo(oracle.get(from, to).cardinality());
+        }
+    }
+
+    @Test
     void aMillionScatteredOffsetsCostAnEighthOfAByteEach() {
         ReleasedSet set = new ReleasedSet();
         Random random = new Random(7);
