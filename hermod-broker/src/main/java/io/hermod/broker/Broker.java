@@ -10,11 +10,14 @@ import io.hermod.broker.definitions.DefinitionRecord.VhostAdded;
 import io.hermod.broker.definitions.DefinitionRecord.VhostRecord;
 import io.hermod.broker.definitions.DefinitionRecord.VhostRemoved;
 import io.hermod.broker.definitions.DefinitionsLog;
+import io.hermod.broker.definitions.ExchangeDefinition;
 import io.hermod.broker.definitions.PasswordHash;
 import io.hermod.broker.definitions.PermissionDefinition;
 import io.hermod.broker.definitions.PolicyDefinition;
 import io.hermod.broker.definitions.QueueDefinition;
 import io.hermod.broker.definitions.UserDefinition;
+import io.hermod.broker.delay.DelayHost;
+import io.hermod.broker.delay.DelayStore;
 import io.hermod.broker.queue.DeadLetterReason;
 import io.hermod.broker.queue.MessageCache;
 import io.hermod.broker.queue.Queue;
@@ -91,6 +94,7 @@ public final class Broker implements AutoCloseable {
     private final Object definitionsLock = new Object();
     private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
+    private volatile boolean recovered; // definitions replayed: delay stores may release
     private volatile PropertiesFormat propertiesFormat = PropertiesFormat.OPAQUE;
 
     private Broker(BrokerConfig config, ResourceAlarms alarms, StorageFileSystem fileSystem) {
@@ -235,6 +239,10 @@ public final class Broker implements AutoCloseable {
                     new PermissionSet(new PermissionDefinition(DEFAULT_VHOST, DEFAULT_USER, ALL, ALL, ALL))));
         }
         deleteLeftoverLogs();
+        recovered = true;
+        for (VirtualHost v : vhosts.values()) {
+            v.delayStores().forEach(DelayStore::start); // what fell due while the broker was down goes out now
+        }
         LOG.info(
                 "Broker recovered {} vhosts and {} queues from {} in {} ms",
                 vhosts.size(),
@@ -258,11 +266,15 @@ public final class Broker implements AutoCloseable {
             }
             for (String exchange : v.exchangeNames()) {
                 live.add(Exchange.dedupLogName(v.name(), exchange));
+                String log = DelayStore.logName(v.name(), exchange);
+                live.add(log);
+                live.add(DelayStore.releasedLogName(log));
             }
         }
         LogConfig scratch = LogConfig.builder().durability(Durability.OS).build();
         for (String name : store.storedLogNames()) {
-            if (!live.contains(name) && (name.startsWith("q-") || name.startsWith(Exchange.DEDUP_LOG_PREFIX))) {
+            if (!live.contains(name)
+                    && (name.startsWith("q-") || name.startsWith("x"))) { // x-: delay stores, xd-: windows
                 store.openLog(name, scratch).delete();
             }
         }
@@ -570,11 +582,7 @@ public final class Broker implements AutoCloseable {
 
                     @Override
                     public void schedule(Runnable task, long delayMillis) {
-                        try {
-                            ticker.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
-                        } catch (java.util.concurrent.RejectedExecutionException e) {
-                            // the broker is closing: the queue goes with it
-                        }
+                        onTicker(task, delayMillis);
                     }
 
                     @Override
@@ -582,6 +590,49 @@ public final class Broker implements AutoCloseable {
                         return stats;
                     }
                 });
+    }
+
+    /** Whether recovery is over (delay stores opened later start releasing at once). */
+    boolean recovered() {
+        return recovered;
+    }
+
+    /** Opens the delay store of a delayed exchange ({@code x-delayed-message}), recovering its pending messages. */
+    DelayStore openDelayStore(ExchangeDefinition definition, VirtualHost vhost) {
+        return DelayStore.open(
+                "delayed exchange '" + definition.name() + "' in vhost '" + definition.vhost() + "'",
+                DelayStore.logName(definition.vhost(), definition.name()),
+                definition.durable(),
+                store,
+                pool,
+                config.clock(),
+                config.queueDurability(),
+                config.queueFlushInterval().toMillis(),
+                new DelayHost() {
+                    @Override
+                    public void route(Message message, io.hermod.broker.queue.EnqueueCallback done) {
+                        vhost.routeDue(definition, message, done);
+                    }
+
+                    @Override
+                    public PropertiesFormat propertiesFormat() {
+                        return propertiesFormat;
+                    }
+
+                    @Override
+                    public void schedule(Runnable task, long delayMillis) {
+                        onTicker(task, delayMillis);
+                    }
+                });
+    }
+
+    /** Runs a queue's or a delay store's timer task on the ticker; nothing once the broker is closing. */
+    private void onTicker(Runnable task, long delayMillis) {
+        try {
+            ticker.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the broker is closing: the queue or store goes with it
+        }
     }
 
     /**
@@ -719,6 +770,22 @@ public final class Broker implements AutoCloseable {
         }
         synchronized (definitionsLock) {
             closed = true;
+        }
+        // delay stores first: the messages they are routing reach queues still open, and are marked released
+        List<CompletableFuture<Void>> stores = new ArrayList<>();
+        for (VirtualHost v : vhosts.values()) {
+            for (DelayStore d : v.delayStores()) {
+                stores.add(d.close());
+            }
+        }
+        for (CompletableFuture<Void> f : stores) {
+            try {
+                f.get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                LOG.warn("A delay store failed to close: {}", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         List<CompletableFuture<Void>> closing = new ArrayList<>();
         for (VirtualHost v : vhosts.values()) {

@@ -3,6 +3,7 @@ package io.hermod.broker;
 import io.hermod.broker.dedup.DedupWindow;
 import io.hermod.broker.dedup.Deduplication;
 import io.hermod.broker.definitions.ExchangeDefinition;
+import io.hermod.broker.delay.DelayStore;
 import io.hermod.broker.exchange.ExchangeRouter;
 import io.hermod.broker.exchange.ExchangeType;
 import io.hermod.storage.LogStore;
@@ -10,7 +11,8 @@ import java.time.InstantSource;
 
 /**
  * An exchange at run time: its definition and the router holding its bindings. The default exchange ({@code ""}) has
- * no router: it routes to the queue named by the routing key.
+ * no router: it routes to the queue named by the routing key. A delayed exchange ({@code x-delayed-message}) routes
+ * with the router of its {@code x-delayed-type} and keeps the messages it delays in its {@link DelayStore}.
  *
  * <p>Threading: immutable but for the router, which follows {@link ExchangeRouter}'s one-writer contract (the writer
  * is the broker applying definition records).
@@ -23,21 +25,31 @@ final class Exchange {
     static final String DEDUP_LOG_PREFIX = "xd-";
 
     private final ExchangeDefinition definition;
+    private final ExchangeType routingType;
     private final ExchangeRouter<BindingTarget> router;
     private final Deduplication dedup; // x-message-deduplication; null without it
     private final DedupWindow dedupWindow;
+    private final DelayStore delayStore;
 
     Exchange(ExchangeDefinition definition, ExchangeType type) {
-        this(definition, type, null, null);
+        this(definition, type, null, null, null);
     }
 
     /**
-     * An exchange; with {@code x-message-deduplication} its window is opened in {@code store} (a durable exchange's
-     * survives restarts; null for a transient one, kept in memory).
+     * An exchange routing as {@code routingType}; a delayed one with its store. With {@code x-message-deduplication}
+     * its window is opened in {@code store} (a durable exchange's survives restarts; null for a transient one, kept in
+     * memory).
      */
-    Exchange(ExchangeDefinition definition, ExchangeType type, LogStore store, InstantSource clock) {
+    Exchange(
+            ExchangeDefinition definition,
+            ExchangeType routingType,
+            DelayStore delayStore,
+            LogStore store,
+            InstantSource clock) {
         this.definition = definition;
-        this.router = definition.name().isEmpty() ? null : type.newRouter();
+        this.routingType = routingType;
+        this.router = definition.name().isEmpty() ? null : routingType.newRouter();
+        this.delayStore = delayStore;
         this.dedup = clock == null ? null : Deduplication.ofDefined(definition.arguments());
         this.dedupWindow = dedup == null
                 ? null
@@ -94,6 +106,16 @@ final class Exchange {
 
     boolean isDefault() {
         return router == null;
+    }
+
+    /** The type whose rule routes messages: the declared type, or a delayed exchange's {@code x-delayed-type}. */
+    ExchangeType routingType() {
+        return routingType;
+    }
+
+    /** The store of a delayed exchange, else null. */
+    DelayStore delayStore() {
+        return delayStore;
     }
 
     /** Null only for the default exchange. */

@@ -19,8 +19,11 @@ import io.hermod.broker.definitions.DefinitionRecord.VhostRemoved;
 import io.hermod.broker.definitions.ExchangeDefinition;
 import io.hermod.broker.definitions.PolicyDefinition;
 import io.hermod.broker.definitions.QueueDefinition;
+import io.hermod.broker.delay.DelayStore;
+import io.hermod.broker.exchange.DelayedMessageType;
 import io.hermod.broker.exchange.ExchangeType;
 import io.hermod.broker.queue.DeadLetterReason;
+import io.hermod.broker.queue.EnqueueCallback;
 import io.hermod.broker.queue.Queue;
 import io.hermod.broker.queue.QueueArguments;
 import io.hermod.broker.queue.QueuePolicies;
@@ -125,16 +128,17 @@ public final class VirtualHost {
     ExchangeDefinition declareExchange(ExchangeSpec spec, Session session) {
         broker.command(() -> {
             // the type first, as rabbit_channel does: an unknown type is COMMAND_INVALID whatever the name
-            ExchangeType type = ExchangeType.byName(spec.type())
-                    .orElseThrow(() -> new BrokerException(
-                            ErrorCode.COMMAND_INVALID, "unknown exchange type '" + spec.type() + "'"));
+            boolean delayed = DelayedMessageType.NAME.equals(spec.type());
+            if (!delayed && ExchangeType.byName(spec.type()).isEmpty()) {
+                throw new BrokerException(ErrorCode.COMMAND_INVALID, "unknown exchange type '" + spec.type() + "'");
+            }
             if (spec.name().isEmpty()) {
                 throw defaultExchangeRefused();
             }
             broker.access().exchangeDeclare(session, spec.name());
             Exchange existing = exchanges.get(spec.name());
             if (existing != null) {
-                assertEquivalent(existing.definition(), spec, type);
+                assertEquivalent(existing.definition(), spec);
                 return List.of();
             }
             checkName("exchange", spec.name());
@@ -147,10 +151,13 @@ public final class VirtualHost {
                 broker.access().alternateExchange(session, spec.name(), alternate);
             }
             Deduplication.of(spec.arguments(), describe(spec.name()));
+            if (delayed) {
+                DelayedMessageType.routingType(spec.arguments()); // the plugin's validate/1: x-delayed-type
+            }
             return List.of(new ExchangeAdded(new ExchangeDefinition(
                     name,
                     spec.name(),
-                    type.typeName(),
+                    spec.type(),
                     spec.durable(),
                     spec.autoDelete(),
                     spec.internal(),
@@ -202,9 +209,11 @@ public final class VirtualHost {
         return x;
     }
 
-    private void assertEquivalent(ExchangeDefinition current, ExchangeSpec spec, ExchangeType type) {
+    private void assertEquivalent(ExchangeDefinition current, ExchangeSpec spec) {
         String what = describe(spec.name());
-        requireSame("type", current.type(), type.typeName(), what);
+        // as RabbitMQ, and as the delayed-message plugin (which leaves x-delayed-type unchecked): type, flags and the
+        // alternate exchange
+        requireSame("type", current.type(), spec.type(), what);
         requireSame("durable", current.durable(), spec.durable(), what);
         requireSame("auto_delete", current.autoDelete(), spec.autoDelete(), what);
         requireSame("internal", current.internal(), spec.internal(), what);
@@ -344,6 +353,11 @@ public final class VirtualHost {
      * others drop the messages older than their {@code x-message-ttl}.
      */
     void expire(long nowMillis) {
+        for (Exchange x : exchanges.values()) {
+            if (x.delayStore() != null) {
+                x.delayStore().releaseDue(); // a safety net: each store's timer releases on time
+            }
+        }
         for (Queue q : queues.values()) {
             if (q.expired(nowMillis)) {
                 deleteQueueIfCurrent(q);
@@ -442,10 +456,7 @@ public final class VirtualHost {
                 return List.of();
             }
             // let the exchange type refuse bad arguments before anything is recorded
-            ExchangeType.byName(source.definition().type())
-                    .orElseThrow()
-                    .newRouter()
-                    .bind(binding.routingKey(), binding.arguments(), binding);
+            source.routingType().newRouter().bind(binding.routingKey(), binding.arguments(), binding);
             return List.of(new BindingAdded(binding));
         });
     }
@@ -545,12 +556,17 @@ public final class VirtualHost {
         if (dedupKey != null && !x.dedupWindow().admit(dedupKey)) {
             return CompletableFuture.completedFuture(PublishResult.DUPLICATE);
         }
-        List<Queue> targets = route(x, message);
-        PublishTracker tracker = new PublishTracker(targets.size());
-        for (Queue q : targets) {
-            q.enqueue(message, tracker);
+        CompletableFuture<PublishResult> result;
+        if (x.isDefault()) { // the hot path of work queues, without a route's lists
+            Queue q = queues.get(message.routingKey());
+            PublishTracker tracker = new PublishTracker(q == null ? 0 : 1);
+            if (q != null) {
+                q.enqueue(message, tracker);
+            }
+            result = tracker.result();
+        } else {
+            result = deliver(routeAll(x, message), message);
         }
-        CompletableFuture<PublishResult> result = tracker.result();
         if (dedupKey != null) {
             // the key stays once the message is stored; a publish that failed may be retried, not refused
             result.whenComplete((r, e) -> {
@@ -570,17 +586,74 @@ public final class VirtualHost {
     }
 
     /**
+     * Hands a routed message to the queues and delay stores it reached. A delay store counts as reached: a delayed
+     * message is not returned to a mandatory publisher, nor sent to an alternate exchange, when it is stored (the
+     * plugin returns it as unroutable, and sends it to the alternate exchange, while it still delivers it later).
+     */
+    private CompletableFuture<PublishResult> deliver(Route route, Message message) {
+        List<Queue> targets = route.queues();
+        PublishTracker tracker = new PublishTracker(targets.size() + route.delayed.size());
+        for (Queue q : targets) {
+            q.enqueue(message, tracker);
+        }
+        for (Exchange d : route.delayed) {
+            d.delayStore().schedule(message, route.delay, tracker);
+        }
+        return tracker.result();
+    }
+
+    /**
+     * Routes a message a delay store released (it fell due) through its exchange as the bindings are now; {@code done}
+     * hears once every queue reached has taken it. The exchange's store releases only while it is this vhost's.
+     */
+    void routeDue(ExchangeDefinition exchange, Message message, EnqueueCallback done) {
+        Exchange x = exchanges.get(exchange.name());
+        if (x == null || x.definition() != exchange) {
+            done.onEnqueued(null); // deleted meanwhile: its store is going
+            return;
+        }
+        deliver(routeAll(x, message), message).whenComplete((r, e) -> {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException c ? c.getCause() : e;
+            done.onEnqueued(
+                    cause == null
+                            ? null
+                            : cause instanceof BrokerException be
+                                    ? be
+                                    : new BrokerException(ErrorCode.STORAGE_FAILED, cause.toString(), cause));
+        });
+    }
+
+    /**
      * The queues a message published to {@code x} reaches, each once: through exchange-to-exchange bindings, and to an
      * exchange's alternate exchange when the exchange itself routes it nowhere (RabbitMQ's rabbit_exchange:route).
      */
     List<Queue> route(Exchange x, Message message) {
+        return routeAll(x, message).queues();
+    }
+
+    /**
+     * {@link #route}, and the delayed exchanges on the way that store the message instead of routing it now (it asks
+     * for a delay, {@link DelayedMessageType#delayOf}): a delayed exchange reached through a binding delays it too, as
+     * with the plugin, whose exchange type is asked to route wherever the exchange stands.
+     */
+    private Route routeAll(Exchange x, Message message) {
+        Route route = new Route(x);
         if (x.isDefault()) {
             Queue q = queues.get(message.routingKey());
-            return q == null ? List.of() : List.of(q);
+            if (q != null) {
+                route.reached.add(q);
+            }
+            return route;
         }
-        Route route = new Route(x);
         for (int i = 0; i < route.exchanges.size(); i++) {
             Exchange current = route.exchanges.get(i);
+            if (current.delayStore() != null && route.delayOf(message) > 0) {
+                if (route.delayed.isEmpty()) {
+                    route.delayed = new ArrayList<>(1);
+                }
+                route.delayed.add(current);
+                continue;
+            }
             route.hits = 0;
             current.router().route(message.routingKey(), message.headers(), route);
             if (route.hits == 0 && current.alternate() != null) {
@@ -590,7 +663,7 @@ public final class VirtualHost {
                 }
             }
         }
-        return route.queues();
+        return route;
     }
 
     /**
@@ -628,15 +701,11 @@ public final class VirtualHost {
                     arguments.deadLetterRoutingKey() != null ? arguments.deadLetterRoutingKey() : m.routingKey();
             Message copy = new Message(
                     x.name(), routingKey, headers, m.persistent(), format.withHeaders(properties, headers, true), body);
-            List<Queue> targets = route(x, copy);
+            Route route = routeAll(x, copy);
             if (reason != DeadLetterReason.REJECTED) {
-                targets = withoutCycles(targets, headers, source.name());
+                route.keepOnly(withoutCycles(route.queues(), headers, source.name()));
             }
-            PublishTracker tracker = new PublishTracker(targets.size());
-            for (Queue q : targets) {
-                q.enqueue(copy, tracker);
-            }
-            tracker.result().whenComplete((r, e) -> {
+            deliver(route, copy).whenComplete((r, e) -> {
                 if (e != null) {
                     LOG.warn(
                             "Dead-lettering from queue '{}' in vhost '{}' failed: {}",
@@ -672,7 +741,9 @@ public final class VirtualHost {
     private static final class Route implements java.util.function.Consumer<BindingTarget> {
         final List<Exchange> exchanges = new ArrayList<>(2);
         final List<Queue> reached = new ArrayList<>(4);
+        List<Exchange> delayed = List.of(); // a list of its own at the first delayed exchange
         int hits;
+        long delay = -1; // the message's x-delay, read at the first delayed exchange on the way
 
         Route(Exchange first) {
             exchanges.add(first);
@@ -694,6 +765,20 @@ public final class VirtualHost {
                 case BindingTarget.ToQueue(Queue q) -> reached.add(q);
                 case BindingTarget.ToExchange(Exchange e) -> visit(e);
             }
+        }
+
+        long delayOf(Message message) {
+            if (delay < 0) {
+                delay = DelayedMessageType.delayOf(message.headers());
+            }
+            return delay;
+        }
+
+        void keepOnly(List<Queue> queues) {
+            List<Queue> kept = List.copyOf(queues);
+            reached.clear();
+            reached.addAll(kept);
+            exchanges.subList(1, exchanges.size()).clear(); // queues() is now unique already
         }
 
         /** Each queue once: one router never repeats a queue, but several exchanges may reach the same one. */
@@ -761,26 +846,54 @@ public final class VirtualHost {
                 for (Queue q : List.copyOf(queues.values())) {
                     replay(new QueueRemoved(name, q.name()));
                 }
+                for (Exchange x : List.copyOf(exchanges.values())) {
+                    if (x.delayStore() != null) {
+                        replay(new ExchangeRemoved(name, x.name()));
+                    }
+                }
             }
             case ExchangeAdded r -> {
                 ExchangeDefinition d = r.exchange();
-                exchanges.put(
-                        d.name(),
-                        new Exchange(
-                                d,
-                                ExchangeType.byName(d.type())
-                                        .orElseThrow(() -> new IllegalStateException(
-                                                "definitions name an unknown exchange type '" + d.type() + "'")),
-                                broker.store(),
-                                broker.config().clock()));
+                if (DelayedMessageType.NAME.equals(d.type())) {
+                    DelayStore store = broker.openDelayStore(d, this);
+                    exchanges.put(
+                            d.name(),
+                            new Exchange(
+                                    d,
+                                    DelayedMessageType.routingType(d.arguments()),
+                                    store,
+                                    broker.store(),
+                                    broker.config().clock()));
+                    if (broker.recovered()) {
+                        store.start();
+                    }
+                } else {
+                    exchanges.put(
+                            d.name(),
+                            new Exchange(
+                                    d,
+                                    ExchangeType.byName(d.type())
+                                            .orElseThrow(() -> new IllegalStateException(
+                                                    "definitions name an unknown exchange type '" + d.type() + "'")),
+                                    null,
+                                    broker.store(),
+                                    broker.config().clock()));
+                }
             }
             case ExchangeRemoved r -> {
                 removeBindings(bindingsBySource.getOrDefault(r.name(), Set.of()));
                 removeBindings(bindingsByDestination.getOrDefault(
                         destinationKey(DestinationKind.EXCHANGE, r.name()), Set.of()));
-                Exchange gone = exchanges.remove(r.name());
-                if (gone != null) {
-                    gone.deleted();
+                Exchange x = exchanges.remove(r.name());
+                if (x != null && x.delayStore() != null) {
+                    try {
+                        Broker.await(x.delayStore().delete());
+                    } catch (RuntimeException e) {
+                        LOG.warn("Deleting the delay store of {} failed: {}", x, e.getMessage());
+                    }
+                }
+                if (x != null) {
+                    x.deleted();
                 }
             }
             case QueueAdded r -> {
@@ -940,6 +1053,25 @@ public final class VirtualHost {
 
     Collection<Queue> queues() {
         return queues.values();
+    }
+
+    /** The delay stores of the delayed exchanges. */
+    List<DelayStore> delayStores() {
+        List<DelayStore> stores = new ArrayList<>();
+        for (Exchange x : exchanges.values()) {
+            if (x.delayStore() != null) {
+                stores.add(x.delayStore());
+            }
+        }
+        return stores;
+    }
+
+    /** The number of messages a delayed exchange holds until they fall due, if it is one. */
+    public Optional<Long> delayedMessageCount(String exchange) {
+        Exchange x = exchanges.get(exchange);
+        return x == null || x.delayStore() == null
+                ? Optional.empty()
+                : Optional.of(x.delayStore().pendingCount());
     }
 
     // ------------------------------------------------------------------ checks

@@ -3,9 +3,6 @@ package io.hermod.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hermod.broker.definitions.TablePropertiesFormat;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -69,29 +66,7 @@ class ReturnsCrashTest {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void deliveryCountsAndRetryDueTimesSurviveSigkill() throws Exception {
         Path data = dir.resolve("data");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(
-                        java,
-                        "-Xmx128m",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        getClass().getName(),
-                        data.toString())
-                .redirectError(dir.resolve("child.err").toFile())
-                .start();
-        try (BufferedReader in =
-                new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null && !line.equals("READY")) {
-                // the returns, one by one
-            }
-            assertThat(line).as("the child got ready; see child.err").isEqualTo("READY");
-            child.toHandle().destroyForcibly(); // SIGKILL
-            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        } finally {
-            child.toHandle().destroyForcibly();
-        }
-        assertThat(child.exitValue()).isEqualTo(137);
+        KilledChild.runUntilReadyThenKill(getClass(), dir, data.toString());
 
         try (Broker broker = Broker.open(BrokerConfig.of(data).withThreads(2))) {
             broker.usePropertiesFormat(TablePropertiesFormat.INSTANCE);

@@ -85,6 +85,25 @@ public final class Arguments {
         };
     }
 
+    /**
+     * The bytes of a table in the definitions' own encoding (a version byte, then the table), for state kept outside
+     * the definitions log: a delay store keeps the headers of a delayed message with it, to route it when due.
+     *
+     * @throws IllegalArgumentException on a value of an unsupported type
+     */
+    public static byte[] encode(Map<String, ?> table) {
+        return ArgumentsCodec.encodeTable(table);
+    }
+
+    /**
+     * The table {@link #encode} wrote.
+     *
+     * @throws io.hermod.broker.BrokerException {@code STORAGE_FAILED} on an unknown version or malformed bytes
+     */
+    public static Map<String, Object> decode(byte[] bytes) {
+        return ArgumentsCodec.decodeTable(bytes);
+    }
+
     /** Whether two argument tables are equivalent: the same names with equivalent values. */
     public static boolean equivalent(Map<String, ?> a, Map<String, ?> b) {
         Map<String, ?> left = a == null ? Map.of() : a;

@@ -9,21 +9,22 @@ import java.util.function.LongPredicate;
  * primitive arrays, 16 bytes a message. The queue keeps one for messages with a TTL of their own, to drop them when
  * they expire wherever they stand (RabbitMQ only drops at the head), and one for returned messages waiting out their
  * retry back-off. Entries are not removed when their message goes otherwise; the queue ignores those that no longer
- * apply when they fall due, and prunes them when they pile up.
+ * apply when they fall due, and prunes them when they pile up. A delayed exchange's delay store
+ * ({@link io.hermod.broker.delay.DelayStore}) keeps its pending messages in one.
  *
  * <p>Not thread-safe: owned by the queue's executor.
  */
-final class DueIndex {
+public final class DueIndex {
 
     private long[] due = new long[16];
     private long[] offsets = new long[16];
     private int size;
 
-    int size() {
+    public int size() {
         return size;
     }
 
-    void add(long dueAt, long offset) {
+    public void add(long dueAt, long offset) {
         if (size == due.length) {
             due = Arrays.copyOf(due, size * 2);
             offsets = Arrays.copyOf(offsets, size * 2);
@@ -35,12 +36,12 @@ final class DueIndex {
     }
 
     /** The earliest due time, or {@link Long#MAX_VALUE} when empty. */
-    long nextDue() {
+    public long nextDue() {
         return size == 0 ? Long.MAX_VALUE : due[0];
     }
 
     /** Removes every entry due before {@code now} and hands its offset to {@code expired}, earliest first. */
-    void pollDue(long now, LongConsumer expired) {
+    public void pollDue(long now, LongConsumer expired) {
         while (size > 0 && due[0] < now) {
             long offset = offsets[0];
             size--;
@@ -51,8 +52,23 @@ final class DueIndex {
         }
     }
 
+    /** Like {@link #pollDue(long, LongConsumer)}, but hands out at most {@code max} entries; returns how many. */
+    public int pollDue(long now, int max, LongConsumer due) {
+        int polled = 0;
+        while (polled < max && size > 0 && this.due[0] < now) {
+            long offset = offsets[0];
+            size--;
+            this.due[0] = this.due[size];
+            offsets[0] = offsets[size];
+            siftDown(0);
+            polled++;
+            due.accept(offset);
+        }
+        return polled;
+    }
+
     /** Keeps only the entries whose offset {@code keep} accepts. */
-    void retain(LongPredicate keep) {
+    public void retain(LongPredicate keep) {
         int kept = 0;
         for (int i = 0; i < size; i++) {
             if (keep.test(offsets[i])) {
