@@ -214,6 +214,17 @@ final class DefinitionsImport {
      * {@code PUT /api/policies} would check it.
      */
     private void policy(PolicyDefinition read) {
+        String applyTo = read.applyTo();
+        if (applyTo.equals("quorum_queues") || applyTo.equals("streams")) { // RabbitMQ 3.12's: Hermod has neither
+            Map<String, Object> note = note(read, List.copyOf(read.definition().keySet()), true);
+            note.put("apply-to", applyTo);
+            droppedPolicyKeys.add(note);
+            skippedPolicies++;
+            return;
+        }
+        if (applyTo.equals("classic_queues")) {
+            applyTo = "queues"; // every queue of Hermod's is a classic queue
+        }
         Set<String> applied = new HashSet<>(QueuePolicies.LIMITS);
         if (!read.operator()) {
             applied.addAll(QueuePolicies.OTHERS);
@@ -228,22 +239,27 @@ final class DefinitionsImport {
             }
         });
         if (!dropped.isEmpty()) {
-            Map<String, Object> note = new LinkedHashMap<>();
-            note.put("vhost", read.vhost());
-            note.put("name", read.name());
-            note.put("operator", read.operator());
-            note.put("keys", dropped);
-            note.put("policy", kept.isEmpty() ? "skipped" : "imported without them");
-            droppedPolicyKeys.add(note);
+            droppedPolicyKeys.add(note(read, dropped, kept.isEmpty()));
         }
         if (kept.isEmpty()) {
             skippedPolicies++;
             return;
         }
         PolicyDefinition policy = new PolicyDefinition(
-                read.vhost(), read.name(), read.pattern(), read.applyTo(), read.priority(), kept, read.operator());
+                read.vhost(), read.name(), read.pattern(), applyTo, read.priority(), kept, read.operator());
         QueuePolicies.validate(policy); // a BrokerException: 400 before anything is applied
         (policy.operator() ? operatorPolicies : policies).add(policy);
+    }
+
+    /** What {@code skipped.policy_keys} says of a policy: the keys not imported, and whether the rest was. */
+    private static Map<String, Object> note(PolicyDefinition read, List<String> dropped, boolean skipped) {
+        Map<String, Object> note = new LinkedHashMap<>();
+        note.put("vhost", read.vhost());
+        note.put("name", read.name());
+        note.put("operator", read.operator());
+        note.put("keys", dropped);
+        note.put("policy", skipped ? "skipped" : "imported without them");
+        return note;
     }
 
     private static String vhost(ObjectNode entry, String intoVhost) {

@@ -104,12 +104,12 @@ class DefinitionsPoliciesApiTest {
 
         assertThat(reply.status()).isEqualTo(200);
         JsonNode imported = reply.json().get("imported");
-        assertThat(imported.get("policies").asInt()).isEqualTo(1);
+        assertThat(imported.get("policies").asInt()).isEqualTo(2);
         assertThat(imported.get("operator_policies").asInt()).isEqualTo(1);
         JsonNode skipped = reply.json().get("skipped");
-        assertThat(skipped.get("policies").asInt()).isEqualTo(1); // "locator": nothing left
+        assertThat(skipped.get("policies").asInt()).isEqualTo(2); // "locator": nothing left; quorum queues only
         assertThat(skipped.get("parameters").asInt()).isEqualTo(1); // vhost-limits
-        assertThat(skipped.get("policy_keys")).hasSize(3);
+        assertThat(skipped.get("policy_keys")).hasSize(4);
         assertThat(skipped.get("policy_keys").get(0).get("name").asText()).isEqualTo("cap-invoices");
         assertThat(skipped.get("policy_keys").get(0).get("keys").get(0).asText())
                 .isEqualTo("max-in-memory-length");
@@ -117,11 +117,17 @@ class DefinitionsPoliciesApiTest {
                 .isEqualTo("[\"ha-mode\",\"ha-sync-mode\"]");
         assertThat(skipped.get("policy_keys").get(1).get("policy").asText()).isEqualTo("imported without them");
         assertThat(skipped.get("policy_keys").get(2).get("policy").asText()).isEqualTo("skipped");
+        assertThat(skipped.get("policy_keys").get(3).get("apply-to").asText()).isEqualTo("quorum_queues");
+        assertThat(skipped.get("policy_keys").get(3).get("keys").get(0).asText())
+                .isEqualTo("delivery-limit");
 
         List<PolicyDefinition> billing = policies(server, "billing");
-        assertThat(billing).extracting(PolicyDefinition::name).containsExactly("cap-invoices", "ha-invoices");
+        assertThat(billing)
+                .extracting(PolicyDefinition::name)
+                .containsExactly("cap-invoices", "classic-size", "ha-invoices");
         assertThat(billing.get(0).definition()).isEqualTo(Map.of("max-length", 3L));
-        assertThat(billing.get(1).definition()).isEqualTo(Map.of("max-length", 5L, "message-ttl", 60_000L));
+        assertThat(billing.get(1).applyTo()).isEqualTo("queues"); // every Hermod queue is a classic one
+        assertThat(billing.get(2).definition()).isEqualTo(Map.of("max-length", 5L, "message-ttl", 60_000L));
     }
 
     @Test
