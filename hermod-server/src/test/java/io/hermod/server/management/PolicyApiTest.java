@@ -76,6 +76,28 @@ class PolicyApiTest {
     }
 
     @Test
+    void a_queue_shows_the_policy_and_operator_policy_applying_to_it_and_their_effective_definition() {
+        server.put("/api/queues/%2F/jobs.a", "{}");
+        server.put("/api/queues/%2F/other", "{}");
+        server.put("/api/policies/%2F/cap", CAP_JOBS);
+        server.put("/api/policies/%2F/low", "{\"pattern\":\".*\",\"definition\":{\"message-ttl\":5000}}");
+        server.put("/api/operator-policies/%2F/ops", "{\"pattern\":\".*\",\"definition\":{\"max-length\":1}}");
+
+        JsonNode jobs = server.get("/api/queues/%2F/jobs.a").json();
+        JsonNode other = server.get("/api/queues/%2F").json().get(1);
+
+        assertThat(jobs.get("policy").asText()).isEqualTo("cap"); // the higher priority
+        assertThat(jobs.get("operator_policy").asText()).isEqualTo("ops");
+        assertThat(jobs.get("effective_policy_definition").get("max-length").asInt())
+                .isEqualTo(1);
+        assertThat(other.get("name").asText()).isEqualTo("other");
+        assertThat(other.get("policy").asText()).isEqualTo("low");
+        assertThat(other.get("effective_policy_definition").get("message-ttl").asInt())
+                .isEqualTo(5000);
+        assertThat(jobs.get("arguments").size()).isZero(); // its own, unchanged
+    }
+
+    @Test
     void deleting_a_policy_gives_the_queue_its_own_limits_back() throws Exception {
         Channel ch = channel();
         ch.queueDeclare("jobs.a", true, false, false, Map.of("x-max-length", 4));
