@@ -129,6 +129,23 @@ class OperatorCommandsTest {
     }
 
     @Test
+    void definitions_import_names_the_policy_keys_it_dropped() throws Exception {
+        Path file = dir.resolve("rabbitmq.json");
+        Files.writeString(
+                file,
+                "{\"policies\":[{\"vhost\":\"/\",\"name\":\"ha\",\"pattern\":\".*\",\"apply-to\":\"queues\","
+                        + "\"definition\":{\"ha-mode\":\"all\",\"max-length\":10},\"priority\":0}]}");
+
+        Run imported = admin("definitions", "import", file.toString());
+
+        assertThat(imported.status()).isZero();
+        assertThat(imported.out()).contains("policy 'ha' in vhost '/': ha-mode, imported without them");
+        assertThat(server.broker().vhost("/").orElseThrow().policies())
+                .singleElement()
+                .satisfies(p -> assertThat(p.definition()).containsOnlyKeys("max-length"));
+    }
+
+    @Test
     void a_refusal_gives_a_clear_message_and_a_non_zero_exit() {
         Run wrongPassword = admin("queues", "--password", "wrong");
         Run missingQueue = admin("get", "--queue", "missing");

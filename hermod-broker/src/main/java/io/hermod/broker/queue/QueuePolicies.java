@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -42,8 +43,8 @@ public final class QueuePolicies {
     /** The arguments a queue with these declared arguments runs with under these policies (any order). */
     public static Map<String, Object> effective(
             String queue, Map<String, Object> declared, List<PolicyDefinition> policies) {
-        PolicyDefinition policy = pick(queue, policies, false);
-        PolicyDefinition operator = pick(queue, policies, true);
+        PolicyDefinition policy = applying(queue, policies, false).orElse(null);
+        PolicyDefinition operator = applying(queue, policies, true).orElse(null);
         if (policy == null && operator == null) {
             return declared;
         }
@@ -67,12 +68,12 @@ public final class QueuePolicies {
         return effective;
     }
 
-    private static PolicyDefinition pick(String queue, List<PolicyDefinition> policies, boolean operator) {
+    /** The policy (or with {@code operator} the operator policy) that applies to a queue by this name, if any. */
+    public static Optional<PolicyDefinition> applying(String queue, List<PolicyDefinition> policies, boolean operator) {
         return policies.stream()
                 .filter(p -> p.operator() == operator && p.matchesQueue(queue))
                 .max(Comparator.comparingInt(PolicyDefinition::priority)
-                        .thenComparing(PolicyDefinition::name, Comparator.reverseOrder()))
-                .orElse(null);
+                        .thenComparing(PolicyDefinition::name, Comparator.reverseOrder()));
     }
 
     /**
@@ -89,6 +90,9 @@ public final class QueuePolicies {
         }
         if (!Set.of("queues", "exchanges", "all").contains(p.applyTo())) {
             throw invalid(p, "apply-to '" + p.applyTo() + "' is not queues, exchanges or all");
+        }
+        if (p.operator() && p.applyTo().equals("exchanges")) {
+            throw invalid(p, "an operator policy applies to queues");
         }
         if (p.definition().isEmpty()) {
             throw invalid(p, "the definition is empty");

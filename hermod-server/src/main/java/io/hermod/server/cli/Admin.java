@@ -288,10 +288,24 @@ public final class Admin {
             JsonNode skipped = answer.path("skipped");
             if (skipped.isObject() && !skipped.isEmpty()) {
                 List<String> parts = new ArrayList<>();
-                skipped.fields()
-                        .forEachRemaining(
-                                f -> parts.add(f.getKey() + " (" + f.getValue().asText() + ")"));
+                skipped.fields().forEachRemaining(f -> {
+                    if (!f.getValue().isArray()) {
+                        parts.add(f.getKey() + " (" + f.getValue().asText() + ")");
+                    }
+                });
                 out.println("Skipped (not supported by Hermod): " + String.join(", ", parts));
+                for (JsonNode policy : skipped.path("policy_keys")) { // the keys dropped from each policy
+                    List<String> keys = new ArrayList<>();
+                    policy.path("keys").forEach(k -> keys.add(k.asText()));
+                    out.println("  " + (policy.path("operator").asBoolean() ? "operator policy '" : "policy '")
+                            + policy.path("name").asText() + "' in vhost '"
+                            + policy.path("vhost").asText() + "': "
+                            + String.join(", ", keys)
+                            + (policy.has("apply-to")
+                                    ? " (apply-to " + policy.path("apply-to").asText() + ")"
+                                    : "")
+                            + ", " + policy.path("policy").asText());
+                }
             }
         }
     }

@@ -8,6 +8,8 @@ enum Access {
     MANAGEMENT,
     /** Monitoring or administrator. */
     MONITORING,
+    /** Policymaker or administrator (RabbitMQ's rule for policies). */
+    POLICYMAKER,
     /** Administrator only. */
     ADMINISTRATOR;
 
@@ -16,6 +18,7 @@ enum Access {
             case PUBLIC -> true;
             case MANAGEMENT -> user != null && user.management();
             case MONITORING -> user != null && user.monitoring();
+            case POLICYMAKER -> user != null && user.policymaker();
             case ADMINISTRATOR -> user != null && user.administrator();
         };
     }

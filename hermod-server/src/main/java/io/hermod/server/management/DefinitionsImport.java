@@ -6,9 +6,11 @@ import io.hermod.broker.Broker;
 import io.hermod.broker.ExchangeSpec;
 import io.hermod.broker.QueueSpec;
 import io.hermod.broker.definitions.PasswordHash;
+import io.hermod.broker.definitions.PolicyDefinition;
 import io.hermod.broker.definitions.UserDefinition;
 import io.hermod.broker.exchange.ExchangeType;
 import io.hermod.broker.queue.QueueArguments;
+import io.hermod.broker.queue.QueuePolicies;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -25,12 +27,15 @@ import org.slf4j.LoggerFactory;
  * A definitions file (RabbitMQ's format, https://www.rabbitmq.com/docs/definitions) read whole and checked before
  * anything is applied: malformed JSON, a missing field, a value of the wrong type, an unsupported password hashing
  * algorithm, an invalid permission pattern or queue argument, an unknown exchange type, or a reference to a vhost,
- * user, exchange or queue that neither the file nor the broker has, are all a 400 with nothing changed. Then vhosts,
- * users, permissions, exchanges, queues and bindings are applied in that order (as RabbitMQ does); a refusal the
- * broker can only make while applying (a queue declared with other arguments than an existing one) stops the import
- * there, as it does RabbitMQ's.
+ * user, exchange or queue that neither the file nor the broker has, an invalid policy, are all a 400 with nothing
+ * changed. Then vhosts, users, permissions, operator policies, policies, exchanges, queues and bindings are applied in
+ * that order (policies before the queues they shape, as RabbitMQ does); a refusal the broker can only make while
+ * applying (a queue declared with other arguments than an existing one) stops the import there, as it does RabbitMQ's.
  *
- * <p>Sections Hermod does not have (policies, parameters, global parameters, topic permissions, and any other) are
+ * <p>Operator policies come, as RabbitMQ exports them, as {@code parameters} of component {@code operator_policy}.
+ * Of a policy's definition only the keys Hermod applies are imported; the answer's {@code skipped.policy_keys} names
+ * the others, per policy, and a policy left with none is skipped ({@code skipped.policies} counts those). Sections and
+ * parameters Hermod does not have (other parameters, global parameters, topic permissions, and any other) are
  * skipped, and the answer says how many entries of each were.
  *
  * <p>Threading: an immutable value once parsed; {@link #apply} from one thread.
@@ -39,10 +44,14 @@ final class DefinitionsImport {
 
     private static final Logger LOG = LoggerFactory.getLogger(DefinitionsImport.class);
 
+    /** The runtime parameter component RabbitMQ exports operator policies as. */
+    static final String OPERATOR_POLICY = "operator_policy";
+
     private static final Set<String> SECTIONS =
-            Set.of("users", "vhosts", "permissions", "queues", "exchanges", "bindings");
+            Set.of("users", "vhosts", "permissions", "parameters", "policies", "queues", "exchanges", "bindings");
     /** What a one-vhost file imports. */
-    private static final Set<String> VHOST_SECTIONS = Set.of("queues", "exchanges", "bindings");
+    private static final Set<String> VHOST_SECTIONS =
+            Set.of("parameters", "policies", "queues", "exchanges", "bindings");
     /** Top-level fields that describe the file rather than define anything. */
     private static final Set<String> INFORMATION = Set.of(
             "rabbit_version",
@@ -75,7 +84,14 @@ final class DefinitionsImport {
     private final List<Exchange> exchanges = new ArrayList<>();
     private final List<Queue> queues = new ArrayList<>();
     private final List<Binding> bindings = new ArrayList<>();
-    private final Map<String, Integer> skipped = new LinkedHashMap<>();
+    private final List<PolicyDefinition> policies = new ArrayList<>();
+    private final List<PolicyDefinition> operatorPolicies = new ArrayList<>();
+    private final Map<String, Object> skipped = new LinkedHashMap<>();
+    /** Per policy whose definition had keys Hermod does not apply: which were dropped. */
+    private final List<Map<String, Object>> droppedPolicyKeys = new ArrayList<>();
+
+    private int skippedParameters;
+    private int skippedPolicies;
 
     private DefinitionsImport() {}
 
@@ -97,7 +113,7 @@ final class DefinitionsImport {
         Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
-            if (!sections.contains(f.getKey()) && !INFORMATION.contains(f.getKey())) {
+            if (!sections.contains(f.getKey()) && !INFORMATION.contains(f.getKey())) { // parameters: below
                 int count = f.getValue().isArray() || f.getValue().isObject()
                         ? f.getValue().size()
                         : 1;
@@ -120,6 +136,29 @@ final class DefinitionsImport {
                     pattern(p, "configure"),
                     pattern(p, "write"),
                     pattern(p, "read")));
+        }
+        for (ObjectNode p : section(root, "parameters", sections)) {
+            if (!OPERATOR_POLICY.equals(Json.text(p, "component", null))) {
+                d.skippedParameters++;
+                continue;
+            }
+            JsonNode value = p.get("value");
+            if (!(value instanceof ObjectNode policy)) {
+                throw ApiException.badRequest("operator policy parameter: 'value' must be an object");
+            }
+            d.policy(PolicyResource.parse(vhost(p, intoVhost), Json.requiredText(p, "name"), policy, true));
+        }
+        for (ObjectNode p : section(root, "policies", sections)) {
+            d.policy(PolicyResource.parse(vhost(p, intoVhost), Json.requiredText(p, "name"), p, false));
+        }
+        if (d.skippedParameters > 0) {
+            d.skipped.put("parameters", d.skippedParameters);
+        }
+        if (d.skippedPolicies > 0) {
+            d.skipped.put("policies", d.skippedPolicies);
+        }
+        if (!d.droppedPolicyKeys.isEmpty()) {
+            d.skipped.put("policy_keys", d.droppedPolicyKeys);
         }
         for (ObjectNode x : section(root, "exchanges", sections)) {
             String type = Json.requiredText(x, "type");
@@ -168,6 +207,61 @@ final class DefinitionsImport {
         return d;
     }
 
+    /**
+     * Takes a policy with the keys of its definition Hermod applies, noting the others (RabbitMQ's {@code ha-mode},
+     * {@code queue-master-locator}, federation...) as skipped: refusing the file would refuse every export of a
+     * broker that ever used them. A policy left with no key is skipped whole. What remains is checked as
+     * {@code PUT /api/policies} would check it.
+     */
+    private void policy(PolicyDefinition read) {
+        String applyTo = read.applyTo();
+        if (applyTo.equals("quorum_queues") || applyTo.equals("streams")) { // RabbitMQ 3.12's: Hermod has neither
+            Map<String, Object> note = note(read, List.copyOf(read.definition().keySet()), true);
+            note.put("apply-to", applyTo);
+            droppedPolicyKeys.add(note);
+            skippedPolicies++;
+            return;
+        }
+        if (applyTo.equals("classic_queues")) {
+            applyTo = "queues"; // every queue of Hermod's is a classic queue
+        }
+        Set<String> applied = new HashSet<>(QueuePolicies.LIMITS);
+        if (!read.operator()) {
+            applied.addAll(QueuePolicies.OTHERS);
+        }
+        Map<String, Object> kept = new LinkedHashMap<>();
+        List<String> dropped = new ArrayList<>();
+        read.definition().forEach((key, value) -> {
+            if (applied.contains(key)) {
+                kept.put(key, value);
+            } else {
+                dropped.add(key);
+            }
+        });
+        if (!dropped.isEmpty()) {
+            droppedPolicyKeys.add(note(read, dropped, kept.isEmpty()));
+        }
+        if (kept.isEmpty()) {
+            skippedPolicies++;
+            return;
+        }
+        PolicyDefinition policy = new PolicyDefinition(
+                read.vhost(), read.name(), read.pattern(), applyTo, read.priority(), kept, read.operator());
+        QueuePolicies.validate(policy); // a BrokerException: 400 before anything is applied
+        (policy.operator() ? operatorPolicies : policies).add(policy);
+    }
+
+    /** What {@code skipped.policy_keys} says of a policy: the keys not imported, and whether the rest was. */
+    private static Map<String, Object> note(PolicyDefinition read, List<String> dropped, boolean skipped) {
+        Map<String, Object> note = new LinkedHashMap<>();
+        note.put("vhost", read.vhost());
+        note.put("name", read.name());
+        note.put("operator", read.operator());
+        note.put("keys", dropped);
+        note.put("policy", skipped ? "skipped" : "imported without them");
+        return note;
+    }
+
     private static String vhost(ObjectNode entry, String intoVhost) {
         return intoVhost != null ? intoVhost : Json.requiredText(entry, "vhost");
     }
@@ -213,6 +307,12 @@ final class DefinitionsImport {
             if (!knownUsers.contains(p.user())) {
                 throw ApiException.badRequest("permission for user '" + p.user() + "', who is not defined");
             }
+        }
+        for (PolicyDefinition p : operatorPolicies) {
+            requireVhost(knownVhosts, p.vhost(), "operator policy '" + p.name() + "'");
+        }
+        for (PolicyDefinition p : policies) {
+            requireVhost(knownVhosts, p.vhost(), "policy '" + p.name() + "'");
         }
         Set<String> knownExchanges = new HashSet<>();
         Set<String> knownQueues = new HashSet<>();
@@ -260,6 +360,8 @@ final class DefinitionsImport {
         vhosts.forEach(broker::addVhost);
         users.forEach(u -> broker.addUser(u.name(), u.hash(), u.tags()));
         permissions.forEach(p -> broker.setPermissions(p.vhost(), p.user(), p.configure(), p.write(), p.read()));
+        operatorPolicies.forEach(broker::setPolicy);
+        policies.forEach(broker::setPolicy);
         for (Exchange x : exchanges) {
             context.trusted(x.vhost(), channel -> channel.declareExchange(x.spec()));
         }
@@ -283,6 +385,8 @@ final class DefinitionsImport {
         imported.put("vhosts", vhosts.size());
         imported.put("users", users.size());
         imported.put("permissions", permissions.size());
+        imported.put("operator_policies", operatorPolicies.size());
+        imported.put("policies", policies.size());
         imported.put("exchanges", exchanges.size());
         imported.put("queues", queues.size());
         imported.put("bindings", bindings.size());

@@ -4,8 +4,10 @@ import io.hermod.broker.VirtualHost;
 import io.hermod.broker.definitions.BindingDefinition;
 import io.hermod.broker.definitions.BindingDefinition.DestinationKind;
 import io.hermod.broker.definitions.ExchangeDefinition;
+import io.hermod.broker.definitions.PolicyDefinition;
 import io.hermod.broker.definitions.QueueDefinition;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,9 +16,11 @@ import java.util.Set;
 
 /**
  * {@code GET /api/definitions} exports the broker's durable definitions in RabbitMQ's definitions format (users with
- * their password hashes, vhosts, permissions, durable queues and exchanges, bindings between them);
+ * their password hashes, vhosts, permissions, policies, operator policies (as {@code operator_policy} parameters, as
+ * RabbitMQ), durable queues and exchanges, bindings between them);
  * {@code POST /api/definitions} imports such a file ({@link DefinitionsImport}). {@code /api/definitions/{vhost}}
- * does the same for one vhost's queues, exchanges and bindings, whose entries name no vhost. Administrators only.
+ * does the same for one vhost's policies, operator policies, queues, exchanges and bindings, whose entries name no
+ * vhost. Administrators only.
  */
 final class DefinitionsResource {
 
@@ -38,8 +42,8 @@ final class DefinitionsResource {
             VirtualHost v = context.vhost(r.param("vhost"));
             Map<String, Object> m = header();
             Topology topology = topology(v);
-            m.put("parameters", List.of());
-            m.put("policies", List.of());
+            m.put("parameters", withoutVhost(operatorPolicies(v)));
+            m.put("policies", withoutVhost(policies(v)));
             m.put("queues", withoutVhost(topology.queues()));
             m.put("exchanges", withoutVhost(topology.exchanges()));
             m.put("bindings", withoutVhost(topology.bindings()));
@@ -78,6 +82,8 @@ final class DefinitionsResource {
         List<Map<String, Object>> queues = new ArrayList<>();
         List<Map<String, Object>> exchanges = new ArrayList<>();
         List<Map<String, Object>> bindings = new ArrayList<>();
+        List<Map<String, Object>> parameters = new ArrayList<>();
+        List<Map<String, Object>> policies = new ArrayList<>();
         for (String name : context.broker().vhostNames().stream().sorted().toList()) {
             VirtualHost v = context.broker().vhost(name).orElse(null);
             if (v == null) {
@@ -88,6 +94,8 @@ final class DefinitionsResource {
             vhost.put("limits", List.of());
             vhost.put("metadata", Map.of("description", "", "tags", List.of()));
             vhosts.add(vhost);
+            parameters.addAll(operatorPolicies(v));
+            policies.addAll(policies(v));
             Topology topology = topology(v);
             queues.addAll(topology.queues());
             exchanges.addAll(topology.exchanges());
@@ -100,13 +108,44 @@ final class DefinitionsResource {
                         .map(PermissionResource::json)
                         .toList());
         m.put("topic_permissions", List.of());
-        m.put("parameters", List.of());
+        m.put("parameters", parameters);
         m.put("global_parameters", List.of());
-        m.put("policies", List.of());
+        m.put("policies", policies);
         m.put("queues", queues);
         m.put("exchanges", exchanges);
         m.put("bindings", bindings);
         return m;
+    }
+
+    /** A vhost's policies, sorted by name, as RabbitMQ exports them. */
+    private static List<Map<String, Object>> policies(VirtualHost v) {
+        return v.policies().stream()
+                .filter(p -> !p.operator())
+                .sorted(Comparator.comparing(PolicyDefinition::name))
+                .map(PolicyResource::json)
+                .toList();
+    }
+
+    /**
+     * A vhost's operator policies, sorted by name, as RabbitMQ exports them: runtime parameters of component
+     * {@code operator_policy} (its definitions format has no section of their own).
+     */
+    private static List<Map<String, Object>> operatorPolicies(VirtualHost v) {
+        return v.policies().stream()
+                .filter(PolicyDefinition::operator)
+                .sorted(Comparator.comparing(PolicyDefinition::name))
+                .map(p -> {
+                    Map<String, Object> value = PolicyResource.json(p);
+                    value.remove("vhost");
+                    value.remove("name");
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("value", value);
+                    m.put("vhost", p.vhost());
+                    m.put("component", DefinitionsImport.OPERATOR_POLICY);
+                    m.put("name", p.name());
+                    return m;
+                })
+                .toList();
     }
 
     private static Topology topology(VirtualHost v) {

@@ -41,6 +41,8 @@ public final class ManagementApi implements AutoCloseable {
         new BindingResource(context).register(routes);
         new MessageResource(context).register(routes);
         new ConnectionResource(context).register(routes);
+        new PolicyResource(context, false).register(routes);
+        new PolicyResource(context, true).register(routes);
         new DefinitionsResource(context).register(routes);
         new HealthResource(context).register(routes);
         new NodeResource(context).register(routes);
@@ -86,7 +88,10 @@ public final class ManagementApi implements AutoCloseable {
                 user = auth.authenticate(header.apply("Authorization"), loopback)
                         .orElseThrow(() -> new ApiException(401, "not_authorised", "Login failed"));
                 if (!access.allows(user)) {
-                    throw ApiException.forbidden(user.management() ? "Not administrator user" : "Not management user");
+                    throw ApiException.forbidden(
+                            !user.management()
+                                    ? "Not management user"
+                                    : access == Access.POLICYMAKER ? "Not policymaker user" : "Not administrator user");
                 }
             }
             ApiRequest request =

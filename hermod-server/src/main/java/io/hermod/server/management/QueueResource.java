@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hermod.broker.QueueSpec;
 import io.hermod.broker.QueueStatus;
 import io.hermod.broker.VirtualHost;
+import io.hermod.broker.definitions.PolicyDefinition;
 import io.hermod.broker.definitions.QueueDefinition;
 import io.hermod.broker.queue.DeadLetterReason;
+import io.hermod.broker.queue.QueuePolicies;
 import io.hermod.broker.queue.QueueStats;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,7 +43,7 @@ final class QueueResource {
         for (VirtualHost v : context.readableVhosts(user, vhost)) {
             v.queueNames().stream()
                     .sorted()
-                    .forEach(q -> v.queueStatus(q).ifPresent(s -> all.add(json(s, v.queueStats(q)))));
+                    .forEach(q -> v.queueStatus(q).ifPresent(s -> all.add(json(s, v.queueStats(q), v.policies()))));
         }
         return all;
     }
@@ -50,7 +52,7 @@ final class QueueResource {
         VirtualHost v = context.readableVhost(request.user(), request.param("vhost"));
         String name = request.param("name");
         QueueStatus status = v.queueStatus(name).orElseThrow(() -> notFound(v.name(), name));
-        Map<String, Object> body = json(status, v.queueStats(name));
+        Map<String, Object> body = json(status, v.queueStats(name), v.policies());
         body.put("consumer_details", ConnectionResource.consumersOf(context, v.name(), name));
         return ApiResponse.ok(body);
     }
@@ -103,7 +105,7 @@ final class QueueResource {
         return ApiException.notFound("no queue '" + queue + "' in vhost '" + vhost + "'");
     }
 
-    static Map<String, Object> json(QueueStatus s, Optional<QueueStats> stats) {
+    static Map<String, Object> json(QueueStatus s, Optional<QueueStats> stats, List<PolicyDefinition> policies) {
         QueueDefinition d = s.definition();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", d.name());
@@ -119,8 +121,30 @@ final class QueueResource {
         m.put("messages_ready", s.messagesReady());
         m.put("messages_unacknowledged", s.messagesUnacknowledged());
         m.put("consumers", s.consumers());
+        m.put(
+                "policy",
+                QueuePolicies.applying(d.name(), policies, false)
+                        .map(PolicyDefinition::name)
+                        .orElse(null));
+        m.put(
+                "operator_policy",
+                QueuePolicies.applying(d.name(), policies, true)
+                        .map(PolicyDefinition::name)
+                        .orElse(null));
+        m.put("effective_policy_definition", effectivePolicyDefinition(d.name(), policies));
         stats.ifPresent(q -> m.put("message_stats", messageStats(q)));
         return m;
+    }
+
+    /**
+     * What the policy and operator policy applying to the queue set together, as RabbitMQ shows it: policy keys
+     * without {@code x-}, combined by the broker's own rule (the lowest limit wins).
+     */
+    private static Map<String, Object> effectivePolicyDefinition(String queue, List<PolicyDefinition> policies) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        QueuePolicies.effective(queue, Map.of(), policies)
+                .forEach((argument, value) -> m.put(argument.substring(2), value));
+        return Json.toJson(m);
     }
 
     /**
