@@ -547,7 +547,7 @@ public final class Broker implements AutoCloseable {
     }
 
     Queue openQueue(QueueDefinition definition, VirtualHost vhost) {
-        QueueStats stats = new QueueStats(vhost.stats());
+        QueueStats stats = new QueueStats();
         return Queue.open(
                 definition,
                 store,

@@ -103,7 +103,7 @@ public final class VirtualHost {
     // policies and operator policies by kind and name; changed by replay only, read by queues opening and
     // dead-lettering
     private final ConcurrentHashMap<String, PolicyDefinition> policies = new ConcurrentHashMap<>();
-    private final QueueStats stats = new QueueStats(null); // every queue's, deleted ones' included
+    private final QueueStats retired = new QueueStats(); // what deleted queues counted
     // writer-only
     private final Map<String, Set<BindingDefinition>> bindingsBySource = new HashMap<>();
     private final Map<String, Set<BindingDefinition>> bindingsByDestination = new HashMap<>();
@@ -322,9 +322,20 @@ public final class VirtualHost {
         return q == null ? Optional.empty() : Optional.of(q.stats());
     }
 
-    /** What flowed through every queue of the vhost since the broker started, deleted queues included. */
+    /**
+     * What flowed through every queue of the vhost since the broker started, deleted queues included: a sum made now
+     * (a scrape's), not a live counter.
+     */
     public QueueStats stats() {
-        return stats;
+        QueueStats total = new QueueStats();
+        // under the definitions lock: a queue being deleted is counted either live or retired, never both or neither
+        synchronized (broker.definitionsLock()) {
+            total.add(retired);
+            for (Queue q : queues.values()) {
+                total.add(q.stats());
+            }
+        }
+        return total;
     }
 
     /** The definition of an exchange, if there is one by this name (the default exchange is {@code ""}). */
@@ -907,6 +918,7 @@ public final class VirtualHost {
                 Queue q = queues.remove(r.name());
                 if (q != null) {
                     awaitDeletion(q);
+                    retired.add(q.stats()); // the vhost's totals never go down
                 }
             }
             case BindingAdded r -> addBinding(r.binding());

@@ -77,6 +77,14 @@ public final class LatencyHistogram {
         return sum.sum();
     }
 
+    /** Adds every count and the sum of {@code other} (same bounds) to this one, for totals over many histograms. */
+    public void add(LatencyHistogram other) {
+        for (int i = 0; i < counts.length() && i < other.counts.length(); i++) {
+            counts.addAndGet(i, other.counts.get(i));
+        }
+        sum.add(other.sum());
+    }
+
     /** Adds every count of {@code other} (same bounds) into {@code into}, for totals over many histograms. */
     public void addCountsTo(long[] into) {
         for (int i = 0; i < into.length && i < counts.length(); i++) {

@@ -1,6 +1,8 @@
 package io.hermod.amqp.server;
 
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
@@ -25,6 +27,7 @@ final class Heartbeats {
 
     private final ChannelPipeline pipeline;
     private final int seconds;
+    private final Monitor monitor;
     private boolean paused;
 
     /** Heartbeats every {@code seconds} (the negotiated interval, above 0) on the connection of {@code pipeline}. */
@@ -34,34 +37,41 @@ final class Heartbeats {
         }
         this.pipeline = pipeline;
         this.seconds = seconds;
+        this.monitor = new Monitor(seconds * 2L);
     }
 
     void start() {
         pipeline.addBefore(BEFORE, SENDER, new IdleStateHandler(0, Math.max(1, seconds / 2), 0, TimeUnit.SECONDS));
-        pipeline.addBefore(BEFORE, MONITOR, monitor());
+        pipeline.addBefore(BEFORE, MONITOR, monitor);
     }
 
-    /** The connection stopped reading: the peer's silence from now on proves nothing. */
+    /**
+     * The connection stopped reading: the peer's silence from now on proves nothing. The monitor stays in place (the
+     * pipeline is not changed on every pause, which a publisher at its credit makes often); its verdicts are dropped.
+     */
     void pause() {
-        if (!paused) {
-            paused = true;
-            if (pipeline.get(MONITOR) != null) {
-                pipeline.remove(MONITOR);
-            }
-        }
+        paused = true;
     }
 
     /** The connection reads again: the peer has two intervals from now, as at the start. */
     void resume() {
         if (paused) {
             paused = false;
-            if (pipeline.get(BEFORE) != null && pipeline.channel().isActive()) {
-                pipeline.addBefore(BEFORE, MONITOR, monitor());
-            }
+            monitor.resetReadTimeout();
         }
     }
 
-    private IdleStateHandler monitor() {
-        return new IdleStateHandler(seconds * 2L, 0, 0, TimeUnit.SECONDS);
+    /** The receive side's idle handler, whose reader-idle verdicts do not count while reading is paused. */
+    private final class Monitor extends IdleStateHandler {
+        Monitor(long timeoutSeconds) {
+            super(timeoutSeconds, 0, 0, TimeUnit.SECONDS);
+        }
+
+        @Override
+        protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent event) throws Exception {
+            if (!paused) {
+                super.channelIdle(ctx, event);
+            }
+        }
     }
 }

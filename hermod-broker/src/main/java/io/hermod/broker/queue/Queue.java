@@ -172,7 +172,7 @@ public final class Queue {
         this.expiresMillis = arguments.expires();
         this.limits = new QueueLimits(arguments);
         this.host = host;
-        this.stats = host == null ? new QueueStats(null) : host.stats(); // tests open queues without a host
+        this.stats = host == null ? new QueueStats() : host.stats(); // tests open queues without a host
         this.deadLetters = arguments.deadLetterExchange() == null ? null : host;
         this.deliveryLimit = arguments.deliveryLimit();
         this.retry = arguments.retry();

@@ -31,6 +31,6 @@ public interface QueueHost {
 
     /** Where the queue counts what flows through it, for metrics (its vhost's totals behind it); asked once. */
     default QueueStats stats() {
-        return new QueueStats(null);
+        return new QueueStats();
     }
 }
