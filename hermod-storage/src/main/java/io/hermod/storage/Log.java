@@ -38,6 +38,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Log implements AutoCloseable {
 
+    /** How much {@link #forEachRecord} reads at a time. */
+    private static final int SCAN_WINDOW_BYTES = 1 << 20;
+
     private static final Logger LOG = LoggerFactory.getLogger(Log.class);
 
     private final String name;
@@ -378,6 +381,34 @@ public final class Log implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ read
+
+    /**
+     * Calls {@code action} with every record from {@code from} to the end of the log, in offset order, reading a
+     * window of batches at a time: the scan a recovery makes of a log it keeps state in. Records below the log start
+     * are gone; a scan from below it starts there.
+     *
+     * @throws StorageException as {@link #read}
+     */
+    public void forEachRecord(long from, java.util.function.Consumer<Record> action) {
+        long offset = Math.max(from, startOffset());
+        while (offset < endOffset()) {
+            long next = offset;
+            for (ByteBuffer buf : read(offset, SCAN_WINDOW_BYTES)) {
+                for (RecordBatch batch : RecordBatch.batches(buf)) {
+                    for (Record r : batch.records()) {
+                        if (r.offset() >= offset) {
+                            action.accept(r);
+                        }
+                        next = Math.max(next, r.offset() + 1);
+                    }
+                }
+            }
+            if (next == offset) {
+                return; // nothing more to read (a batch without records)
+            }
+            offset = next;
+        }
+    }
 
     /**
      * Reads whole batches starting with the one that holds {@code offset}, up to {@code maxBytes} (at least one batch

@@ -109,6 +109,32 @@ class LogTest {
     }
 
     @Test
+    void forEachRecordVisitsEveryRecordFromAnOffsetInOrderAcrossSegments() {
+        Log log = store.openLog("q", small());
+        for (int i = 0; i < 200; i++) {
+            appendBatch(log, 1 + i % 4);
+        }
+        assertThat(log.segmentCount()).isGreaterThan(3);
+
+        for (long from : new long[] {0, 1, 37, log.endOffset() - 1, log.endOffset()}) {
+            List<Long> seen = new java.util.ArrayList<>();
+            log.forEachRecord(from, r -> seen.add(r.offset()));
+            assertThat(seen)
+                    .as("from %d", from)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.range(from, log.endOffset())
+                            .boxed()
+                            .toList());
+        }
+        log.deleteSegmentsBelow(100);
+        List<Long> afterTrim = new java.util.ArrayList<>();
+        log.forEachRecord(0, r -> afterTrim.add(r.offset()));
+        assertThat(afterTrim.get(0))
+                .as("a scan from below the start starts there")
+                .isEqualTo(log.startOffset());
+        assertThat(afterTrim).hasSize((int) (log.endOffset() - log.startOffset()));
+    }
+
+    @Test
     void aReadReturnsWholeBatchesWithinMaxBytesButAlwaysAtLeastOne() {
         Log log = store.openLog("q", small());
         for (int i = 0; i < 20; i++) {

@@ -5,10 +5,7 @@ import io.hermod.storage.Log;
 import io.hermod.storage.LogConfig;
 import io.hermod.storage.LogStore;
 import io.hermod.storage.StorageException;
-import io.hermod.storage.record.Record;
-import io.hermod.storage.record.RecordBatch;
 import io.hermod.storage.record.RecordBatchBuilder;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.Iterator;
@@ -78,26 +75,12 @@ public final class DedupWindow implements AutoCloseable {
     }
 
     private void recover() {
-        long offset = log.startOffset();
-        while (offset < log.endOffset()) {
-            long next = offset;
-            for (ByteBuffer buf : log.read(offset, 1 << 20)) {
-                for (RecordBatch batch : RecordBatch.batches(buf)) {
-                    for (Record r : batch.records()) {
-                        if (r.offset() >= offset && r.value() != null) {
-                            keys.putIfAbsent(
-                                    StandardCharsets.UTF_8.decode(r.value()).toString(), r.timestamp());
-                            writtenSinceCompaction++;
-                        }
-                        next = Math.max(next, r.offset() + 1);
-                    }
-                }
+        log.forEachRecord(log.startOffset(), r -> {
+            if (r.value() != null) {
+                keys.putIfAbsent(StandardCharsets.UTF_8.decode(r.value()).toString(), r.timestamp());
+                writtenSinceCompaction++;
             }
-            if (next == offset) {
-                break;
-            }
-            offset = next;
-        }
+        });
         evict(clock.millis());
     }
 

@@ -301,43 +301,27 @@ public final class DelayStore {
         // the released set is written without fsync: after a machine crash it may speak of offsets the log lost, and
         // those must never apply to the new messages that will take the same offsets
         boolean cut = released.removeFrom(end);
-        long dropped = 0;
-        long offset = log.startOffset();
-        while (offset < end) {
-            long next = offset;
-            for (ByteBuffer buf : log.read(offset, 1 << 20)) {
-                for (RecordBatch batch : RecordBatch.batches(buf)) {
-                    for (Record r : batch.records()) {
-                        if (r.offset() < offset) {
-                            continue;
-                        }
-                        next = r.offset() + 1;
-                        if (released.contains(r.offset())) {
-                            continue;
-                        }
-                        DelayCodec.Due d = DelayCodec.due(r);
-                        if (d.persistent()) {
-                            due.add(d.dueAt(), r.offset());
-                        } else {
-                            released.add(r.offset());
-                            dropped++;
-                        }
-                    }
-                }
+        long[] dropped = {0};
+        log.forEachRecord(log.startOffset(), r -> {
+            if (r.offset() >= end || released.contains(r.offset())) {
+                return;
             }
-            if (next == offset) {
-                break;
+            DelayCodec.Due d = DelayCodec.due(r);
+            if (d.persistent()) {
+                due.add(d.dueAt(), r.offset());
+            } else {
+                released.add(r.offset());
+                dropped[0]++;
             }
-            offset = next;
-        }
+        });
         low = released.firstAbsentFrom(log.startOffset());
         trimmedAt = log.startOffset();
-        if (releaseLog != null && (cut || dropped > 0)) {
+        if (releaseLog != null && (cut || dropped[0] > 0)) {
             releaseLog.writeSnapshot(released, true);
         }
         pendingCount = due.size();
-        if (due.size() > 0 || dropped > 0) {
-            LOG.info("{}: {} delayed messages pending, {} transient ones dropped", description, due.size(), dropped);
+        if (due.size() > 0 || dropped[0] > 0) {
+            LOG.info("{}: {} delayed messages pending, {} transient ones dropped", description, due.size(), dropped[0]);
         }
     }
 

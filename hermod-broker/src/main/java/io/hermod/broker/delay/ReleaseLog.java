@@ -6,7 +6,6 @@ import io.hermod.storage.LogConfig;
 import io.hermod.storage.LogStore;
 import io.hermod.storage.StorageException;
 import io.hermod.storage.record.Record;
-import io.hermod.storage.record.RecordBatch;
 import io.hermod.storage.record.RecordBatchBuilder;
 import java.nio.ByteBuffer;
 import org.slf4j.Logger;
@@ -68,42 +67,31 @@ final class ReleaseLog implements AutoCloseable {
      * message log's start: what is below it left the log).
      */
     ReleasedSet recover(long from) {
-        ReleasedSet released = new ReleasedSet(from & ~63L, new long[0]);
-        long offset = log.startOffset();
-        while (offset < log.endOffset()) {
-            for (ByteBuffer buf : log.read(offset, 1 << 20)) {
-                for (RecordBatch batch : RecordBatch.batches(buf)) {
-                    for (Record record : batch.records()) {
-                        if (record.offset() < offset) {
-                            continue;
-                        }
-                        ByteBuffer v = record.value().duplicate();
-                        byte kind = v.get();
-                        if (kind == SNAPSHOT) {
-                            long base = v.getLong();
-                            int n = count(v, record);
-                            long[] words = new long[n];
-                            for (int i = 0; i < n; i++) {
-                                words[i] = v.getLong();
-                            }
-                            released = new ReleasedSet(base, words);
-                            released.removeBelow(from);
-                        } else if (kind == DELTA) {
-                            int n = count(v, record);
-                            for (int i = 0; i < n; i++) {
-                                released.add(v.getLong());
-                            }
-                        } else {
-                            throw new IllegalStateException("release log " + log.name()
-                                    + " has an entry of unknown kind " + kind + " at offset " + record.offset());
-                        }
-                        offset = record.offset() + 1;
-                    }
+        ReleasedSet[] released = {new ReleasedSet(from & ~63L, new long[0])};
+        log.forEachRecord(log.startOffset(), record -> {
+            ByteBuffer v = record.value().duplicate();
+            byte kind = v.get();
+            if (kind == SNAPSHOT) {
+                long base = v.getLong();
+                int n = count(v, record);
+                long[] words = new long[n];
+                for (int i = 0; i < n; i++) {
+                    words[i] = v.getLong();
                 }
+                released[0] = new ReleasedSet(base, words);
+                released[0].removeBelow(from);
+            } else if (kind == DELTA) {
+                int n = count(v, record);
+                for (int i = 0; i < n; i++) {
+                    released[0].add(v.getLong());
+                }
+            } else {
+                throw new IllegalStateException("release log " + log.name() + " has an entry of unknown kind " + kind
+                        + " at offset " + record.offset());
             }
-        }
+        });
         bytesSinceSnapshot = log.sizeInBytes();
-        return released;
+        return released[0];
     }
 
     private int count(ByteBuffer v, Record record) {

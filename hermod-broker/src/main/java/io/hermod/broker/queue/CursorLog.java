@@ -6,7 +6,6 @@ import io.hermod.storage.LogConfig;
 import io.hermod.storage.LogStore;
 import io.hermod.storage.StorageException;
 import io.hermod.storage.record.Record;
-import io.hermod.storage.record.RecordBatch;
 import io.hermod.storage.record.RecordBatchBuilder;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
@@ -81,47 +80,43 @@ final class CursorLog implements AutoCloseable {
 
     /** Replays the log: the last snapshot, then every delta after it. */
     Recovered recover() {
-        OffsetRanges settled = new OffsetRanges();
-        OffsetRanges transients = new OffsetRanges();
-        long handedOut = 0;
-        Map<Long, Returns.Entry> returns = new HashMap<>();
+        Replay replay = new Replay();
+        log.forEachRecord(log.startOffset(), replay::apply);
+        bytesSinceSnapshot = log.sizeInBytes();
+        ttlMessagesFrom = replay.ttlFrom;
+        return new Recovered(replay.settled, replay.transients, replay.handedOut, replay.returns, replay.ttlFrom);
+    }
+
+    /** The state a replay of the log builds, entry by entry: a snapshot replaces it, a delta adds to it. */
+    private final class Replay {
+        final OffsetRanges settled = new OffsetRanges();
+        final OffsetRanges transients = new OffsetRanges();
+        final Map<Long, Returns.Entry> returns = new HashMap<>();
+        long handedOut;
         long ttlFrom = -1;
-        long offset = log.startOffset();
-        while (offset < log.endOffset()) {
-            for (ByteBuffer buf : log.read(offset, 1 << 20)) {
-                for (RecordBatch batch : RecordBatch.batches(buf)) {
-                    for (Record record : batch.records()) {
-                        if (record.offset() < offset) {
-                            continue;
-                        }
-                        ByteBuffer v = record.value().duplicate();
-                        byte kind = v.get();
-                        if (kind == SNAPSHOT) {
-                            settled.clear();
-                            transients.clear();
-                            handedOut = 0;
-                            returns.clear();
-                            ttlFrom = -1;
-                        } else if (kind != DELTA) {
-                            throw new IllegalStateException("cursor log " + log.name()
-                                    + " has an entry of unknown kind " + kind + " at offset " + record.offset());
-                        }
-                        handedOut = Math.max(handedOut, v.getLong());
-                        readRanges(v, settled);
-                        readRanges(v, transients);
-                        readReturns(v, returns);
-                        if (v.remaining() >= Long.BYTES) {
-                            long from = v.getLong();
-                            ttlFrom = ttlFrom < 0 ? from : Math.min(ttlFrom, from);
-                        }
-                        offset = record.offset() + 1;
-                    }
-                }
+
+        void apply(Record record) {
+            ByteBuffer v = record.value().duplicate();
+            byte kind = v.get();
+            if (kind == SNAPSHOT) {
+                settled.clear();
+                transients.clear();
+                handedOut = 0;
+                returns.clear();
+                ttlFrom = -1;
+            } else if (kind != DELTA) {
+                throw new IllegalStateException("cursor log " + log.name() + " has an entry of unknown kind " + kind
+                        + " at offset " + record.offset());
+            }
+            handedOut = Math.max(handedOut, v.getLong());
+            readRanges(v, settled);
+            readRanges(v, transients);
+            readReturns(v, returns);
+            if (v.remaining() >= Long.BYTES) {
+                long from = v.getLong();
+                ttlFrom = ttlFrom < 0 ? from : Math.min(ttlFrom, from);
             }
         }
-        bytesSinceSnapshot = log.sizeInBytes();
-        ttlMessagesFrom = ttlFrom;
-        return new Recovered(settled, transients, handedOut, returns, ttlFrom);
     }
 
     /**

@@ -15,7 +15,6 @@ import io.hermod.storage.LogConfig;
 import io.hermod.storage.LogStore;
 import io.hermod.storage.StorageException;
 import io.hermod.storage.record.Record;
-import io.hermod.storage.record.RecordBatch;
 import io.hermod.storage.record.RecordBatchBuilder;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -1084,24 +1083,11 @@ public final class Queue {
     }
 
     private void forEachReadyRecord(long start, Consumer<Record> action) {
-        long from = start;
-        while (from < cursor.end()) {
-            long next = from;
-            for (ByteBuffer buf : log.read(from, 1 << 20)) {
-                for (RecordBatch batch : RecordBatch.batches(buf)) {
-                    for (Record r : batch.records()) {
-                        if (r.offset() >= from && cursor.isReadyOnStream(r.offset()) && r.value() != null) {
-                            action.accept(r);
-                        }
-                        next = Math.max(next, r.offset() + 1);
-                    }
-                }
+        log.forEachRecord(start, r -> {
+            if (cursor.isReadyOnStream(r.offset()) && r.value() != null) {
+                action.accept(r);
             }
-            if (next == from) {
-                break; // nothing more to read
-            }
-            from = next;
-        }
+        });
     }
 
     /** Takes an expired message out of the ready set wherever it stands (with its bytes, under a byte limit). */
