@@ -207,14 +207,12 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * Closes every channel holding a delivery unacknowledged for longer than the consumer timeout (RabbitMQ's {@code
-     * consumer_timeout}); runs in the broker's once-a-second tick.
+     * Closes every channel holding a delivery unacknowledged for longer than the consumer timeout: its queue's ({@code
+     * x-consumer-timeout} or policy {@code consumer-timeout}), else the broker's (RabbitMQ's {@code consumer_timeout},
+     * which may be off while a queue's is not); runs in the broker's once-a-second tick.
      */
     void checkConsumerTimeouts() {
         long timeout = config.consumerTimeout().toMillis();
-        if (timeout == 0) {
-            return;
-        }
         long now = config.clock().millis();
         for (Session s : sessions) {
             s.closeTimedOutChannels(now, timeout);

@@ -23,7 +23,8 @@ import java.util.Set;
  * @param loopbackUsers the users that may connect from a loopback address only (RabbitMQ's {@code loopback_users};
  *     default {@code guest}, the user a new broker creates with a well-known password)
  * @param consumerTimeout how long a delivery may stay unacknowledged before its channel is closed and its messages
- *     requeued (RabbitMQ's {@code consumer_timeout}, default 30 minutes); {@link Duration#ZERO} turns it off
+ *     requeued (RabbitMQ's {@code consumer_timeout}, default 30 minutes); {@link Duration#ZERO} turns it off. A
+ *     queue's {@code x-consumer-timeout} (or policy {@code consumer-timeout}) overrides it for its deliveries
  * @param maxQueues the most queues the broker holds, over all vhosts (RabbitMQ's {@code cluster_queue_limit}): a
  *     declare of a new queue beyond it is refused with {@code PRECONDITION_FAILED}; {@link #NO_QUEUE_LIMIT} (0) for none
  * @param queueDurability when an append to the message log of a durable queue counts as done, which is when a

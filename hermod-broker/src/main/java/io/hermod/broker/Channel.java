@@ -518,22 +518,29 @@ public final class Channel implements AutoCloseable {
     }
 
     /**
-     * Closes the channel, as RabbitMQ does, when its oldest unacknowledged delivery is older than {@code timeoutMillis}
-     * at {@code nowMillis}: its messages are requeued and the protocol is told ({@link #onClosedByBroker}). Deliveries
-     * are numbered in the order they go out, so the oldest is the lowest tag.
+     * Closes the channel, as RabbitMQ does, when its oldest unacknowledged delivery is older than the consumer timeout
+     * of the queue it came from ({@link Queue#consumerTimeoutMillis}: the queue's own, else {@code
+     * serverTimeoutMillis}) at {@code nowMillis}: its messages are requeued and the protocol is told ({@link
+     * #onClosedByBroker}). Deliveries are numbered in the order they go out, so the oldest is the lowest tag. Only the
+     * oldest is looked at, as rabbit_channel does: a younger delivery from a queue with a shorter timeout waits until
+     * the older ones are settled. That keeps the check one lookup per channel, whatever the number of deliveries out.
      */
-    void closeIfAckTimedOut(long nowMillis, long timeoutMillis) {
+    void closeIfAckTimedOut(long nowMillis, long serverTimeoutMillis) {
+        long timeout;
         synchronized (this) {
-            if (closed
-                    || unacked.isEmpty()
-                    || nowMillis - unacked.firstEntry().getValue().deliveredAt() <= timeoutMillis) {
+            if (closed || unacked.isEmpty()) {
+                return;
+            }
+            Unacked oldest = unacked.firstEntry().getValue();
+            timeout = oldest.queue().consumerTimeoutMillis(serverTimeoutMillis);
+            if (timeout == 0 || nowMillis - oldest.deliveredAt() <= timeout) {
                 return;
             }
         }
         close();
         onClosedByBroker.accept(new BrokerException(
                 ErrorCode.PRECONDITION_FAILED,
-                "delivery acknowledgement timed out. Timeout value used: " + timeoutMillis
+                "delivery acknowledgement timed out. Timeout value used: " + timeout
                         + " ms. This timeout value can be configured, see consumers doc guide to learn more"));
     }
 

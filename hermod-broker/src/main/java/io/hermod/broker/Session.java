@@ -57,14 +57,17 @@ public final class Session implements AutoCloseable {
         return trusted;
     }
 
-    /** Opens a channel: the scope of delivery tags, consumers and unacknowledged messages. */
-    /** Closes the channels whose oldest unacknowledged delivery is older than the consumer timeout. */
-    void closeTimedOutChannels(long nowMillis, long timeoutMillis) {
+    /**
+     * Closes the channels whose oldest unacknowledged delivery is older than its queue's consumer timeout, or than
+     * {@code serverTimeoutMillis} for a queue without one.
+     */
+    void closeTimedOutChannels(long nowMillis, long serverTimeoutMillis) {
         for (Channel c : channels) {
-            c.closeIfAckTimedOut(nowMillis, timeoutMillis);
+            c.closeIfAckTimedOut(nowMillis, serverTimeoutMillis);
         }
     }
 
+    /** Opens a channel: the scope of delivery tags, consumers and unacknowledged messages. */
     public Channel openChannel() {
         if (closed) {
             throw new BrokerException(ErrorCode.CLOSED, "session " + clientName + " is closed");

@@ -1,10 +1,12 @@
 package io.hermod.broker;
 
+import static io.hermod.broker.BrokerFixture.assertFails;
 import static io.hermod.broker.BrokerFixture.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hermod.broker.BrokerFixture.Got;
 import io.hermod.broker.BrokerFixture.Received;
+import io.hermod.broker.definitions.PolicyDefinition;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,8 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * RabbitMQ's consumer timeout: a delivery left unacknowledged past it closes its channel with PRECONDITION_FAILED and
- * its messages go back to the queue. Time is the broker's clock, moved by the test; the checks run when the test asks
- * (and every second on their own, with the clock standing still).
+ * its messages go back to the queue. The server's {@code consumer_timeout}, and RabbitMQ 3.12's per queue: the queue
+ * argument {@code x-consumer-timeout} and the policy key {@code consumer-timeout}, the lower of the two, which override
+ * the server's for deliveries from that queue. Time is the broker's clock, moved by the test; the checks run when the
+ * test asks (and every second on their own, with the clock standing still).
  */
 @Timeout(30)
 class ConsumerTimeoutTest {
@@ -154,5 +158,177 @@ class ConsumerTimeoutTest {
     @Test
     void theDefaultIsRabbitMqsThirtyMinutes() {
         assertThat(BrokerConfig.of(dir).consumerTimeout()).isEqualTo(Duration.ofMinutes(30));
+    }
+
+    // ------------------------------------------------------------------ per queue (RabbitMQ 3.12+)
+
+    private void declare(Channel ch, String queue, Object timeout) {
+        ch.declareQueue(new QueueSpec(queue, true, false, false, Map.of("x-consumer-timeout", timeout)));
+    }
+
+    private void policy(String name, String pattern, Map<String, Object> definition, boolean operator) {
+        broker.setPolicy(new PolicyDefinition("/", name, pattern, "queues", 0, definition, operator));
+    }
+
+    /** A consumer with one delivery from {@code queue} out, unacknowledged. */
+    private Consumer holdingOne(Channel setup, String queue) {
+        publish(setup, "", queue, "m");
+        Consumer c = consume(queue, false);
+        c.received().awaitCount(1);
+        return c;
+    }
+
+    @Test
+    void aQueuesOwnTimeoutOverridesTheServersForItsDeliveries() {
+        open(TIMEOUT);
+        Channel setup = channel();
+        declare(setup, "short", 5_000);
+        declare(setup, "long", 60_000L);
+        Consumer onShort = holdingOne(setup, "short");
+        Consumer onLong = holdingOne(setup, "long");
+
+        advance(Duration.ofMillis(5_001));
+        assertThat(onShort.channel().isClosed()).isTrue();
+        assertThat(onShort.closedBecause()).singleElement().satisfies(e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.PRECONDITION_FAILED);
+            assertThat(e.getMessage()).contains("delivery acknowledgement timed out", "5000 ms");
+        });
+
+        advance(Duration.ofSeconds(30));
+        assertThat(onLong.channel().isClosed())
+                .as("35 s: past the server's 30 s, within the queue's 60 s")
+                .isFalse();
+        advance(Duration.ofSeconds(25));
+        assertThat(onLong.channel().isClosed()).isTrue();
+        assertThat(onLong.closedBecause())
+                .singleElement()
+                .satisfies(e -> assertThat(e.getMessage()).contains("60000 ms"));
+    }
+
+    @Test
+    void aQueuesTimeoutAppliesWhileTheServersIsOff() {
+        open(Duration.ZERO);
+        Channel setup = channel();
+        declare(setup, "q", 1_000);
+        Consumer c = holdingOne(setup, "q");
+
+        advance(Duration.ofMillis(1_001));
+
+        assertThat(c.channel().isClosed()).isTrue();
+        Got again = consume("q", false).received().awaitCount(1).get(0);
+        assertThat(again.redelivered()).isTrue();
+    }
+
+    @Test
+    void aQueueTimeoutOfZeroMeansNoLimitForItsDeliveries() {
+        open(TIMEOUT);
+        Channel setup = channel();
+        declare(setup, "q", 0);
+        Consumer c = holdingOne(setup, "q");
+
+        advance(Duration.ofDays(2));
+
+        assertThat(c.channel().isClosed()).isFalse();
+    }
+
+    @Test
+    void aPolledDeliveryTimesOutByItsQueuesTimeout() {
+        open(TIMEOUT);
+        Channel setup = channel();
+        declare(setup, "q", 2_000);
+        publish(setup, "", "q", "m");
+        Channel getter = channel();
+        List<BrokerException> reasons = new CopyOnWriteArrayList<>();
+        getter.onClosedByBroker(reasons::add);
+        assertThat(getter.get("q", false)).isPresent();
+
+        advance(Duration.ofMillis(2_001));
+
+        assertThat(getter.isClosed()).isTrue();
+        assertThat(reasons)
+                .singleElement()
+                .satisfies(e -> assertThat(e.getMessage()).contains("2000 ms"));
+    }
+
+    @Test
+    void theOldestDeliveryDecidesWithItsOwnQueuesTimeoutAsInRabbitMq() {
+        open(TIMEOUT);
+        Channel setup = channel();
+        declare(setup, "patient", 600_000);
+        declare(setup, "hasty", 1_000);
+        publish(setup, "", "patient", "p");
+        publish(setup, "", "hasty", "h");
+        Channel both = channel();
+        Received received = new Received();
+        both.consume("patient", new ConsumeOptions("", false, false, 10, 0, Map.of()), received);
+        received.awaitCount(1);
+        now.addAndGet(1);
+        both.consume("hasty", new ConsumeOptions("", false, false, 10, 0, Map.of()), received);
+        received.awaitCount(2);
+
+        advance(Duration.ofSeconds(5));
+        assertThat(both.isClosed())
+                .as("the oldest delivery is the patient queue's, 5 s into its 10 minutes")
+                .isFalse();
+
+        both.ack(received.deliveries.get(0).deliveryTag(), false);
+        advance(Duration.ofSeconds(1));
+        assertThat(both.isClosed())
+                .as("now the hasty queue's is the oldest, 6 s into its 1 s")
+                .isTrue();
+    }
+
+    @Test
+    void aPolicysConsumerTimeoutAppliesToDeliveriesAlreadyOutAndTheLowerOfArgumentAndPolicyWins() {
+        open(TIMEOUT);
+        Channel setup = channel();
+        setup.declareQueue(QueueSpec.durable("plain"));
+        declare(setup, "own", 4_000);
+        Consumer onPlain = holdingOne(setup, "plain");
+        Consumer onOwn = holdingOne(setup, "own");
+
+        policy("timeouts", "^(plain|own)$", Map.of("consumer-timeout", 8_000), false);
+        advance(Duration.ofMillis(4_001));
+        assertThat(onOwn.channel().isClosed())
+                .as("the argument's 4 s is lower than the policy's 8 s")
+                .isTrue();
+        assertThat(onPlain.channel().isClosed()).isFalse();
+        advance(Duration.ofMillis(4_000));
+        assertThat(onPlain.channel().isClosed())
+                .as("the policy's 8 s, not the server's 30 s")
+                .isTrue();
+        assertThat(onPlain.closedBecause())
+                .singleElement()
+                .satisfies(e -> assertThat(e.getMessage()).contains("8000 ms"));
+    }
+
+    @Test
+    void clearingThePolicyGivesTheServersTimeoutBack() {
+        open(TIMEOUT);
+        Channel setup = channel();
+        setup.declareQueue(QueueSpec.durable("q"));
+        policy("generous", "^q$", Map.of("consumer-timeout", 3_600_000), false);
+        Consumer c = holdingOne(setup, "q");
+        advance(Duration.ofMinutes(10));
+        assertThat(c.channel().isClosed()).isFalse();
+
+        broker.clearPolicy("/", "generous", false);
+        broker.checkConsumerTimeouts();
+
+        assertThat(c.channel().isClosed()).isTrue();
+    }
+
+    @Test
+    void aConsumerTimeoutPolicyIsCheckedAndIsNoOperatorPolicyKey() {
+        open(TIMEOUT);
+
+        assertFails(
+                ErrorCode.PRECONDITION_FAILED, () -> policy("negative", ".*", Map.of("consumer-timeout", -1), false));
+        assertFails(
+                ErrorCode.PRECONDITION_FAILED, () -> policy("text", ".*", Map.of("consumer-timeout", "60000"), false));
+        assertFails(ErrorCode.PRECONDITION_FAILED, () -> policy("ops", ".*", Map.of("consumer-timeout", 60_000), true));
+        assertFails(
+                ErrorCode.PRECONDITION_FAILED,
+                () -> channel().declareQueue(new QueueSpec("q", true, false, false, Map.of("x-consumer-timeout", -1))));
     }
 }

@@ -138,6 +138,9 @@ public final class Queue {
     private final DueIndex expiries = new DueIndex(); // those messages by due time, to drop them anywhere
     // x-expires: unused (no consumer, no get, no declare) for this long, the queue is deleted; NONE for never
     private volatile long expiresMillis;
+    // x-consumer-timeout, read by the broker's tick for its channels' oldest deliveries; NONE for the broker's own.
+    // Written by the constructor and reconfigure (under the broker's definitions lock), not the executor
+    private volatile long consumerTimeout;
     private volatile long lastUsed;
 
     // published after each run
@@ -169,6 +172,7 @@ public final class Queue {
                 QueueArguments.of(host == null ? definition.arguments() : host.effectiveArguments(definition));
         this.consumers = new ConsumerRing(arguments.singleActiveConsumer());
         this.expiresMillis = arguments.expires();
+        this.consumerTimeout = arguments.consumerTimeout();
         this.limits = new QueueLimits(arguments);
         this.host = host;
         this.stats = host == null ? new QueueStats() : host.stats(); // tests open queues without a host
@@ -390,11 +394,12 @@ public final class Queue {
 
     /**
      * The arguments the queue runs with changed (a policy was set or cleared): limits, TTL, expiry, dead-lettering,
-     * delivery limit and retry back-off follow at once; a lower length limit drops (or dead-letters) what is over it,
+     * delivery limit, retry back-off and consumer timeout follow at once (the timeout for deliveries already out too); a lower length limit drops (or dead-letters) what is over it,
      * as RabbitMQ does. Its own declared arguments stay what they were. Any thread.
      */
     public void reconfigure(Map<String, Object> effectiveArguments) {
         QueueArguments a = QueueArguments.of(effectiveArguments);
+        consumerTimeout = a.consumerTimeout(); // read by the broker's tick, not the executor: in force on return
         submit(() -> {
             if (state != State.RUNNING) {
                 return;
@@ -411,6 +416,16 @@ public final class Queue {
             countsReturns = deliveryLimit != QueueArguments.NONE || retry != null;
             limits.dropHeadOverLimit(cursor, this::read, this::dispose, deadLetters != null);
         });
+    }
+
+    /**
+     * How long a delivery from this queue may stay unacknowledged before its channel is closed, in milliseconds; 0 for
+     * no limit. The queue's {@code x-consumer-timeout} (or policy {@code consumer-timeout}) when it has one, else
+     * {@code serverTimeoutMillis} (the broker's {@code consumer_timeout}), as RabbitMQ 3.12+ decides it. Any thread.
+     */
+    public long consumerTimeoutMillis(long serverTimeoutMillis) {
+        long own = consumerTimeout;
+        return own == QueueArguments.NONE ? serverTimeoutMillis : own;
     }
 
     /** The queue was declared (or declared passively) again: for {@code x-expires}, it is in use. Any thread. */

@@ -22,7 +22,8 @@ import java.util.Map;
  * type 'quorum'"). Accepting them would silently give other semantics than the client asked for (a stream's
  * non-destructive reads, a quorum queue's replication and default delivery limit); refusing now and accepting later
  * breaks nobody, the reverse would. {@code x-delivery-limit}, which RabbitMQ takes on quorum queues only, is accepted:
- * Hermod's queues have delivery limits (issue 4).
+ * Hermod's queues have delivery limits (issue 4). {@code x-consumer-timeout} (RabbitMQ 3.12's per-queue consumer
+ * timeout) is checked as a non-negative integer, with check_non_neg_int_arg's errors.
  *
  * <p>Threading: an immutable value.
  *
@@ -36,6 +37,9 @@ import java.util.Map;
  * @param maxPriority {@code x-max-priority}, 0 to 255; 0 when absent
  * @param singleActiveConsumer {@code x-single-active-consumer}
  * @param deliveryLimit {@code x-delivery-limit}; {@link #NONE} when absent or negative (no limit, as RabbitMQ 4's -1)
+ * @param consumerTimeout {@code x-consumer-timeout} in milliseconds (RabbitMQ 3.12's): how long a delivery from this
+ *     queue may stay unacknowledged, instead of the broker's {@code consumer_timeout}; 0 for no limit; {@link #NONE}
+ *     when absent
  * @param queueType {@code x-queue-type}; {@code classic} when absent
  * @param retry Hermod's retry back-off ({@code x-retry-delay} and its companions); null when absent
  */
@@ -50,6 +54,7 @@ public record QueueArguments(
         int maxPriority,
         boolean singleActiveConsumer,
         long deliveryLimit,
+        long consumerTimeout,
         String queueType,
         RetryBackoff retry) {
 
@@ -66,6 +71,7 @@ public record QueueArguments(
     public static final String MAX_PRIORITY = "x-max-priority";
     public static final String SINGLE_ACTIVE_CONSUMER = "x-single-active-consumer";
     public static final String DELIVERY_LIMIT = "x-delivery-limit";
+    public static final String CONSUMER_TIMEOUT = "x-consumer-timeout";
     public static final String QUEUE_TYPE = "x-queue-type";
     /**
      * RabbitMQ's classic-queue mode, {@code default} or {@code lazy}: checked, nothing more; a Hermod queue keeps its
@@ -108,8 +114,8 @@ public record QueueArguments(
     }
 
     /** The arguments of a queue without any: RabbitMQ's defaults. */
-    public static final QueueArguments DEFAULTS =
-            new QueueArguments(NONE, NONE, NONE, NONE, Overflow.DROP_HEAD, null, null, 0, false, NONE, CLASSIC, null);
+    public static final QueueArguments DEFAULTS = new QueueArguments(
+            NONE, NONE, NONE, NONE, Overflow.DROP_HEAD, null, null, 0, false, NONE, NONE, CLASSIC, null);
 
     /**
      * Validates the arguments of a queue being declared, in RabbitMQ's order, and returns their typed view.
@@ -172,6 +178,7 @@ public record QueueArguments(
         read(arguments, QUEUE_MODE, null, QueueArguments::queueMode, invalid);
         boolean sac = (Boolean) read(arguments, SINGLE_ACTIVE_CONSUMER, false, QueueArguments::bool, invalid);
         long deliveryLimit = (Long) read(arguments, DELIVERY_LIMIT, NONE, QueueArguments::integer, invalid);
+        long consumerTimeout = (Long) read(arguments, CONSUMER_TIMEOUT, NONE, QueueArguments::nonNegative, invalid);
         RetryBackoff retry = retry(arguments, invalid);
         return new QueueArguments(
                 messageTtl,
@@ -184,6 +191,7 @@ public record QueueArguments(
                 (int) maxPriority,
                 sac,
                 deliveryLimit < 0 ? NONE : deliveryLimit,
+                consumerTimeout,
                 queueType,
                 retry);
     }

@@ -4,6 +4,7 @@ import io.hermod.broker.BrokerException;
 import io.hermod.broker.ErrorCode;
 import io.hermod.broker.definitions.PolicyDefinition;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,9 @@ import java.util.regex.PatternSyntaxException;
  * policies matching the queue's name the one of the highest priority applies, likewise of the operator policies. As
  * in rabbit_amqqueue_process: for the numeric limits ({@code message-ttl}, {@code expires}, {@code max-length},
  * {@code max-length-bytes}, {@code delivery-limit}) the lowest of the queue's argument, the policy's and the operator
- * policy's wins; for the others the queue's own argument wins over the policy's.
+ * policy's wins; so does, for {@code consumer-timeout}, the lowest of the argument and the policy (rabbit_channel's
+ * args_policy_lookup with min; no operator policy sets it); for the others the queue's own argument wins over the
+ * policy's.
  *
  * <p>Stateless.
  */
@@ -26,6 +29,9 @@ public final class QueuePolicies {
     /** Policy keys whose lowest value wins; the only ones an operator policy may set. */
     public static final Set<String> LIMITS =
             Set.of("message-ttl", "expires", "max-length", "max-length-bytes", "delivery-limit");
+
+    /** Policy keys whose lowest value wins that only a policy, not an operator policy, sets. */
+    public static final Set<String> POLICY_LIMITS = Set.of("consumer-timeout");
 
     /** Policy keys where the queue's own argument wins. */
     public static final Set<String> OTHERS = Set.of(
@@ -56,7 +62,7 @@ public final class QueuePolicies {
             p.definition().forEach((key, value) -> {
                 String argument = "x-" + key;
                 Object current = effective.get(argument);
-                if (LIMITS.contains(key)) {
+                if (LIMITS.contains(key) || POLICY_LIMITS.contains(key) && !p.operator()) {
                     if (!(current instanceof Number c) || value instanceof Number v && v.longValue() < c.longValue()) {
                         effective.put(argument, value);
                     }
@@ -66,6 +72,17 @@ public final class QueuePolicies {
             });
         }
         return effective;
+    }
+
+    /** The keys Hermod applies of a policy, or with {@code operator} of an operator policy. */
+    public static Set<String> keys(boolean operator) {
+        if (operator) {
+            return LIMITS;
+        }
+        Set<String> keys = new HashSet<>(LIMITS);
+        keys.addAll(POLICY_LIMITS);
+        keys.addAll(OTHERS);
+        return Set.copyOf(keys);
     }
 
     /** The policy (or with {@code operator} the operator policy) that applies to a queue by this name, if any. */
@@ -99,8 +116,7 @@ public final class QueuePolicies {
         }
         Map<String, Object> asArguments = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : p.definition().entrySet()) {
-            boolean known = LIMITS.contains(e.getKey()) || !p.operator() && OTHERS.contains(e.getKey());
-            if (!known) {
+            if (!keys(p.operator()).contains(e.getKey())) {
                 throw invalid(
                         p,
                         "unrecognised term '" + e.getKey() + "'"

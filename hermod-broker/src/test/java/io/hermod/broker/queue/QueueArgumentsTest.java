@@ -51,6 +51,8 @@ class QueueArgumentsTest {
                 Arguments.of(Map.of("x-single-active-consumer", false)),
                 Arguments.of(Map.of("x-delivery-limit", 5)),
                 Arguments.of(Map.of("x-delivery-limit", -1)),
+                Arguments.of(Map.of("x-consumer-timeout", 0)),
+                Arguments.of(Map.of("x-consumer-timeout", 3_600_000L)),
                 Arguments.of(Map.of("x-queue-type", "classic")),
                 // arguments RabbitMQ's classic queues take but Hermod does not interpret, and unknown ones
                 Arguments.of(Map.of("x-queue-mode", "lazy", "x-custom", 1.5)));
@@ -91,6 +93,8 @@ class QueueArgumentsTest {
                 refused("x-single-active-consumer", "true", "{unacceptable_type,longstr}"),
                 refused("x-single-active-consumer", 1, "{unacceptable_type,signedint}"),
                 refused("x-delivery-limit", "5", "\"expected integer, got longstr\""),
+                refused("x-consumer-timeout", -1, "{value_negative,-1}"),
+                refused("x-consumer-timeout", "60000", "\"expected integer, got longstr\""),
                 refused("x-queue-type", "quorum", "\"unsupported queue type 'quorum'\""),
                 refused("x-queue-type", "stream", "\"unsupported queue type 'stream'\""),
                 refused("x-queue-type", "fancy", "\"unsupported queue type 'fancy'\""),
@@ -169,11 +173,23 @@ class QueueArgumentsTest {
                         10,
                         true,
                         4,
+                        QueueArguments.NONE,
                         "classic",
                         null));
         assertThat(QueueArguments.validate("/", "q", Map.of())).isEqualTo(QueueArguments.DEFAULTS);
         assertThat(QueueArguments.DEFAULTS.overflow()).isEqualTo(Overflow.DROP_HEAD);
         assertThat(QueueArguments.DEFAULTS.maxLength()).isEqualTo(QueueArguments.NONE);
+    }
+
+    @Test
+    void theConsumerTimeoutIsInMillisecondsAndAbsentUnlessGiven() {
+        assertThat(QueueArguments.validate("/", "q", Map.of("x-consumer-timeout", (short) 90))
+                        .consumerTimeout())
+                .isEqualTo(90);
+        assertThat(QueueArguments.DEFAULTS.consumerTimeout()).isEqualTo(QueueArguments.NONE);
+        assertThat(QueueArguments.of(Map.of("x-consumer-timeout", -5)).consumerTimeout())
+                .as("a bad value of a defined queue counts as absent")
+                .isEqualTo(QueueArguments.NONE);
     }
 
     @Test

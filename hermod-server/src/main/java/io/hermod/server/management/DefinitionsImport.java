@@ -225,10 +225,7 @@ final class DefinitionsImport {
         if (applyTo.equals("classic_queues")) {
             applyTo = "queues"; // every queue of Hermod's is a classic queue
         }
-        Set<String> applied = new HashSet<>(QueuePolicies.LIMITS);
-        if (!read.operator()) {
-            applied.addAll(QueuePolicies.OTHERS);
-        }
+        Set<String> applied = QueuePolicies.keys(read.operator());
         Map<String, Object> kept = new LinkedHashMap<>();
         List<String> dropped = new ArrayList<>();
         read.definition().forEach((key, value) -> {
