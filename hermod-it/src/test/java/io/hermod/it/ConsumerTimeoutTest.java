@@ -12,6 +12,7 @@ import com.rabbitmq.client.ShutdownSignalException;
 import io.hermod.broker.Broker;
 import io.hermod.broker.BrokerConfig;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -53,5 +54,31 @@ class ConsumerTimeoutTest extends ServerTestSupport {
         GetResponse again = other.basicGet("slow", true);
         assertThat(text(again.getBody())).isEqualTo("work");
         assertThat(again.getEnvelope().isRedeliver()).isTrue();
+    }
+
+    @Test
+    void aQueuesLongerTimeoutKeepsItsConsumersChannelOpenPastTheServers() throws Exception {
+        Channel other = channel();
+        other.queueDeclare("patient", false, false, false, Map.of("x-consumer-timeout", 600_000));
+        other.queueDeclare("plain", false, false, false, null);
+        other.basicPublish("", "patient", null, bytes("long work"));
+        other.basicPublish("", "plain", null, bytes("work"));
+        Channel onPatient = channel();
+        Channel onPlain = channel();
+        AtomicReference<ShutdownSignalException> plainClosed = new AtomicReference<>();
+        onPlain.addShutdownListener(plainClosed::set);
+        for (Channel ch : new Channel[] {onPatient, onPlain}) {
+            ch.basicConsume(ch == onPatient ? "patient" : "plain", false, new DefaultConsumer(ch) {
+                @Override
+                public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties p, byte[] body) {
+                    // never acknowledged
+                }
+            });
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> plainClosed.get() != null); // the server's 1 s passed
+
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5)).until(onPatient::isOpen);
+        assertThat(other.messageCount("patient")).isZero();
     }
 }
