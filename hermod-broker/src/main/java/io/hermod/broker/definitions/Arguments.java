@@ -45,6 +45,27 @@ public final class Arguments {
         return Collections.unmodifiableMap(copy);
     }
 
+    /** The AMQP field type RabbitMQ names in its errors (rabbit_framing's type atoms) for a value of this model. */
+    public static String typeName(Object value) {
+        return switch (value) {
+            case null -> "void";
+            case String s -> "longstr";
+            case Boolean b -> "bool";
+            case Byte b -> "byte";
+            case Short s -> "short";
+            case Integer i -> "signedint";
+            case Long l -> "long";
+            case Float f -> "float";
+            case Double d -> "double";
+            case BigDecimal d -> "decimal";
+            case Instant t -> "timestamp";
+            case byte[] b -> "binary";
+            case List<?> l -> "array";
+            case Map<?, ?> m -> "table";
+            default -> value.getClass().getSimpleName();
+        };
+    }
+
     private static Object copyValue(Object value, String name, int depth) {
         if (depth > MAX_DEPTH) {
             throw new IllegalArgumentException("argument " + name + " nests tables or arrays deeper than " + MAX_DEPTH);

@@ -1,10 +1,10 @@
 package io.hermod.broker.queue;
 
+import static io.hermod.broker.definitions.Arguments.typeName;
+
 import io.hermod.broker.BrokerException;
 import io.hermod.broker.ErrorCode;
 import java.math.BigDecimal;
-import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -358,26 +358,5 @@ public record QueueArguments(
             return Checked.error("{unacceptable_type," + typeName(value) + "}");
         }
         return s.equals(CLASSIC) ? Checked.ok(s) : Checked.error("\"unsupported queue type '" + s + "'\"");
-    }
-
-    /** The AMQP field type RabbitMQ names in its errors (rabbit_framing's type atoms) for one of our values. */
-    static String typeName(Object value) {
-        return switch (value) {
-            case null -> "void";
-            case String s -> "longstr";
-            case Boolean b -> "bool";
-            case Byte b -> "byte";
-            case Short s -> "short";
-            case Integer i -> "signedint";
-            case Long l -> "long";
-            case Float f -> "float";
-            case Double d -> "double";
-            case BigDecimal d -> "decimal";
-            case Instant t -> "timestamp";
-            case byte[] b -> "binary";
-            case List<?> l -> "array";
-            case Map<?, ?> m -> "table";
-            default -> value.getClass().getSimpleName();
-        };
     }
 }
