@@ -37,6 +37,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -552,23 +553,29 @@ public final class VirtualHost {
     // ------------------------------------------------------------------ publishing
 
     /**
-     * Routes a message and hands it to every queue it reaches.
+     * Routes a message and hands it to every queue it reaches: with its routing key and the keys of its {@code CC} and
+     * {@code BCC} headers ({@link SenderSelected}).
      *
      * @return completes once every such queue has taken it (see {@link PublishResult}); fails with {@code
      *     STORAGE_FAILED} when a queue could not store it
-     * @throws BrokerException {@code NOT_FOUND} for an unknown exchange, {@code ACCESS_REFUSED} for an internal one
+     * @throws BrokerException {@code NOT_FOUND} for an unknown exchange, {@code ACCESS_REFUSED} for an internal one,
+     *     {@code PRECONDITION_FAILED} for a {@code CC} or {@code BCC} header that is not an array
      */
     CompletableFuture<PublishResult> publish(Message message) {
         Exchange x = exchange(message.exchange());
         if (x.definition().internal()) {
             throw new BrokerException(ErrorCode.ACCESS_REFUSED, "cannot publish to internal " + describe(x.name()));
         }
+        boolean senderSelected = SenderSelected.named(message.headers());
+        if (senderSelected) {
+            SenderSelected.check(message.headers());
+        }
         String dedupKey = x.dedup() == null ? null : x.dedup().key(message, broker.propertiesFormat());
         if (dedupKey != null && !x.dedupWindow().admit(dedupKey)) {
             return CompletableFuture.completedFuture(PublishResult.DUPLICATE);
         }
         CompletableFuture<PublishResult> result;
-        if (x.isDefault()) { // the hot path of work queues, without a route's lists
+        if (x.isDefault() && !senderSelected) { // the hot path of work queues, without a route's lists
             Queue q = queues.get(message.routingKey());
             PublishTracker tracker = new PublishTracker(q == null ? 0 : 1);
             if (q != null) {
@@ -600,12 +607,15 @@ public final class VirtualHost {
      * Hands a routed message to the queues and delay stores it reached. A delay store counts as reached: a delayed
      * message is not returned to a mandatory publisher, nor sent to an alternate exchange, when it is stored (the
      * plugin returns it as unroutable, and sends it to the alternate exchange, while it still delivers it later).
+     * Queues take it without its {@code BCC} header; a delay store keeps that, to route with its keys when the message
+     * falls due.
      */
     private CompletableFuture<PublishResult> deliver(Route route, Message message) {
         List<Queue> targets = route.queues();
         PublishTracker tracker = new PublishTracker(targets.size() + route.delayed.size());
+        Message stored = targets.isEmpty() ? message : SenderSelected.withoutBcc(message, broker.propertiesFormat());
         for (Queue q : targets) {
-            q.enqueue(message, tracker);
+            q.enqueue(stored, tracker);
         }
         for (Exchange d : route.delayed) {
             d.delayStore().schedule(message, route.delay, tracker);
@@ -649,13 +659,17 @@ public final class VirtualHost {
      */
     private Route routeAll(Exchange x, Message message) {
         Route route = new Route(x);
+        List<String> extraKeys = SenderSelected.keys(message.headers());
+        route.severalKeys = !extraKeys.isEmpty();
         if (x.isDefault()) {
-            Queue q = queues.get(message.routingKey());
-            if (q != null) {
-                route.reached.add(q);
+            reachByName(route, message.routingKey());
+            for (String key : extraKeys) {
+                reachByName(route, key);
             }
             return route;
         }
+        // as RabbitMQ, exchanges match on the headers without BCC, which is gone before routing there
+        Map<String, Object> headers = SenderSelected.withoutBcc(message.headers());
         for (int i = 0; i < route.exchanges.size(); i++) {
             Exchange current = route.exchanges.get(i);
             if (current.delayStore() != null && route.delayOf(message) > 0) {
@@ -666,7 +680,12 @@ public final class VirtualHost {
                 continue;
             }
             route.hits = 0;
-            current.router().route(message.routingKey(), message.headers(), route);
+            current.router().route(message.routingKey(), headers, route);
+            if (route.severalKeys && current.routingType().routesByKey()) {
+                for (String key : extraKeys) {
+                    current.router().route(key, headers, route);
+                }
+            }
             if (route.hits == 0 && current.alternate() != null) {
                 Exchange ae = exchanges.get(current.alternate());
                 if (ae != null && !ae.isDefault()) {
@@ -675,6 +694,14 @@ public final class VirtualHost {
             }
         }
         return route;
+    }
+
+    /** The default exchange's rule: the queue named by the key, if there is one. */
+    private void reachByName(Route route, String queueName) {
+        Queue q = queues.get(queueName);
+        if (q != null) {
+            route.reached.add(q);
+        }
     }
 
     /**
@@ -698,18 +725,27 @@ public final class VirtualHost {
             }
             PropertiesFormat format = broker.propertiesFormat();
             ByteBuffer properties = m.properties().duplicate();
+            Map<String, Object> storedHeaders = format.headers(properties.duplicate());
+            List<String> publishedWith = new ArrayList<>(); // x-death's routing-keys: with CC's, as RabbitMQ
+            publishedWith.add(m.routingKey());
+            publishedWith.addAll(SenderSelected.ccKeys(storedHeaders));
             Map<String, Object> headers = DeadLetterHistory.record(
-                    format.headers(properties.duplicate()),
+                    storedHeaders,
                     source.name(),
                     reason.text(),
                     broker.config().clock().instant(),
                     m.exchange(),
-                    List.of(m.routingKey()),
+                    publishedWith,
                     format.expiration(properties.duplicate()));
             byte[] body = new byte[m.body().remaining()];
             m.body().duplicate().get(body);
-            String routingKey =
-                    arguments.deadLetterRoutingKey() != null ? arguments.deadLetterRoutingKey() : m.routingKey();
+            String routingKey = m.routingKey(); // with the CC keys again (BCC's were not stored)
+            if (arguments.deadLetterRoutingKey() != null) {
+                // rabbit_dead_letter: the copy goes with the dead-letter routing key alone, its CC removed
+                routingKey = arguments.deadLetterRoutingKey();
+                headers = new LinkedHashMap<>(headers);
+                headers.remove(SenderSelected.CC);
+            }
             Message copy = new Message(
                     x.name(), routingKey, headers, m.persistent(), format.withHeaders(properties, headers, true), body);
             Route route = routeAll(x, copy);
@@ -754,6 +790,7 @@ public final class VirtualHost {
         final List<Queue> reached = new ArrayList<>(4);
         List<Exchange> delayed = List.of(); // a list of its own at the first delayed exchange
         int hits;
+        boolean severalKeys; // the message's CC or BCC header adds routing keys
         long delay = -1; // the message's x-delay, read at the first delayed exchange on the way
 
         Route(Exchange first) {
@@ -790,11 +827,15 @@ public final class VirtualHost {
             reached.clear();
             reached.addAll(kept);
             exchanges.subList(1, exchanges.size()).clear(); // queues() is now unique already
+            severalKeys = false;
         }
 
-        /** Each queue once: one router never repeats a queue, but several exchanges may reach the same one. */
+        /**
+         * Each queue once: one router never repeats a queue for one key, but several exchanges, or several keys, may
+         * reach the same one.
+         */
         List<Queue> queues() {
-            if (exchanges.size() == 1 || reached.size() < 2) {
+            if (exchanges.size() == 1 && !severalKeys || reached.size() < 2) {
                 return reached;
             }
             Set<Queue> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());

@@ -39,6 +39,17 @@ public enum ExchangeType {
         return Optional.empty();
     }
 
+    /**
+     * Whether this type's routers match the routing key (direct, topic); fanout and headers routers pass it over, so a
+     * message with several keys (sender-selected distribution) is routed through them once.
+     */
+    public boolean routesByKey() {
+        return switch (this) {
+            case DIRECT, TOPIC -> true;
+            case FANOUT, HEADERS -> false;
+        };
+    }
+
     /** A router for a new exchange of this type, with no bindings. */
     public <D> ExchangeRouter<D> newRouter() {
         return switch (this) {
