@@ -92,20 +92,25 @@ final class SenderSelected {
     }
 
     /**
-     * The message as queues store and deliver it: without {@code BCC}, in its headers and in its encoded properties;
-     * {@code message} itself when it has none.
+     * The message as queues store and deliver it: without {@code BCC}, in its headers and, where they carry it, in its
+     * encoded properties; {@code message} itself when it has none. Properties the format cannot read (an embedded
+     * publisher's) are left as they are.
      */
     static Message withoutBcc(Message message, PropertiesFormat format) {
         Map<String, Object> headers = withoutBcc(message.headers());
         if (headers == message.headers()) {
             return message;
         }
+        ByteBuffer properties = ByteBuffer.wrap(message.properties());
+        Map<String, Object> encoded = format.headers(properties.duplicate());
         return new Message(
                 message.exchange(),
                 message.routingKey(),
                 headers,
                 message.persistent(),
-                format.withHeaders(ByteBuffer.wrap(message.properties()), headers, false),
+                encoded.containsKey(BCC)
+                        ? format.withHeaders(properties, withoutBcc(encoded), false)
+                        : message.properties(),
                 message.body(),
                 message.ttlMillis(),
                 message.priority());

@@ -106,6 +106,18 @@ class SenderSelectedTest extends ClockedBrokerTest {
     }
 
     @Test
+    void propertiesThatDoNotCarryTheHeadersAreLeftAsTheyAre() {
+        // an embedded publisher's: the headers it hands the broker are not in its (empty) properties
+        queues("a", "b");
+
+        ch.publish(new Message("", "a", Map.of("BCC", List.of("b")), true, null, "m".getBytes(StandardCharsets.UTF_8)))
+                .join();
+
+        assertThat(awaitOne("a").properties().remaining()).isZero();
+        assertThat(awaitOne("b").properties().remaining()).isZero();
+    }
+
+    @Test
     void theDefaultExchangeTakesEveryKeyAsAQueueName() {
         queues("a", "b", "c");
 
