@@ -131,6 +131,25 @@ class DefinitionsPoliciesApiTest {
     }
 
     @Test
+    void a_policys_consumer_timeout_is_imported_and_an_operator_policys_dropped_as_rabbitmq_takes_none() {
+        String file = "{\"policies\":[{\"vhost\":\"/\",\"name\":\"slow\",\"pattern\":\"^reports$\","
+                + "\"apply-to\":\"queues\",\"definition\":{\"consumer-timeout\":3600000}}],"
+                + "\"parameters\":[{\"vhost\":\"/\",\"component\":\"operator_policy\",\"name\":\"ops\","
+                + "\"value\":{\"pattern\":\".*\",\"definition\":{\"consumer-timeout\":60000,\"max-length\":9}}}]}";
+
+        ManagementFixture.Reply reply = server.post("/api/definitions", file);
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.json().get("skipped").get("policy_keys"))
+                .singleElement()
+                .satisfies(k -> assertThat(k.get("keys").toString()).isEqualTo("[\"consumer-timeout\"]"));
+        assertThat(policies(server, "/"))
+                .extracting(PolicyDefinition::name, PolicyDefinition::definition)
+                .containsExactly(
+                        tuple("ops", Map.of("max-length", 9L)), tuple("slow", Map.of("consumer-timeout", 3_600_000L)));
+    }
+
+    @Test
     void an_invalid_policy_anywhere_in_a_file_is_a_400_before_anything_is_applied() {
         String file = "{\"vhosts\":[{\"name\":\"new\"}],"
                 + "\"policies\":[{\"vhost\":\"new\",\"name\":\"ok\",\"pattern\":\".*\",\"definition\":{\"max-length\":1}},"
