@@ -44,6 +44,8 @@ public final class QueuePolicies {
             "retry-max-delay",
             "retry-jitter");
 
+    private static final Set<String> POLICY_KEYS = union(LIMITS, POLICY_LIMITS, OTHERS);
+
     private QueuePolicies() {}
 
     /** The arguments a queue with these declared arguments runs with under these policies (any order). */
@@ -76,13 +78,16 @@ public final class QueuePolicies {
 
     /** The keys Hermod applies of a policy, or with {@code operator} of an operator policy. */
     public static Set<String> keys(boolean operator) {
-        if (operator) {
-            return LIMITS;
+        return operator ? LIMITS : POLICY_KEYS;
+    }
+
+    @SafeVarargs
+    private static Set<String> union(Set<String>... sets) {
+        Set<String> all = new HashSet<>();
+        for (Set<String> s : sets) {
+            all.addAll(s);
         }
-        Set<String> keys = new HashSet<>(LIMITS);
-        keys.addAll(POLICY_LIMITS);
-        keys.addAll(OTHERS);
-        return Set.copyOf(keys);
+        return Set.copyOf(all);
     }
 
     /** The policy (or with {@code operator} the operator policy) that applies to a queue by this name, if any. */
