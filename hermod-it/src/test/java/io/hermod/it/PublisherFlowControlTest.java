@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class PublisherFlowControlTest extends ServerTestSupport {
 
     private static final int MESSAGES = 40_000;
-    private static final int CREDIT = 4096;
+    private static final int CREDIT = 256;
     /** What one socket read may still hold when reading pauses: Netty's read batch. */
     private static final int READ_SLACK = 2048;
 
@@ -101,11 +101,17 @@ class PublisherFlowControlTest extends ServerTestSupport {
         f.setRequestedHeartbeat(1);
         Connection beating = newConnection(f);
 
-        publishWhileTheDiskIsHeld(beating.createChannel(), "slow-disk-beating", 3 * CREDIT, (observer, publishing) -> {
-            // not read from, heartbeats included, for twice the two silent intervals that would end the connection
-            await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(beating::isOpen);
-            assertThat(publishing).as("the publisher is held back by TCP").isNotDone();
-        });
+        publishWhileTheDiskIsHeld(
+                beating.createChannel(), "slow-disk-beating", MESSAGES / 4, (observer, publishing) -> {
+                    // not read from, heartbeats included, for twice the two silent intervals that would end the
+                    // connection
+                    await().during(Duration.ofSeconds(4))
+                            .atMost(Duration.ofSeconds(6))
+                            .until(beating::isOpen);
+                    assertThat(publishing)
+                            .as("the publisher is held back by TCP")
+                            .isNotDone();
+                });
     }
 
     @Test

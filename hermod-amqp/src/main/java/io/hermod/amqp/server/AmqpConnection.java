@@ -62,10 +62,16 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(AmqpConnection.class);
     private static final long CLOSE_OK_TIMEOUT_MILLIS = 3000;
-    /** Publish backlog that pauses reading (see {@link PublishCredit}): about one queue append batch. */
-    private static final long PUBLISH_CREDIT_MESSAGES = 4096;
+    /**
+     * Publish backlog that pauses reading (see {@link PublishCredit}). Small, as RabbitMQ's credit flow (400 messages
+     * per channel and queue): what a publisher has in flight waits in its queues' inboxes, on the heap and ahead of
+     * every later message. With 4,096 messages and 16 MiB, ten publishers that outran their queues kept 40,000
+     * messages waiting there: ~0.7 s of latency at saturation and a full collection every second; with 256 and 1 MiB,
+     * 30 ms and none, at the same throughput (hermod-bench/README.md).
+     */
+    private static final long PUBLISH_CREDIT_MESSAGES = 256;
 
-    private static final long PUBLISH_CREDIT_BYTES = 16 << 20;
+    private static final long PUBLISH_CREDIT_BYTES = 1 << 20;
     /** Frames queued for the event loop past which consumers answer not ready (with the socket's own water marks). */
     private static final long OUTBOUND_QUEUED_BYTES = 1 << 20;
 
