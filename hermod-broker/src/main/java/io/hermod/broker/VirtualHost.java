@@ -707,7 +707,7 @@ public final class VirtualHost {
     /**
      * Republishes a message a queue dead-letters (RabbitMQ's rabbit_dead_letter): through the queue's dead-letter
      * exchange, with its dead-letter routing key or else the message's own, its death recorded in the headers ({@link
-     * DeadLetterHistory}), its expiration removed, persistent as before. Queues the copy would reach in a cycle without
+     * DeadLetterHistory}), its expiration removed, persistent and of the same priority as before. Queues the copy would reach in a cycle without
      * a rejection are left out (with a warning, as RabbitMQ's); a missing dead-letter exchange drops the copy. No
      * permission or alarm stops it: the queue's declare checked the exchange, and dead-lettering is no publisher.
      */
@@ -746,8 +746,16 @@ public final class VirtualHost {
                 headers = new LinkedHashMap<>(headers);
                 headers.remove(SenderSelected.CC);
             }
+            // as rabbit_dead_letter: the expiration goes (no TTL of its own), the priority stays
             Message copy = new Message(
-                    x.name(), routingKey, headers, m.persistent(), format.withHeaders(properties, headers, true), body);
+                    x.name(),
+                    routingKey,
+                    headers,
+                    m.persistent(),
+                    format.withHeaders(properties, headers, true),
+                    body,
+                    Message.NO_TTL,
+                    m.priority());
             Route route = routeAll(x, copy);
             if (reason != DeadLetterReason.REJECTED) {
                 route.keepOnly(withoutCycles(route.queues(), headers, source.name()));
