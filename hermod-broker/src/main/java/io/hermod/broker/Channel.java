@@ -168,6 +168,16 @@ public final class Channel implements AutoCloseable {
         return vhost.publish(message);
     }
 
+    /**
+     * The message as a protocol hands it on without the broker's routing: back to its publisher (AMQP's basic.return
+     * of an unroutable mandatory message) or to a consumer of its own (direct reply-to). It has no {@code BCC} header,
+     * as RabbitMQ takes that out of every message before routing it ({@link SenderSelected}); a message without one is
+     * returned as it is.
+     */
+    public Message withoutBcc(Message message) {
+        return SenderSelected.withoutBcc(message, broker.propertiesFormat());
+    }
+
     // ------------------------------------------------------------------ consuming
 
     /**

@@ -585,7 +585,7 @@ final class AmqpChannel {
      */
     private CompletableFuture<PublishResult> route(Message message) {
         if (DirectReplyTo.isReplyAddress(message.exchange(), message.routingKey())) {
-            boolean delivered = connection.directReplyTo().deliver(connection.vhost(), message);
+            boolean delivered = connection.directReplyTo().deliver(connection.vhost(), channel.withoutBcc(message));
             return CompletableFuture.completedFuture(new PublishResult(delivered ? 1 : 0));
         }
         CompletableFuture<PublishResult> result = channel.publish(message);
@@ -603,11 +603,12 @@ final class AmqpChannel {
 
     /** basic.return of an unroutable mandatory message (RabbitMQ's NO_ROUTE); any thread. */
     private void returnUnroutable(Message message) {
+        Message returned = channel.withoutBcc(message); // as RabbitMQ's: BCC went before routing
         connection.sendEncoded(connection.encodeCommand(
                 id,
-                new BasicReturn(ReplyCodes.NO_ROUTE, "NO_ROUTE", message.exchange(), message.routingKey()),
-                Unpooled.wrappedBuffer(message.properties()),
-                Unpooled.wrappedBuffer(message.body())));
+                new BasicReturn(ReplyCodes.NO_ROUTE, "NO_ROUTE", returned.exchange(), returned.routingKey()),
+                Unpooled.wrappedBuffer(returned.properties()),
+                Unpooled.wrappedBuffer(returned.body())));
     }
 
     // ------------------------------------------------------------------ consuming
