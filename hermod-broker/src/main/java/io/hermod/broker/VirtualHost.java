@@ -739,7 +739,10 @@ public final class VirtualHost {
                     format.expiration(properties.duplicate()));
             byte[] body = new byte[m.body().remaining()];
             m.body().duplicate().get(body);
-            String routingKey = m.routingKey(); // with the CC keys again (BCC's were not stored)
+            // with the CC keys again; BCC's were not stored, where RabbitMQ keeps them beside the message and routes
+            // with
+            // them too (a documented difference: storing them would need a header no consumer may see)
+            String routingKey = m.routingKey();
             if (arguments.deadLetterRoutingKey() != null) {
                 // rabbit_dead_letter: the copy goes with the dead-letter routing key alone, its CC removed
                 routingKey = arguments.deadLetterRoutingKey();
