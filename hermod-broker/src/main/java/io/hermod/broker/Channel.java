@@ -60,7 +60,7 @@ public final class Channel implements AutoCloseable {
     private boolean releasing;
 
     private volatile boolean closed;
-    private volatile Consumer<BrokerException> onClosedByBroker = reason -> {};
+    private volatile Consumer<ChannelCloseReason> onClosedByBroker = reason -> {};
 
     /**
      * A delivery awaiting acknowledgement; {@code deliveredAt} in the broker clock's milliseconds; {@code toConsumer}:
@@ -166,6 +166,16 @@ public final class Channel implements AutoCloseable {
             broker.alarms().awaitOpen(0); // a memory or disk alarm blocks publishers until it clears
         }
         return vhost.publish(message);
+    }
+
+    /**
+     * The message as a protocol hands it on without the broker's routing: back to its publisher (AMQP's basic.return
+     * of an unroutable mandatory message) or to a consumer of its own (direct reply-to). It has no {@code BCC} header,
+     * as RabbitMQ takes that out of every message before routing it ({@link SenderSelected}); a message without one is
+     * returned as it is.
+     */
+    public Message withoutBcc(Message message) {
+        return SenderSelected.withoutBcc(message, broker.propertiesFormat());
     }
 
     // ------------------------------------------------------------------ consuming
@@ -511,9 +521,9 @@ public final class Channel implements AutoCloseable {
     /**
      * Tells {@code listener} when the broker closes this channel on its own (a delivery left unacknowledged past the
      * consumer timeout), after its unacknowledged messages went back to their queues. The protocol closes its side with
-     * the reason's code and text.
+     * the reason's code and words of its own ({@link ChannelCloseReason}).
      */
-    public void onClosedByBroker(Consumer<BrokerException> listener) {
+    public void onClosedByBroker(Consumer<ChannelCloseReason> listener) {
         onClosedByBroker = Objects.requireNonNull(listener, "listener");
     }
 
@@ -538,10 +548,7 @@ public final class Channel implements AutoCloseable {
             }
         }
         close();
-        onClosedByBroker.accept(new BrokerException(
-                ErrorCode.PRECONDITION_FAILED,
-                "delivery acknowledgement timed out. Timeout value used: " + timeout
-                        + " ms. This timeout value can be configured, see consumers doc guide to learn more"));
+        onClosedByBroker.accept(new ChannelCloseReason.AckTimedOut(timeout));
     }
 
     private void ensureOpen() {

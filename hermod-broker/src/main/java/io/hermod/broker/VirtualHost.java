@@ -707,7 +707,7 @@ public final class VirtualHost {
     /**
      * Republishes a message a queue dead-letters (RabbitMQ's rabbit_dead_letter): through the queue's dead-letter
      * exchange, with its dead-letter routing key or else the message's own, its death recorded in the headers ({@link
-     * DeadLetterHistory}), its expiration removed, persistent as before. Queues the copy would reach in a cycle without
+     * DeadLetterHistory}), its expiration removed, persistent and of the same priority as before. Queues the copy would reach in a cycle without
      * a rejection are left out (with a warning, as RabbitMQ's); a missing dead-letter exchange drops the copy. No
      * permission or alarm stops it: the queue's declare checked the exchange, and dead-lettering is no publisher.
      */
@@ -739,15 +739,26 @@ public final class VirtualHost {
                     format.expiration(properties.duplicate()));
             byte[] body = new byte[m.body().remaining()];
             m.body().duplicate().get(body);
-            String routingKey = m.routingKey(); // with the CC keys again (BCC's were not stored)
+            // with the CC keys again; BCC's were not stored, where RabbitMQ keeps them beside the message and routes
+            // with
+            // them too (a documented difference: storing them would need a header no consumer may see)
+            String routingKey = m.routingKey();
             if (arguments.deadLetterRoutingKey() != null) {
                 // rabbit_dead_letter: the copy goes with the dead-letter routing key alone, its CC removed
                 routingKey = arguments.deadLetterRoutingKey();
                 headers = new LinkedHashMap<>(headers);
                 headers.remove(SenderSelected.CC);
             }
+            // as rabbit_dead_letter: the expiration goes (no TTL of its own), the priority stays
             Message copy = new Message(
-                    x.name(), routingKey, headers, m.persistent(), format.withHeaders(properties, headers, true), body);
+                    x.name(),
+                    routingKey,
+                    headers,
+                    m.persistent(),
+                    format.withHeaders(properties, headers, true),
+                    body,
+                    Message.NO_TTL,
+                    m.priority());
             Route route = routeAll(x, copy);
             if (reason != DeadLetterReason.REJECTED) {
                 route.keepOnly(withoutCycles(route.queues(), headers, source.name()));

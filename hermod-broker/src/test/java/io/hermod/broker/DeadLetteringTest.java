@@ -33,6 +33,13 @@ class DeadLetteringTest extends ClockedBrokerTest {
         ch.bindQueue("dlq", "dlx", key, Map.of());
     }
 
+    /** As {@link #deadLetterQueue}, with {@code dlq} a priority queue of 10 levels. */
+    private void priorityDeadLetterQueue(String key) {
+        ch.declareExchange(new ExchangeSpec("dlx", "direct", true, false, false, Map.of()));
+        declare("dlq", Map.of("x-max-priority", 10));
+        ch.bindQueue("dlq", "dlx", key, Map.of());
+    }
+
     private void publish(String routingKey, String body, Map<String, Object> headers, String expiration) {
         long ttl = expiration == null ? Message.NO_TTL : Long.parseLong(expiration);
         ch.publish(new Message(
@@ -48,6 +55,19 @@ class DeadLetteringTest extends ClockedBrokerTest {
 
     private void publish(String routingKey, String body) {
         publish(routingKey, body, Map.of(), null);
+    }
+
+    private void publishWithPriority(String routingKey, String body, int priority) {
+        ch.publish(new Message(
+                        "",
+                        routingKey,
+                        Map.of(),
+                        true,
+                        TablePropertiesFormat.properties(Map.of(), null),
+                        body.getBytes(StandardCharsets.UTF_8),
+                        Message.NO_TTL,
+                        priority))
+                .join();
     }
 
     private long ready(String queue) {
@@ -324,5 +344,37 @@ class DeadLetteringTest extends ClockedBrokerTest {
 
         Delivery d = awaitOne("dlq");
         assertThat(headers(d)).isEqualTo(Map.of("app", "kept"));
+    }
+
+    /** A queue {@code work} dead-lettering into a priority queue, with a low and then a high priority message. */
+    private void lowThenHighInWork() {
+        priorityDeadLetterQueue("work");
+        declare("work", Map.of("x-dead-letter-exchange", "dlx"));
+        publishWithPriority("work", "low", 1);
+        publishWithPriority("work", "high", 9);
+    }
+
+    /** Rejects both messages of {@code work} (low first: no priority queue) and drains them from the dead letters. */
+    private List<String> rejectBothAndDrainDeadLetters() {
+        consumeAndReject("work");
+        consumeAndReject("work");
+        eventually().until(() -> ready("dlq") == 2);
+        return BrokerFixture.drain(ch, "dlq");
+    }
+
+    @Test
+    void aDeadLetteredCopyKeepsItsPriority() {
+        lowThenHighInWork();
+
+        assertThat(rejectBothAndDrainDeadLetters()).containsExactly("high", "low");
+    }
+
+    @Test
+    void aMessageReadBackAfterARestartIsDeadLetteredWithItsPriority() {
+        lowThenHighInWork();
+
+        restart(); // the queue decodes both from its log
+
+        assertThat(rejectBothAndDrainDeadLetters()).containsExactly("high", "low");
     }
 }

@@ -74,6 +74,11 @@ class DelayedExchangeTest {
     }
 
     private static Message delayed(String exchange, String key, Object delay, String body, boolean persistent) {
+        return delayed(exchange, key, delay, body, persistent, 0);
+    }
+
+    private static Message delayed(
+            String exchange, String key, Object delay, String body, boolean persistent, int priority) {
         Map<String, Object> headers = new HashMap<>();
         if (delay != null) {
             headers.put("x-delay", delay);
@@ -84,7 +89,9 @@ class DelayedExchangeTest {
                 Map.copyOf(headers),
                 persistent,
                 TablePropertiesFormat.properties(Map.copyOf(headers), null),
-                body.getBytes(StandardCharsets.UTF_8));
+                body.getBytes(StandardCharsets.UTF_8),
+                Message.NO_TTL,
+                priority);
     }
 
     private PublishResult publish(String body, Object delay) {
@@ -403,5 +410,20 @@ class DelayedExchangeTest {
         } catch (BrokerException e) {
             return e.code() + ": " + e.getMessage();
         }
+    }
+
+    @Test
+    void aDelayedMessageKeepsItsPriority() {
+        declareDelayed("dx", "direct", true);
+        ch.declareQueue(new QueueSpec("pq", true, false, false, Map.of("x-max-priority", 10)));
+        ch.bindQueue("pq", "dx", "k", Map.of());
+        ch.publish(delayed("dx", "k", 1_000, "low", true, 1)).join();
+        ch.publish(delayed("dx", "k", 2_000, "high", true, 9)).join();
+        awaitPending("dx", 2);
+
+        tick(2_000); // low falls due first
+        awaitReady("pq", 2);
+
+        assertThat(drain(ch, "pq")).containsExactly("high", "low");
     }
 }

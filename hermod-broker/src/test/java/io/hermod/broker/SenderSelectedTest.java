@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hermod.broker.definitions.TablePropertiesFormat;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,6 +104,39 @@ class SenderSelectedTest extends ClockedBrokerTest {
                     .containsEntry("app", "billing")
                     .doesNotContainKey("BCC");
         }
+    }
+
+    @Test
+    void whatAProtocolHandsBackWithoutRoutingHasNoBccAndKeepsTheRest() {
+        Map<String, Object> headers = headers(List.of("b"), List.of("c"));
+        Message published = new Message(
+                "x",
+                "a",
+                headers,
+                true,
+                TablePropertiesFormat.properties(headers, "5000"),
+                "m".getBytes(StandardCharsets.UTF_8),
+                5_000,
+                7);
+
+        Message returned = ch.withoutBcc(published);
+
+        assertThat(returned.headers()).containsEntry("CC", List.of("b")).doesNotContainKey("BCC");
+        assertThat(TablePropertiesFormat.INSTANCE.headers(ByteBuffer.wrap(returned.properties())))
+                .isEqualTo(Map.of("app", "billing", "CC", List.of("b")));
+        assertThat(TablePropertiesFormat.INSTANCE.expiration(ByteBuffer.wrap(returned.properties())))
+                .isEqualTo("5000");
+        assertThat(returned)
+                .extracting(
+                        Message::exchange,
+                        Message::routingKey,
+                        Message::persistent,
+                        Message::body,
+                        Message::ttlMillis,
+                        Message::priority)
+                .containsExactly("x", "a", true, published.body(), 5_000L, 7);
+        Message withoutBcc = message("x", "a", headers(List.of("b"), null), "m");
+        assertThat(ch.withoutBcc(withoutBcc)).isSameAs(withoutBcc);
     }
 
     @Test

@@ -48,7 +48,10 @@ class ConsumerTimeoutTest extends ServerTestSupport {
         assertThat(signal.isHardError()).as("a channel error").isFalse();
         AMQP.Channel.Close close = (AMQP.Channel.Close) signal.getReason();
         assertThat(close.getReplyCode()).isEqualTo(406);
-        assertThat(close.getReplyText()).contains("delivery acknowledgement timed out");
+        assertThat(close.getReplyText())
+                .isEqualTo("PRECONDITION_FAILED - delivery acknowledgement on channel " + slow.getChannelNumber()
+                        + " timed out. Timeout value used: 1000 ms. This timeout value can be configured, see"
+                        + " consumers doc guide to learn more");
         assertThat(connection.isOpen()).isTrue();
         await().until(() -> other.messageCount("slow") == 1);
         GetResponse again = other.basicGet("slow", true);

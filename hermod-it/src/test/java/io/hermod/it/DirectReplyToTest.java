@@ -178,6 +178,31 @@ class DirectReplyToTest extends ServerTestSupport {
     }
 
     @Test
+    void aReplyArrivesWithoutItsBccHeaderAsEveryRoutedMessage() throws Exception {
+        Channel ch = channel();
+        String queue = ch.queueDeclare().getQueue();
+        BlockingQueue<Map<String, Object>> replyHeaders = new LinkedBlockingQueue<>();
+        ch.basicConsume(
+                REPLY_TO, true, (t, d) -> replyHeaders.add(d.getProperties().getHeaders()), t -> {});
+        ch.basicPublish(
+                "", queue, new AMQP.BasicProperties.Builder().replyTo(REPLY_TO).build(), bytes("q"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> ch.messageCount(queue) == 1);
+        String address = ch.basicGet(queue, true).getProps().getReplyTo();
+
+        channel()
+                .basicPublish(
+                        "",
+                        address,
+                        new AMQP.BasicProperties.Builder()
+                                .headers(Map.of("BCC", List.of("audit"), "app", "billing"))
+                                .build(),
+                        bytes("re: q"));
+
+        Map<String, Object> headers = replyHeaders.poll(5, TimeUnit.SECONDS);
+        assertThat(headers).containsKey("app").doesNotContainKey("BCC");
+    }
+
+    @Test
     void theServerAnnouncesTheCapability() {
         @SuppressWarnings("unchecked")
         Map<String, Object> capabilities =

@@ -43,7 +43,11 @@ class QueueConsumerTimeoutTest extends ServerTestSupport {
         assertThat(closed.get().isHardError()).as("a channel error").isFalse();
         AMQP.Channel.Close close = (AMQP.Channel.Close) closed.get().getReason();
         assertThat(close.getReplyCode()).isEqualTo(406);
-        assertThat(close.getReplyText()).contains("delivery acknowledgement timed out", timeoutText);
+        int channelNumber = ((Channel) closed.get().getReference()).getChannelNumber();
+        assertThat(close.getReplyText())
+                .contains(
+                        "delivery acknowledgement on channel " + channelNumber + " timed out",
+                        "Timeout value used: " + timeoutText);
         assertThat(connection.isOpen()).isTrue();
         await().until(() -> other.messageCount(queue) == 1);
         GetResponse again = other.basicGet(queue, true);

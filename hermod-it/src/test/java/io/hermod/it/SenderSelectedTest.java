@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * RabbitMQ's sender-selected distribution with its own client: the {@code CC} and {@code BCC} headers (arrays of long
  * strings) add routing keys; consumers see {@code CC} but not {@code BCC}; a mandatory message comes back only when no
- * key routes it; a {@code CC} that is not an array closes the channel with RabbitMQ's 406.
+ * key routes it, without {@code BCC}; a {@code CC} that is not an array closes the channel with RabbitMQ's 406.
  */
 class SenderSelectedTest extends ServerTestSupport {
 
@@ -82,6 +82,31 @@ class SenderSelectedTest extends ServerTestSupport {
         await().until(() -> ch.messageCount(queue) == 1);
         assertThat(returns).isEmpty();
         assertThat(text(ch.basicGet(queue, true).getBody())).isEqualTo("found");
+    }
+
+    @Test
+    void aReturnedMessageKeepsItsCcButNotItsBcc() throws Exception {
+        Channel ch = channel();
+        BlockingQueue<Return> returns = new LinkedBlockingQueue<>();
+        ch.addReturnListener(returns::add);
+        ch.txSelect(); // a transaction's returns take their own way
+        Channel plain = channel();
+        plain.addReturnListener(returns::add);
+        AMQP.BasicProperties properties =
+                withHeaders(Map.of("CC", List.of("nobody-else"), "BCC", List.of("nobody-either"), "order", 7));
+
+        plain.basicPublish("", "nobody", true, properties, bytes("lost"));
+        ch.basicPublish("", "nobody", true, properties, bytes("lost in tx"));
+        ch.txCommit();
+
+        for (int i = 0; i < 2; i++) {
+            Return r = returns.poll(5, TimeUnit.SECONDS);
+            assertThat(r).as("return %s", i).isNotNull();
+            assertThat(r.getRoutingKey()).isEqualTo("nobody");
+            Map<String, Object> headers = r.getProperties().getHeaders();
+            assertThat(headers).as(text(r.getBody())).doesNotContainKey("BCC").containsEntry("order", 7);
+            assertThat(plain(headers.get("CC"))).isEqualTo(List.of("nobody-else"));
+        }
     }
 
     @Test

@@ -57,6 +57,7 @@ import io.hermod.amqp.codec.TxSelect;
 import io.hermod.amqp.codec.TxSelectOk;
 import io.hermod.broker.BrokerException;
 import io.hermod.broker.Channel;
+import io.hermod.broker.ChannelCloseReason;
 import io.hermod.broker.ConsumeOptions;
 import io.hermod.broker.Delivery;
 import io.hermod.broker.DeliveryHandler;
@@ -129,11 +130,20 @@ final class AmqpChannel {
     }
 
     /** The broker closed the channel (a delivery unacknowledged past the consumer timeout): close ours, as RabbitMQ. */
-    private void onClosedByBroker(BrokerException reason) {
+    private void onClosedByBroker(ChannelCloseReason reason) {
         if (!closing) {
             ReplyCodes.Reply reply = ReplyCodes.of(reason.code());
-            fail(new ProtocolError(reply.code(), reply.closesConnection(), reason.getMessage(), 0, 0));
+            fail(new ProtocolError(reply.code(), reply.closesConnection(), closeText(reason), 0, 0));
         }
+    }
+
+    /** rabbit_channel's words for each reason, with this channel's number. */
+    private String closeText(ChannelCloseReason reason) {
+        return switch (reason) {
+            case ChannelCloseReason.AckTimedOut t ->
+                "delivery acknowledgement on channel " + id + " timed out. Timeout value used: " + t.timeoutMillis()
+                        + " ms. This timeout value can be configured, see consumers doc guide to learn more";
+        };
     }
 
     void onOpen() {
@@ -585,7 +595,7 @@ final class AmqpChannel {
      */
     private CompletableFuture<PublishResult> route(Message message) {
         if (DirectReplyTo.isReplyAddress(message.exchange(), message.routingKey())) {
-            boolean delivered = connection.directReplyTo().deliver(connection.vhost(), message);
+            boolean delivered = connection.directReplyTo().deliver(connection.vhost(), channel.withoutBcc(message));
             return CompletableFuture.completedFuture(new PublishResult(delivered ? 1 : 0));
         }
         CompletableFuture<PublishResult> result = channel.publish(message);
@@ -603,11 +613,12 @@ final class AmqpChannel {
 
     /** basic.return of an unroutable mandatory message (RabbitMQ's NO_ROUTE); any thread. */
     private void returnUnroutable(Message message) {
+        Message returned = channel.withoutBcc(message); // as RabbitMQ's: BCC went before routing
         connection.sendEncoded(connection.encodeCommand(
                 id,
-                new BasicReturn(ReplyCodes.NO_ROUTE, "NO_ROUTE", message.exchange(), message.routingKey()),
-                Unpooled.wrappedBuffer(message.properties()),
-                Unpooled.wrappedBuffer(message.body())));
+                new BasicReturn(ReplyCodes.NO_ROUTE, "NO_ROUTE", returned.exchange(), returned.routingKey()),
+                Unpooled.wrappedBuffer(returned.properties()),
+                Unpooled.wrappedBuffer(returned.body())));
     }
 
     // ------------------------------------------------------------------ consuming

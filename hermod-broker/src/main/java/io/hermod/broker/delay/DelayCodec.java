@@ -26,7 +26,12 @@ import java.util.Map;
  *   header "t"   the message's own time to live in milliseconds, int64 (only when it has one)
  *   header "d"   due time, int64 ms of the broker clock
  *   header "h"   the headers table, Arguments.encode (only when not empty)
+ *   header "y"   its priority, 1 byte (only when above 0)
  * </pre>
+ *
+ * <p>Every header but the required ones is optional and found by its key, so the layout grows by new keys: a record
+ * written before a key existed reads as without it (before "y", every record reads as of priority 0), and a reader
+ * passes over keys it does not know.
  *
  * <p>Stateless.
  */
@@ -39,6 +44,7 @@ final class DelayCodec {
     private static final String TTL = "t";
     private static final String DUE = "d";
     private static final String HEADERS = "h";
+    private static final String PRIORITY = "y";
     private static final int PERSISTENT = 1;
 
     /** What recovery needs of a record: when it falls due and whether it survives a restart. */
@@ -56,7 +62,7 @@ final class DelayCodec {
     private DelayCodec() {}
 
     static void add(RecordBatchBuilder batch, Message message, long publishedAt, long dueAt) {
-        List<Header> headers = new ArrayList<>(7);
+        List<Header> headers = new ArrayList<>(8);
         headers.add(new Header(EXCHANGE, utf8(message.exchange())));
         headers.add(new Header(ROUTING_KEY, utf8(message.routingKey())));
         headers.add(new Header(PROPERTIES, ByteBuffer.wrap(message.properties())));
@@ -67,6 +73,9 @@ final class DelayCodec {
         headers.add(new Header(DUE, ByteBuffer.allocate(Long.BYTES).putLong(0, dueAt)));
         if (!message.headers().isEmpty()) {
             headers.add(new Header(HEADERS, ByteBuffer.wrap(Arguments.encode(message.headers()))));
+        }
+        if (message.priority() > 0) {
+            headers.add(new Header(PRIORITY, ByteBuffer.wrap(new byte[] {(byte) message.priority()})));
         }
         batch.add(publishedAt, null, message.body(), headers);
     }
@@ -98,6 +107,7 @@ final class DelayCodec {
         boolean persistent = false;
         long ttl = Message.NO_TTL;
         long dueAt = -1;
+        int priority = 0;
         Map<String, Object> headers = Map.of();
         for (Header h : record.headers()) {
             switch (h.key()) {
@@ -108,6 +118,7 @@ final class DelayCodec {
                 case TTL -> ttl = longValue(h.value(), record);
                 case DUE -> dueAt = longValue(h.value(), record);
                 case HEADERS -> headers = Arguments.decode(bytes(h.value()));
+                case PRIORITY -> priority = priority(h.value(), record);
                 default -> {
                     // later versions may add headers; ignoring unknown ones keeps old brokers reading new logs
                 }
@@ -116,8 +127,8 @@ final class DelayCodec {
         if (exchange == null || routingKey == null || properties == null || record.value() == null || dueAt < 0) {
             throw notDelayed(record);
         }
-        Message message =
-                new Message(exchange, routingKey, headers, persistent, properties, bytes(record.value()), ttl);
+        Message message = new Message(
+                exchange, routingKey, headers, persistent, properties, bytes(record.value()), ttl, priority);
         return new Stored(message, record.timestamp(), dueAt);
     }
 
@@ -127,6 +138,13 @@ final class DelayCodec {
 
     private static boolean flags(ByteBuffer value) {
         return value != null && value.hasRemaining() && (value.get(value.position()) & PERSISTENT) != 0;
+    }
+
+    private static int priority(ByteBuffer value, Record record) {
+        if (value == null || value.remaining() != 1) {
+            throw notDelayed(record);
+        }
+        return value.get(value.position()) & 0xFF;
     }
 
     private static long longValue(ByteBuffer value, Record record) {

@@ -485,7 +485,8 @@ public final class DelayStore {
                 m.persistent(),
                 host.propertiesFormat().withHeaders(ByteBuffer.wrap(m.properties()), headers, false),
                 m.body(),
-                m.ttlMillis());
+                m.ttlMillis(),
+                m.priority());
         inFlight++;
         try {
             host.route(due, failure -> submit(() -> onRouted(offset, failure)));

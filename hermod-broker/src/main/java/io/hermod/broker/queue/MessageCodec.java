@@ -71,7 +71,8 @@ final class MessageCodec {
                 ByteBuffer.wrap(message.properties()).asReadOnlyBuffer(),
                 ByteBuffer.wrap(message.body()).asReadOnlyBuffer(),
                 timestamp,
-                message.ttlMillis());
+                message.ttlMillis(),
+                message.priority());
     }
 
     /** The TTL of its own of a message stored as this record; {@link Message#NO_TTL} when it has none. */
@@ -87,11 +88,15 @@ final class MessageCodec {
     /** The priority of a message stored as this record: 0 when it has none. */
     static int priority(Record record) {
         for (Header h : record.headers()) {
-            if (PRIORITY.equals(h.key()) && h.value() != null && h.value().remaining() == 1) {
-                return h.value().get(h.value().position()) & 0xFF;
+            if (PRIORITY.equals(h.key())) {
+                return priority(h.value());
             }
         }
         return 0;
+    }
+
+    private static int priority(ByteBuffer value) {
+        return value != null && value.remaining() == 1 ? value.get(value.position()) & 0xFF : 0;
     }
 
     /** Decodes a record of a queue log; a record this codec did not write gives an exception naming the offset. */
@@ -101,6 +106,7 @@ final class MessageCodec {
         ByteBuffer properties = null;
         boolean persistent = false;
         long ttl = Message.NO_TTL;
+        int priority = 0;
         for (Header h : record.headers()) {
             switch (h.key()) {
                 case EXCHANGE -> exchange = string(h.value());
@@ -113,6 +119,7 @@ final class MessageCodec {
                         ttl = h.value().getLong(h.value().position());
                     }
                 }
+                case PRIORITY -> priority = priority(h.value());
                 default -> {
                     // later versions may add headers; ignoring unknown ones keeps old brokers reading new logs
                 }
@@ -129,7 +136,8 @@ final class MessageCodec {
                 properties.asReadOnlyBuffer(),
                 record.value().asReadOnlyBuffer(),
                 record.timestamp(),
-                ttl);
+                ttl,
+                priority);
     }
 
     private static ByteBuffer utf8(String s) {

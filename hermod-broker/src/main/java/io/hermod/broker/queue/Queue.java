@@ -613,7 +613,8 @@ public final class Queue {
                 ByteBuffer.wrap(properties).asReadOnlyBuffer(),
                 m.body(),
                 m.enqueuedAt(),
-                m.ttlMillis());
+                m.ttlMillis(),
+                m.priority());
     }
 
     /** A consumer rejected an unacknowledged message without requeue: it goes, dead-lettered if the queue can. */

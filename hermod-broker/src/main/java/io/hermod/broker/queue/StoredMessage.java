@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
  *
  * @param enqueuedAt when the queue appended it, in the broker clock's milliseconds (the record's timestamp)
  * @param ttlMillis its own time to live, from its append ({@link io.hermod.broker.Message#NO_TTL}: none)
+ * @param priority its priority as published, 0 to 255 (what a copy of it, dead-lettered, must keep)
  */
 public record StoredMessage(
         long offset,
@@ -17,7 +18,8 @@ public record StoredMessage(
         ByteBuffer properties,
         ByteBuffer body,
         long enqueuedAt,
-        long ttlMillis) {
+        long ttlMillis,
+        int priority) {
 
     /** The bytes this message holds on the heap, for cache and prefetch accounting. */
     public int size() {

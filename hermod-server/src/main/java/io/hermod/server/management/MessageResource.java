@@ -77,7 +77,8 @@ final class MessageResource {
                 properties.deliveryMode() != null && properties.deliveryMode() == 2,
                 MessageProperties.encode(properties),
                 bytes,
-                properties.expiration() == null ? Message.NO_TTL : Long.parseLong(properties.expiration()));
+                properties.expiration() == null ? Message.NO_TTL : Long.parseLong(properties.expiration()),
+                properties.priority() == null ? 0 : properties.priority());
         if (context.broker().alarms().publishingBlocked()) {
             // as an AMQP publisher would be blocked; an HTTP request cannot wait for the alarm to clear
             throw new ApiException(503, "service_unavailable", "publishing is blocked by a resource alarm");

@@ -246,6 +246,27 @@ class QueueApiTest {
     }
 
     @Test
+    void a_published_messages_priority_orders_it_in_a_priority_queue() throws Exception {
+        amqp.queueDeclare("jobs", true, false, false, Map.of("x-max-priority", 10));
+        for (String[] m : new String[][] {{"low", "1"}, {"none", null}, {"high", "9"}}) {
+            String properties = m[1] == null ? "{}" : "{\"priority\":" + m[1] + "}";
+            ManagementFixture.Reply published = server.post(
+                    "/api/exchanges/%2F/amq.default/publish",
+                    "{\"routing_key\":\"jobs\",\"payload\":\"" + m[0] + "\",\"payload_encoding\":\"string\","
+                            + "\"properties\":" + properties + "}");
+            assertThat(published.json().get("routed").asBoolean()).isTrue();
+        }
+
+        GetResponse first = amqp.basicGet("jobs", true);
+        assertThat(new String(first.getBody(), StandardCharsets.UTF_8)).isEqualTo("high");
+        assertThat(first.getProps().getPriority()).isEqualTo(9);
+        assertThat(new String(amqp.basicGet("jobs", true).getBody(), StandardCharsets.UTF_8))
+                .isEqualTo("low");
+        assertThat(new String(amqp.basicGet("jobs", true).getBody(), StandardCharsets.UTF_8))
+                .isEqualTo("none");
+    }
+
+    @Test
     void exchanges_are_listed_declared_and_deleted() throws Exception {
         JsonNode all = server.get("/api/exchanges/%2F").json();
         assertThat(all.findValuesAsText("name")).contains("", "amq.direct", "amq.topic");
