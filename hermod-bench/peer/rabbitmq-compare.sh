@@ -18,7 +18,7 @@
 #   --build         rebuild the server jar first (otherwise only when missing), so that Hermod is the working tree's
 #
 # Environment: RABBITMQ_PORT (5682), HERMOD_PORT (5692), EPMD_PORT (4389, a private epmd for the RabbitMQ node),
-# HERMOD_JAVA_OPTS (JVM options for Hermod; default -Xmx256m -XX:+UseParallelGC, what ./hermod server picks on 2 cores), PERF_TEST_VERSION (2.22.1), HERMOD_MVN_LOCK (a lock file:
+# HERMOD_JAVA_OPTS (JVM options for Hermod; default -Xmx128m -Xmn48m -XX:+UseParallelGC: the collector ./hermod server picks on 2 cores, a heap sized for these workloads), PERF_TEST_VERSION (2.22.1), HERMOD_MVN_LOCK (a lock file:
 # Maven runs under flock on it when set).
 set -euo pipefail
 
@@ -47,7 +47,7 @@ HERMOD_PORT=${HERMOD_PORT:-5692}
 EPMD_PORT=${EPMD_PORT:-4389}
 PERF_TEST_VERSION=${PERF_TEST_VERSION:-2.22.1}
 # the options ./hermod server uses on a machine of two cores or fewer (its parallel collector), with a 256 MiB heap
-HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:--Xmx256m -XX:+UseParallelGC}
+HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:--Xmx128m -Xmn48m -XX:+UseParallelGC}
 rabbitmq_server=/usr/lib/rabbitmq/bin/rabbitmq-server
 perf_test_dir=$root/hermod-bench/target/peer/perf-test-$PERF_TEST_VERSION
 jar=$root/hermod-server/target/hermod-server.jar
