@@ -55,15 +55,18 @@ class ChannelPrefetchTest {
 
     /**
      * Consumes "a" with a consumer whose first readiness check waits until "b" has delivered the channel's one
-     * message: the queue of "a" has seen room, and delivers once the room is gone.
+     * message: the queue of "a" has seen room, and delivers once the room is gone. "b" is consumed only once that
+     * check has begun: were "b" first, the queue of "a" would find the channel full and never ask its consumer.
      */
     private void raceForTheLastPlace() throws Exception {
+        CountDownLatch aChecking = new CountDownLatch(1);
         CountDownLatch bDelivered = new CountDownLatch(1);
         AtomicBoolean firstCheck = new AtomicBoolean(true);
         ch.consume("a", new ConsumeOptions("consumer-of-a", false, false, 0, 0, Map.of()), new DeliveryHandler() {
             @Override
             public boolean ready() {
                 if (firstCheck.getAndSet(false)) {
+                    aChecking.countDown();
                     try {
                         bDelivered.await(5, TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
@@ -78,6 +81,7 @@ class ChannelPrefetchTest {
                 fromA.onDelivery(d);
             }
         });
+        assertThat(aChecking.await(10, TimeUnit.SECONDS)).isTrue();
         ch.consume("b", ConsumeOptions.manualAck(0), d -> {
             fromB.onDelivery(d);
             bDelivered.countDown();
