@@ -707,9 +707,10 @@ public final class VirtualHost {
     /**
      * Republishes a message a queue dead-letters (RabbitMQ's rabbit_dead_letter): through the queue's dead-letter
      * exchange, with its dead-letter routing key or else the message's own, its death recorded in the headers ({@link
-     * DeadLetterHistory}), its expiration removed, persistent and of the same priority as before. Queues the copy would reach in a cycle without
-     * a rejection are left out (with a warning, as RabbitMQ's); a missing dead-letter exchange drops the copy. No
-     * permission or alarm stops it: the queue's declare checked the exchange, and dead-lettering is no publisher.
+     * DeadLetterHistory}), its expiration removed, persistent and of the same priority as before. Queues the copy
+     * would reach in a cycle without a rejection are left out (with a warning, as RabbitMQ's); a missing dead-letter
+     * exchange drops the copy. No permission or alarm stops it: the queue's declare checked the exchange, and
+     * dead-lettering is no publisher.
      */
     void deadLetter(QueueDefinition source, StoredMessage m, DeadLetterReason reason, Runnable done) {
         try {
@@ -740,8 +741,7 @@ public final class VirtualHost {
             byte[] body = new byte[m.body().remaining()];
             m.body().duplicate().get(body);
             // with the CC keys again; BCC's were not stored, where RabbitMQ keeps them beside the message and routes
-            // with
-            // them too (a documented difference: storing them would need a header no consumer may see)
+            // with them too (a documented difference: storing them would need a header no consumer may see)
             String routingKey = m.routingKey();
             if (arguments.deadLetterRoutingKey() != null) {
                 // rabbit_dead_letter: the copy goes with the dead-letter routing key alone, its CC removed
