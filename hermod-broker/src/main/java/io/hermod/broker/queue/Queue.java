@@ -394,8 +394,9 @@ public final class Queue {
 
     /**
      * The arguments the queue runs with changed (a policy was set or cleared): limits, TTL, expiry, dead-lettering,
-     * delivery limit, retry back-off and consumer timeout follow at once (the timeout for deliveries already out too); a lower length limit drops (or dead-letters) what is over it,
-     * as RabbitMQ does. Its own declared arguments stay what they were. Any thread.
+     * delivery limit, retry back-off and consumer timeout follow at once (the timeout for deliveries already out too);
+     * a lower length limit drops (or dead-letters) what is over it, as RabbitMQ does. Its own declared arguments stay
+     * what they were. Any thread.
      */
     public void reconfigure(Map<String, Object> effectiveArguments) {
         QueueArguments a = QueueArguments.of(effectiveArguments);
