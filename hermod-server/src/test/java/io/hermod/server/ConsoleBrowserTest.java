@@ -14,8 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -34,13 +36,14 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web console in headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, which {@code .ci/run}
  * installs) against a running server holding queues and messages declared over AMQP: log in, then each page shows what
  * the broker holds, and the queue actions (purge, publish, get, delete) change it. A screenshot of each page is kept
- * in {@code target/console/}. Skipped, saying why, when Chromium or its driver is not installed.
+ * in {@code target/console/}. The bindings page adds and removes bindings; every table pages 100 rows at a time. Skipped, saying why, when Chromium or its driver is not installed.
  */
 @Timeout(120)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -287,5 +290,104 @@ class ConsoleBrowserTest {
                 .contains("running")
                 .contains("console-test 1.0");
         screenshot("connections");
+    }
+
+    private static List<WebElement> bindingRows(String source, String destination) {
+        return browser.findElements(
+                By.cssSelector("#bindings tr[data-source='" + source + "'][data-destination='" + destination + "']"));
+    }
+
+    private static boolean bound(String source, String queue, String routingKey) {
+        return server.broker().vhost("/").orElseThrow().bindings().stream()
+                .anyMatch(b -> b.source().equals(source)
+                        && b.destination().equals(queue)
+                        && b.routingKey().equals(routingKey));
+    }
+
+    private static List<String> shownQueues() {
+        return wait.until(d -> d.findElements(By.cssSelector("#queues tr[data-queue]")).stream()
+                .map(r -> r.getDomAttribute("data-queue"))
+                .toList());
+    }
+
+    private static String position(String table) {
+        return browser.findElement(By.cssSelector("[data-pager='" + table + "'] .position"))
+                .getText();
+    }
+
+    @Test
+    @Order(8)
+    void the_bindings_page_shows_a_binding_made_over_amqp_and_adds_and_removes_one() throws Exception {
+        show("bindings");
+        List<WebElement> amqp = bindingRows("events", "audit");
+        assertThat(amqp).hasSize(1);
+        assertThat(amqp.getFirst().findElement(By.className("routing-key")).getText())
+                .isEqualTo("#");
+        assertThat(amqp.getFirst().findElement(By.className("destination-type")).getText())
+                .isEqualTo("queue");
+        // the default exchange's implicit binding is listed, with nothing to remove
+        assertThat(bindingRows("", "orders").getFirst().findElements(By.className("unbind")))
+                .isEmpty();
+
+        browser.findElement(By.id("bind-source")).sendKeys("events");
+        new Select(browser.findElement(By.id("bind-type"))).selectByValue("q");
+        browser.findElement(By.id("bind-destination")).sendKeys("orders");
+        browser.findElement(By.id("bind-key")).sendKeys("order.*");
+        browser.findElement(By.id("bind-arguments")).sendKeys("{\"x-note\": \"from the console\"}");
+        browser.findElement(By.cssSelector("#bind-form button")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("bind-result"), "Bound orders to events."));
+        wait.until(d -> bindingRows("events", "orders").size() == 1);
+        assertThat(bindingRows("events", "orders").getFirst().getText())
+                .contains("order.*")
+                .contains("from the console");
+        assertThat(bound("events", "orders", "order.*")).isTrue();
+        screenshot("bindings");
+
+        bindingRows("events", "orders")
+                .getFirst()
+                .findElement(By.className("unbind"))
+                .click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(d -> bindingRows("events", "orders").isEmpty());
+        assertThat(bound("events", "orders", "order.*")).isFalse();
+        assertThat(bound("events", "audit", "#")).isTrue();
+    }
+
+    @Test
+    @Order(9)
+    void the_queues_table_shows_a_hundred_rows_a_page_and_the_filter_narrows_them() throws Exception {
+        List<String> declared = IntStream.range(0, 150)
+                .mapToObj(i -> String.format("many-%03d", i))
+                .toList();
+        for (String q : declared) {
+            channel.queueDeclare(q, false, false, false, null);
+        }
+        show("queues");
+        // 153 queues: audit, invoices, orders and the 150 above, sorted by name
+        List<String> first = shownQueues();
+        assertThat(first).hasSize(100).startsWith("audit", "invoices", "many-000");
+        assertThat(position("queues")).isEqualTo("1–100 of 153, page 1 of 2");
+
+        browser.findElement(By.cssSelector("[data-pager='queues'] .next")).click();
+        wait.until(d -> position("queues").startsWith("101–153"));
+        List<String> second = shownQueues();
+        assertThat(second).hasSize(53).endsWith("orders");
+        assertThat(browser.findElement(By.cssSelector("[data-pager='queues'] .next"))
+                        .isEnabled())
+                .isFalse();
+        List<String> both = new ArrayList<>(first);
+        both.addAll(second);
+        List<String> all = new ArrayList<>(List.of("audit", "invoices", "orders"));
+        all.addAll(declared);
+        assertThat(both).containsExactlyInAnyOrderElementsOf(all);
+
+        browser.findElement(By.cssSelector("[data-pager='queues'] .filter")).sendKeys("many-14");
+        wait.until(d -> position("queues").startsWith("1–10 of 10"));
+        assertThat(shownQueues()).containsExactlyElementsOf(declared.subList(140, 150));
+        // the filter survives the next poll
+        refresh();
+        assertThat(shownQueues()).containsExactlyElementsOf(declared.subList(140, 150));
+        assertThat(position("queues")).isEqualTo("1–10 of 10 (filtered from 153), page 1 of 1");
+        screenshot("queues-filtered");
     }
 }

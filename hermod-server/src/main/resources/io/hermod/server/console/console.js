@@ -3,6 +3,7 @@
 'use strict';
 
 const POLL_MS = 5000;
+const PAGE_SIZE = 100; // rows a table shows at once: thousands of rows make the page unusable
 const HISTORY = 60; // rate samples the chart keeps (5 minutes at the poll interval)
 const SERIES = [
   { key: 'publish', label: 'Publish', color: '#1f77b4' },
@@ -19,6 +20,7 @@ const state = {
   selected: null, // {vhost, name} of the queue whose detail is open
   timer: null,
   renders: 0,
+  pagers: new Map(), // table id -> {page, filter, items, name, row, empty, bar}: built from each table[data-paged]
 };
 
 const $ = (id) => document.getElementById(id);
@@ -131,7 +133,7 @@ async function start() {
 
 function route() {
   const page = (location.hash.replace(/^#\/?/, '') || 'overview').split('/')[0];
-  state.page = ['overview', 'queues', 'exchanges', 'connections'].includes(page) ? page : 'overview';
+  state.page = ['overview', 'queues', 'exchanges', 'bindings', 'connections'].includes(page) ? page : 'overview';
   for (const p of document.querySelectorAll('.page')) p.hidden = p.id !== 'page-' + state.page;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === state.page);
   refresh();
@@ -152,6 +154,7 @@ async function refresh() {
     if (state.page === 'overview') await renderOverview(overview);
     if (state.page === 'queues') await renderQueues();
     if (state.page === 'exchanges') await renderExchanges();
+    if (state.page === 'bindings') await renderBindings();
     if (state.page === 'connections') await renderConnections();
     status('Updated ' + new Date().toLocaleTimeString());
     state.renders++;
@@ -281,7 +284,8 @@ async function renderQueues() {
   const queues = await api('GET', '/api/queues');
   const now = Date.now();
   const seen = new Map();
-  const rows = queues.map((q) => {
+  // rates are worked out for every queue, not only the shown page, so paging never loses a previous sample
+  const items = queues.map((q) => {
     const key = q.vhost + '\0' + q.name;
     const stats = q.message_stats || {};
     const before = state.queueSamples.get(key);
@@ -291,28 +295,32 @@ async function renderQueues() {
       const dt = (now - before.t) / 1000;
       return dt > 0 ? Math.max(0, ((stats[k] || 0) - (before.stats[k] || 0)) / dt) : null;
     };
-    const selected = state.selected && state.selected.vhost === q.vhost && state.selected.name === q.name;
-    return el('tr', { 'data-queue': q.name, 'data-vhost': q.vhost, className: selected ? 'selected' : '' },
-      el('td', {}, q.vhost),
-      el('td', { className: 'name' }, el('a', { className: 'link', onclick: () => select(q.vhost, q.name) }, q.name)),
-      el('td', {}, features(q)),
-      el('td', { className: 'num ready' }, fmt(q.messages_ready)),
-      el('td', { className: 'num unacked' }, fmt(q.messages_unacknowledged)),
-      el('td', { className: 'num total' }, fmt(q.messages)),
-      el('td', { className: 'num consumers' }, fmt(q.consumers)),
-      el('td', { className: 'num publish-rate' }, rate(perSecond('publish'))),
-      el('td', { className: 'num deliver-rate' }, rate(perSecond('deliver_get'))),
-      el('td', {},
-        el('button', { type: 'button', className: 'purge', onclick: () => purge(q.vhost, q.name) }, 'Purge'), ' ',
-        el('button', { type: 'button', className: 'delete danger', onclick: () => remove(q.vhost, q.name) },
-          'Delete')));
+    return { q, publish: perSecond('publish'), deliver: perSecond('deliver_get') };
   });
   state.queueSamples = seen;
-  $('queues').tBodies[0].replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colSpan: 10 }, 'No queues'))]));
+  showPaged('queues', items, ({ q }) => q.name, queueRow, 'No queues');
   if (state.selected && !seen.has(state.selected.vhost + '\0' + state.selected.name)) {
     state.selected = null;
   }
   $('queue-detail').hidden = !state.selected;
+}
+
+function queueRow({ q, publish, deliver }) {
+  const selected = state.selected && state.selected.vhost === q.vhost && state.selected.name === q.name;
+  return el('tr', { 'data-queue': q.name, 'data-vhost': q.vhost, className: selected ? 'selected' : '' },
+    el('td', {}, q.vhost),
+    el('td', { className: 'name' }, el('a', { className: 'link', onclick: () => select(q.vhost, q.name) }, q.name)),
+    el('td', {}, features(q)),
+    el('td', { className: 'num ready' }, fmt(q.messages_ready)),
+    el('td', { className: 'num unacked' }, fmt(q.messages_unacknowledged)),
+    el('td', { className: 'num total' }, fmt(q.messages)),
+    el('td', { className: 'num consumers' }, fmt(q.consumers)),
+    el('td', { className: 'num publish-rate' }, rate(publish)),
+    el('td', { className: 'num deliver-rate' }, rate(deliver)),
+    el('td', {},
+      el('button', { type: 'button', className: 'purge', onclick: () => purge(q.vhost, q.name) }, 'Purge'), ' ',
+      el('button', { type: 'button', className: 'delete danger', onclick: () => remove(q.vhost, q.name) },
+        'Delete')));
 }
 
 function select(vhost, name) {
@@ -387,16 +395,74 @@ async function get(event) {
 
 async function renderExchanges() {
   const exchanges = await api('GET', '/api/exchanges');
-  $('exchanges').tBodies[0].replaceChildren(...exchanges.map((x) => el('tr', { 'data-exchange': x.name },
+  showPaged('exchanges', exchanges, (x) => x.name, (x) => el('tr', { 'data-exchange': x.name },
     el('td', {}, x.vhost),
     el('td', { className: 'name' }, x.name === '' ? '(AMQP default)' : x.name),
     el('td', { className: 'type' }, x.type),
-    el('td', {}, features(x)))));
+    el('td', {}, features(x))), 'No exchanges');
+}
+
+async function renderBindings() {
+  const bindings = await api('GET', '/api/bindings');
+  // the filter matches the source, the destination or the routing key: a binding has no name of its own
+  const text = (b) => [b.source, b.destination, b.routing_key].join('\0');
+  showPaged('bindings', bindings, text, bindingRow, 'No bindings');
+}
+
+function bindingRow(b) {
+  const args = Object.keys(b.arguments || {}).length ? JSON.stringify(b.arguments) : '';
+  // the default exchange's bindings are implicit, one per queue: RabbitMQ cannot delete them either
+  const action = b.source === ''
+    ? ''
+    : el('button', { type: 'button', className: 'unbind danger', onclick: () => unbind(b) }, 'Unbind');
+  return el('tr', { 'data-source': b.source, 'data-destination': b.destination, 'data-key': b.routing_key },
+    el('td', {}, b.vhost),
+    el('td', { className: 'source' }, b.source === '' ? '(AMQP default)' : b.source),
+    el('td', { className: 'destination' }, b.destination),
+    el('td', { className: 'destination-type' }, b.destination_type),
+    el('td', { className: 'routing-key' }, b.routing_key),
+    el('td', { className: 'arguments' }, args),
+    el('td', {}, action));
+}
+
+function bindingPath(vhost, source, kind, destination) {
+  return '/api/bindings/' + enc(vhost) + '/e/' + enc(source) + '/' + kind + '/' + enc(destination);
+}
+
+async function bind(event) {
+  event.preventDefault();
+  let args = {};
+  const text = $('bind-arguments').value.trim();
+  try {
+    if (text) args = JSON.parse(text);
+  } catch (e) {
+    $('bind-result').textContent = 'Arguments are not JSON: ' + e.message;
+    return;
+  }
+  const source = $('bind-source').value;
+  const destination = $('bind-destination').value;
+  try {
+    await api('POST', bindingPath($('bind-vhost').value, source, $('bind-type').value, destination),
+      { routing_key: $('bind-key').value, arguments: args });
+    $('bind-result').textContent = 'Bound ' + destination + ' to ' + source + '.';
+  } catch (e) {
+    $('bind-result').textContent = 'Not bound: ' + e.message;
+  }
+  await refresh();
+}
+
+async function unbind(b) {
+  if (!confirm('Remove the binding from ' + b.source + ' to ' + b.destination + ' (key ' + b.routing_key + ')?')) {
+    return;
+  }
+  const kind = b.destination_type === 'queue' ? 'q' : 'e';
+  await act(() => api('DELETE', bindingPath(b.vhost, b.source, kind, b.destination) + '/' + enc(b.properties_key)),
+    'Unbound ' + b.destination + ' from ' + b.source);
 }
 
 async function renderConnections() {
   const connections = await api('GET', '/api/connections');
-  const rows = connections.map((c) => {
+  showPaged('connections', connections, (c) => c.name, (c) => {
     const client = c.client_properties || {};
     return el('tr', { 'data-connection': c.name },
       el('td', { className: 'name' }, c.name),
@@ -407,14 +473,67 @@ async function renderConnections() {
       el('td', {}, [client.product, client.version].filter(Boolean).join(' ')),
       el('td', {}, el('button', { type: 'button', className: 'danger', onclick: () => closeConnection(c.name) },
         'Close')));
-  });
-  $('connections').tBodies[0].replaceChildren(
-    ...(rows.length ? rows : [el('tr', {}, el('td', { colSpan: 7 }, 'No connections'))]));
+  }, 'No connections');
 }
 
 async function closeConnection(name) {
   if (!confirm('Close connection ' + name + '?')) return;
   await act(() => api('DELETE', '/api/connections/' + enc(name)), 'Closed ' + name);
+}
+
+// ------------------------------------------------------------------ paging
+
+// Paging and filtering happen here, over the whole list the API returned: the API has no page parameters yet.
+// Only the shown page's rows are built, so a list of 10,000 costs a filter and a slice, not 10,000 rows.
+
+/** Puts a pager (name filter, previous, position, next) above a table[data-paged]; the attribute's value, if any, is
+ * the filter's placeholder. */
+function addPager(table) {
+  const p = { page: 1, filter: '', items: [], name: () => '', row: () => null, empty: '' };
+  const filter = el('input', { type: 'search', className: 'filter', placeholder: table.dataset.paged || 'Filter by name' });
+  filter.addEventListener('input', () => {
+    p.filter = filter.value;
+    p.page = 1;
+    drawPage(table.id);
+  });
+  const move = (by) => {
+    p.page += by;
+    drawPage(table.id);
+  };
+  p.bar = el('div', { className: 'pager', 'data-pager': table.id }, filter,
+    el('button', { type: 'button', className: 'prev', onclick: () => move(-1) }, '‹ Previous'),
+    el('span', { className: 'position' }),
+    el('button', { type: 'button', className: 'next', onclick: () => move(1) }, 'Next ›'));
+  table.before(p.bar);
+  state.pagers.set(table.id, p);
+}
+
+/** Shows items in the table: those whose name(item) contains the filter, the current page of them, row(item) each. */
+function showPaged(id, items, name, row, empty) {
+  Object.assign(state.pagers.get(id), { items, name, row, empty });
+  drawPage(id);
+}
+
+function drawPage(id) {
+  const p = state.pagers.get(id);
+  const needle = p.filter.trim().toLowerCase();
+  const matching = needle ? p.items.filter((x) => p.name(x).toLowerCase().includes(needle)) : p.items;
+  const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
+  p.page = Math.min(Math.max(1, p.page), pages);
+  const first = (p.page - 1) * PAGE_SIZE;
+  const shown = matching.slice(first, first + PAGE_SIZE);
+  const table = $(id);
+  const columns = table.tHead.rows[0].cells.length;
+  const none = needle && p.items.length ? 'Nothing matches the filter' : p.empty;
+  table.tBodies[0].replaceChildren(
+    ...(shown.length ? shown.map(p.row) : [el('tr', {}, el('td', { colSpan: columns }, none))]));
+  p.bar.querySelector('.position').textContent = matching.length
+    ? (first + 1) + '–' + (first + shown.length) + ' of ' + fmt(matching.length)
+      + (matching.length < p.items.length ? ' (filtered from ' + fmt(p.items.length) + ')' : '')
+      + ', page ' + p.page + ' of ' + pages
+    : '0 of ' + fmt(p.items.length);
+  p.bar.querySelector('.prev').disabled = p.page <= 1;
+  p.bar.querySelector('.next').disabled = p.page >= pages;
 }
 
 // ------------------------------------------------------------------ wiring
@@ -425,6 +544,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('refresh').addEventListener('click', () => refresh());
   $('publish-form').addEventListener('submit', publish);
   $('get-form').addEventListener('submit', get);
+  $('bind-form').addEventListener('submit', bind);
+  for (const table of document.querySelectorAll('table[data-paged]')) addPager(table);
   window.addEventListener('hashchange', route);
   if (state.auth) start();
   else showLogin('');
