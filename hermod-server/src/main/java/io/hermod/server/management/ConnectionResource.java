@@ -30,15 +30,19 @@ final class ConnectionResource {
                 "GET",
                 "/api/connections",
                 Access.MANAGEMENT,
-                r -> ApiResponse.ok(visibleConnections(context, r.user()).stream()
-                        .map(ConnectionResource::json)
-                        .toList()));
+                r -> ListQuery.reply(
+                        r,
+                        visibleConnections(context, r.user()).stream()
+                                .map(ConnectionResource::json)
+                                .toList()));
         routes.add("GET", "/api/vhosts/{vhost}/connections", Access.MANAGEMENT, r -> {
             String vhost = context.readableVhost(r.user(), r.param("vhost")).name();
-            return ApiResponse.ok(visibleConnections(context, r.user()).stream()
-                    .filter(c -> c.vhost().equals(vhost))
-                    .map(ConnectionResource::json)
-                    .toList());
+            return ListQuery.reply(
+                    r,
+                    visibleConnections(context, r.user()).stream()
+                            .filter(c -> c.vhost().equals(vhost))
+                            .map(ConnectionResource::json)
+                            .toList());
         });
         routes.add("GET", "/api/connections/{name}", Access.MANAGEMENT, r -> ApiResponse.ok(json(find(r))));
         routes.add("DELETE", "/api/connections/{name}", Access.MANAGEMENT, this::close);
@@ -53,15 +57,19 @@ final class ConnectionResource {
                 "GET",
                 "/api/channels",
                 Access.MANAGEMENT,
-                r -> ApiResponse.ok(visibleChannels(context, r.user()).stream()
-                        .map(ConnectionResource::json)
-                        .toList()));
+                r -> ListQuery.reply(
+                        r,
+                        visibleChannels(context, r.user()).stream()
+                                .map(ConnectionResource::json)
+                                .toList()));
         routes.add("GET", "/api/vhosts/{vhost}/channels", Access.MANAGEMENT, r -> {
             String vhost = context.readableVhost(r.user(), r.param("vhost")).name();
-            return ApiResponse.ok(visibleChannels(context, r.user()).stream()
-                    .filter(c -> c.connection().vhost().equals(vhost))
-                    .map(ConnectionResource::json)
-                    .toList());
+            return ListQuery.reply(
+                    r,
+                    visibleChannels(context, r.user()).stream()
+                            .filter(c -> c.connection().vhost().equals(vhost))
+                            .map(ConnectionResource::json)
+                            .toList());
         });
         routes.add("GET", "/api/channels/{name}", Access.MANAGEMENT, r -> {
             String name = r.param("name");

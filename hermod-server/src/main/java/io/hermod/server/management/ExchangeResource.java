@@ -25,12 +25,12 @@ final class ExchangeResource {
     }
 
     void register(RouteTable routes) {
-        routes.add("GET", "/api/exchanges", Access.MANAGEMENT, r -> ApiResponse.ok(list(r.user(), null)));
+        routes.add("GET", "/api/exchanges", Access.MANAGEMENT, r -> ListQuery.reply(r, list(r.user(), null)));
         routes.add(
                 "GET",
                 "/api/exchanges/{vhost}",
                 Access.MANAGEMENT,
-                r -> ApiResponse.ok(list(r.user(), r.param("vhost"))));
+                r -> ListQuery.reply(r, list(r.user(), r.param("vhost"))));
         routes.add("GET", "/api/exchanges/{vhost}/{name}", Access.MANAGEMENT, this::show);
         routes.add("PUT", "/api/exchanges/{vhost}/{name}", Access.MANAGEMENT, this::declare);
         routes.add("DELETE", "/api/exchanges/{vhost}/{name}", Access.MANAGEMENT, this::delete);

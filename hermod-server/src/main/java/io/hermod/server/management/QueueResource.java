@@ -29,9 +29,12 @@ final class QueueResource {
     }
 
     void register(RouteTable routes) {
-        routes.add("GET", "/api/queues", Access.MANAGEMENT, r -> ApiResponse.ok(list(r.user(), null)));
+        routes.add("GET", "/api/queues", Access.MANAGEMENT, r -> ListQuery.reply(r, list(r.user(), null)));
         routes.add(
-                "GET", "/api/queues/{vhost}", Access.MANAGEMENT, r -> ApiResponse.ok(list(r.user(), r.param("vhost"))));
+                "GET",
+                "/api/queues/{vhost}",
+                Access.MANAGEMENT,
+                r -> ListQuery.reply(r, list(r.user(), r.param("vhost"))));
         routes.add("GET", "/api/queues/{vhost}/{name}", Access.MANAGEMENT, this::show);
         routes.add("PUT", "/api/queues/{vhost}/{name}", Access.MANAGEMENT, this::declare);
         routes.add("DELETE", "/api/queues/{vhost}/{name}", Access.MANAGEMENT, this::delete);
