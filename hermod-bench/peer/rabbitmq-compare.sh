@@ -18,8 +18,9 @@
 #   --build         rebuild the server jar first (otherwise only when missing), so that Hermod is the working tree's
 #
 # Environment: RABBITMQ_PORT (5682), HERMOD_PORT (5692), EPMD_PORT (4389, a private epmd for the RabbitMQ node),
-# HERMOD_JAVA_OPTS (JVM options for Hermod; default -Xmx128m -Xmn48m -XX:+UseParallelGC: the collector ./hermod server picks on 2 cores, a heap sized for these workloads), PERF_TEST_VERSION (2.22.1), HERMOD_MVN_LOCK (a lock file:
-# Maven runs under flock on it when set).
+# HERMOD_JAVA_OPTS (JVM options for Hermod, after those ./hermod server adds for the JDK; default
+# -Xmx80m -Xmn24m -XX:+UseSerialGC: a heap sized for these workloads), PERF_TEST_VERSION (2.22.1), HERMOD_MVN_LOCK
+# (a lock file: Maven runs under flock on it when set).
 set -euo pipefail
 
 seconds=25
@@ -46,8 +47,9 @@ RABBITMQ_PORT=${RABBITMQ_PORT:-5682}
 HERMOD_PORT=${HERMOD_PORT:-5692}
 EPMD_PORT=${EPMD_PORT:-4389}
 PERF_TEST_VERSION=${PERF_TEST_VERSION:-2.22.1}
-# the options ./hermod server uses on a machine of two cores or fewer (its parallel collector), with a 256 MiB heap
-HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:--Xmx128m -Xmn48m -XX:+UseParallelGC}
+# a small-footprint broker: an 80 MiB heap (the live set of these workloads is 20-40 MiB) with the serial collector,
+# whose young collections of 24 MiB are short on two cores; ./hermod server's own JDK options are added in start_hermod
+HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:--Xmx80m -Xmn24m -XX:+UseSerialGC}
 rabbitmq_server=/usr/lib/rabbitmq/bin/rabbitmq-server
 perf_test_dir=$root/hermod-bench/target/peer/perf-test-$PERF_TEST_VERSION
 jar=$root/hermod-server/target/hermod-server.jar
@@ -146,7 +148,7 @@ start_hermod() {
   t0=$(date +%s%N)
   # the server as `./hermod server` runs it (without its class-data-sharing archive: a first start), on loopback
   # shellcheck disable=SC2086 # HERMOD_JAVA_OPTS is a list of options
-  HERMOD_AMQP_HOST=127.0.0.1 MALLOC_ARENA_MAX=2 java $HERMOD_JAVA_OPTS -jar "$run/hermod-server.jar" \
+  HERMOD_AMQP_HOST=127.0.0.1 MALLOC_ARENA_MAX=2 java $(hermod_server_jvm_opts) $HERMOD_JAVA_OPTS -jar "$run/hermod-server.jar" \
     --data "$d/data" --amqp-port "$HERMOD_PORT" --http-port 0 > "$d/console.log" 2>&1 &
   hermod_pid=$!
   hermod_start_ms=$(python3 hermod-bench/peer/amqp_ready.py 127.0.0.1 "$HERMOD_PORT" "$t0" 120) \
