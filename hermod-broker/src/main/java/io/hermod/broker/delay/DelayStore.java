@@ -6,6 +6,7 @@ import io.hermod.broker.Message;
 import io.hermod.broker.exchange.DelayedMessageType;
 import io.hermod.broker.queue.DueIndex;
 import io.hermod.broker.queue.EnqueueCallback;
+import io.hermod.broker.queue.SerialExecutor;
 import io.hermod.storage.AppendResult;
 import io.hermod.storage.Durability;
 import io.hermod.storage.Log;
@@ -26,7 +27,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * <p>A store is accepted when its message is in the log: for a persistent message on a durable exchange, once the log
  * is durable under the broker's policy (the publisher confirm).
  *
- * <p>Threading: every change runs on the store's own serial executor, a task queue drained by one pool thread at a
- * time, as a queue's. Public methods may be called from any thread.
+ * <p>Threading: every change runs on the store's own serial executor ({@link SerialExecutor}), a task queue drained
+ * by one pool thread at a time, as a queue's. Public methods may be called from any thread.
  */
 public final class DelayStore {
 
@@ -76,7 +76,6 @@ public final class DelayStore {
     private static final int MAX_IN_FLIGHT = 4096;
     private static final long TRIM_EVERY_OFFSETS = 4096;
     private static final long RETRY_AFTER_FAILURE_MILLIS = 1000;
-    private static final int ROUNDS_PER_RUN = 16;
 
     private enum State {
         RUNNING,
@@ -95,9 +94,8 @@ public final class DelayStore {
     private final DelayHost host;
     private final long compactChunk;
 
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final SerialExecutor executor;
     private final ConcurrentLinkedQueue<Pending> inbox = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean scheduled = new AtomicBoolean();
 
     // owned by the executor
     private State state = State.RUNNING;
@@ -130,6 +128,7 @@ public final class DelayStore {
         this.log = log;
         this.releaseLog = releaseLog;
         this.pool = pool;
+        this.executor = new SerialExecutor(pool, new Runs());
         this.clock = clock;
         this.host = host;
         long start = log.startOffset();
@@ -235,7 +234,7 @@ public final class DelayStore {
     public void schedule(Message message, long delayMillis, EnqueueCallback callback) {
         long now = clock.millis();
         inbox.add(new Pending(message, now, now + delayMillis, callback));
-        schedule();
+        executor.schedule();
     }
 
     /**
@@ -243,12 +242,12 @@ public final class DelayStore {
      * must find the queues and bindings it is routed to), and at once for a store declared later.
      */
     public void start() {
-        submit(() -> started = true);
+        executor.execute(() -> started = true);
     }
 
     /** Routes whatever is due now; the timer does this on time, the broker's tick calls it as a safety net. */
     public void releaseDue() {
-        submit(() -> {});
+        executor.execute(() -> {});
     }
 
     /**
@@ -257,7 +256,7 @@ public final class DelayStore {
      */
     public CompletableFuture<Void> close() {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        submit(() -> {
+        executor.execute(() -> {
             if (state != State.RUNNING) {
                 done.complete(null);
                 return;
@@ -273,7 +272,7 @@ public final class DelayStore {
     /** Deletes the store with its pending messages (the exchange was deleted). */
     public CompletableFuture<Void> delete() {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        submit(() -> {
+        executor.execute(() -> {
             try {
                 if (state == State.RUNNING || state == State.CLOSING) {
                     state = State.DELETED;
@@ -327,49 +326,42 @@ public final class DelayStore {
 
     // ------------------------------------------------------------------ the executor
 
-    private void submit(Runnable task) {
-        tasks.add(task);
-        schedule();
-    }
+    /** The store's part of each run of its executor. */
+    private final class Runs implements SerialExecutor.Hooks {
 
-    private void schedule() {
-        if (scheduled.compareAndSet(false, true)) {
-            pool.execute(this::run);
+        @Override
+        public boolean afterRound() {
+            return appendBatch();
         }
-    }
 
-    private void run() {
-        boolean more = false;
-        try {
-            for (int round = 0; round < ROUNDS_PER_RUN; round++) {
-                boolean worked = false;
-                Runnable task;
-                while ((task = tasks.poll()) != null) {
-                    task.run();
-                    worked = true;
-                }
-                worked |= appendBatch();
-                if (!worked) {
-                    break;
-                }
-            }
+        @Override
+        public void afterRounds() {
             if (state == State.RUNNING && started) {
-                more = release();
+                if (release()) {
+                    executor.runAgain();
+                }
                 writeReleases();
                 trim();
                 compact();
                 arm();
             }
-        } catch (RuntimeException | Error e) {
-            LOG.error("{} failed a run", description, e);
-        } finally {
+        }
+
+        @Override
+        public void afterRun() {
             if (state == State.RUNNING || state == State.CLOSING) {
                 pendingCount = due.size() + inFlight;
             }
-            scheduled.set(false);
-            if ((more || !tasks.isEmpty() || !inbox.isEmpty()) && scheduled.compareAndSet(false, true)) {
-                pool.execute(this::run);
-            }
+        }
+
+        @Override
+        public boolean hasQueuedWork() {
+            return !inbox.isEmpty();
+        }
+
+        @Override
+        public void onFailure(Throwable failure) {
+            LOG.error("{} failed a run", description, failure);
         }
     }
 
@@ -489,7 +481,7 @@ public final class DelayStore {
                 m.priority());
         inFlight++;
         try {
-            host.route(due, failure -> submit(() -> onRouted(offset, failure)));
+            host.route(due, failure -> executor.execute(() -> onRouted(offset, failure)));
         } catch (RuntimeException e) {
             onRouted(
                     offset,
@@ -649,7 +641,7 @@ public final class DelayStore {
         }
         long first = result.firstOffset();
         moving = new java.util.HashSet<>(moved);
-        result.durable().whenCompleteAsync((ok, e) -> submit(() -> moved(moved, dueTimes, first, e)), pool);
+        result.durable().whenCompleteAsync((ok, e) -> executor.execute(() -> moved(moved, dueTimes, first, e)), pool);
     }
 
     /**
@@ -693,7 +685,7 @@ public final class DelayStore {
         }
         wakeAt = next;
         host.schedule(
-                () -> submit(() -> {
+                () -> executor.execute(() -> {
                     if (wakeAt == next) {
                         wakeAt = Long.MAX_VALUE; // the run after this task releases what is due and arms the next
                     }

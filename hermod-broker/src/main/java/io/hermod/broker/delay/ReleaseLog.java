@@ -1,20 +1,16 @@
 package io.hermod.broker.delay;
 
-import io.hermod.storage.Durability;
-import io.hermod.storage.Log;
-import io.hermod.storage.LogConfig;
+import io.hermod.broker.queue.SnapshotLog;
 import io.hermod.storage.LogStore;
-import io.hermod.storage.StorageException;
 import io.hermod.storage.record.Record;
-import io.hermod.storage.record.RecordBatchBuilder;
 import java.nio.ByteBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The persisted {@link ReleasedSet} of a durable delay store: a log of its own, written lazily without fsync like a
- * queue's cursor log (a release lost in a crash costs a second delivery of that message, never a message), compacted
- * by snapshots.
+ * The persisted {@link ReleasedSet} of a durable delay store: a log of its own ({@link SnapshotLog}), written lazily
+ * without fsync like a queue's cursor log (a release lost in a crash costs a second delivery of that message, never a
+ * message), compacted by snapshots.
  *
  * <p>Each record's value is one entry:
  *
@@ -40,26 +36,20 @@ import org.slf4j.LoggerFactory;
 final class ReleaseLog implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReleaseLog.class);
-    private static final byte DELTA = 1;
-    private static final byte SNAPSHOT = 2;
-    private static final int SEGMENT_BYTES = 32 << 20;
-    private static final long SNAPSHOT_AFTER_BYTES = 1 << 20;
+    private static final SnapshotLog.Config CONFIG = new SnapshotLog.Config(
+            "Release log",
+            32 << 20,
+            1 << 20,
+            "messages released from now on are not remembered and will be released again after a restart");
 
-    private final Log log;
-    private long bytesSinceSnapshot;
-    private boolean failed;
+    private final SnapshotLog log;
 
-    private ReleaseLog(Log log) {
+    private ReleaseLog(SnapshotLog log) {
         this.log = log;
     }
 
     static ReleaseLog open(LogStore store, String name) {
-        LogConfig config = LogConfig.builder()
-                .durability(Durability.OS)
-                .segmentBytes(SEGMENT_BYTES)
-                .maxBatchBytes(SEGMENT_BYTES)
-                .build();
-        return new ReleaseLog(store.openLog(name, config));
+        return new ReleaseLog(SnapshotLog.open(store, name, CONFIG));
     }
 
     /**
@@ -67,31 +57,40 @@ final class ReleaseLog implements AutoCloseable {
      * message log's start: what is below it left the log).
      */
     ReleasedSet recover(long from) {
-        ReleasedSet[] released = {new ReleasedSet(from & ~63L, new long[0])};
-        log.forEachRecord(log.startOffset(), record -> {
-            ByteBuffer v = record.value().duplicate();
-            byte kind = v.get();
-            if (kind == SNAPSHOT) {
-                long base = v.getLong();
-                int n = count(v, record);
-                long[] words = new long[n];
-                for (int i = 0; i < n; i++) {
-                    words[i] = v.getLong();
-                }
-                released[0] = new ReleasedSet(base, words);
-                released[0].removeBelow(from);
-            } else if (kind == DELTA) {
-                int n = count(v, record);
-                for (int i = 0; i < n; i++) {
-                    released[0].add(v.getLong());
-                }
-            } else {
-                throw new IllegalStateException("release log " + log.name() + " has an entry of unknown kind " + kind
-                        + " at offset " + record.offset());
+        Replay replay = new Replay(from);
+        log.replay(replay);
+        return replay.released;
+    }
+
+    /** The set a replay of the log builds, entry by entry: a snapshot replaces it, a delta adds to it. */
+    private final class Replay implements SnapshotLog.Replay {
+        private final long from;
+        ReleasedSet released;
+
+        Replay(long from) {
+            this.from = from;
+            this.released = new ReleasedSet(from & ~63L, new long[0]);
+        }
+
+        @Override
+        public void snapshot(ByteBuffer v, Record record) {
+            long base = v.getLong();
+            int n = count(v, record);
+            long[] words = new long[n];
+            for (int i = 0; i < n; i++) {
+                words[i] = v.getLong();
             }
-        });
-        bytesSinceSnapshot = log.sizeInBytes();
-        return released[0];
+            released = new ReleasedSet(base, words);
+            released.removeBelow(from);
+        }
+
+        @Override
+        public void delta(ByteBuffer v, Record record) {
+            int n = count(v, record);
+            for (int i = 0; i < n; i++) {
+                released.add(v.getLong());
+            }
+        }
     }
 
     private int count(ByteBuffer v, Record record) {
@@ -105,66 +104,39 @@ final class ReleaseLog implements AutoCloseable {
 
     /** Appends the offsets released since the last entry (no fsync). */
     void writeDelta(long[] offsets, int n) {
-        ByteBuffer v = ByteBuffer.allocate(1 + 4 + Long.BYTES * n).put(DELTA).putInt(n);
+        ByteBuffer v = ByteBuffer.allocate(1 + 4 + Long.BYTES * n)
+                .put(SnapshotLog.DELTA)
+                .putInt(n);
         for (int i = 0; i < n; i++) {
             v.putLong(offsets[i]);
         }
-        write(v.array());
+        log.writeDelta(v.array());
     }
 
     /** Whether enough deltas piled up that the next write should be a snapshot. */
     boolean snapshotDue() {
-        return bytesSinceSnapshot > SNAPSHOT_AFTER_BYTES;
+        return log.snapshotDue();
     }
 
-    /** Writes the whole set, then drops the segments wholly before it; with {@code sync}, fsyncs it too. */
+    /**
+     * Writes the whole set, then drops the segments wholly before it; with {@code sync}, fsyncs it too. A set too large
+     * for one entry is skipped, and the deltas since the last snapshot still count: a due snapshot stays due.
+     */
     void writeSnapshot(ReleasedSet released, boolean sync) {
         long[] words = released.words();
-        if (1 + 8 + 4 + 8L * words.length > SEGMENT_BYTES - 1024) {
+        if (!log.fits(1 + 8 + 4 + 8L * words.length)) {
             LOG.warn(
                     "Release log {}: a snapshot of {} words does not fit one entry; skipped", log.name(), words.length);
             return;
         }
         ByteBuffer v = ByteBuffer.allocate(1 + 8 + 4 + 8 * words.length)
-                .put(SNAPSHOT)
+                .put(SnapshotLog.SNAPSHOT)
                 .putLong(released.base())
                 .putInt(words.length);
         for (long w : words) {
             v.putLong(w);
         }
-        long at = write(v.array());
-        bytesSinceSnapshot = 0;
-        if (at >= 0) {
-            try {
-                log.deleteSegmentsBelow(at);
-                if (sync) {
-                    log.flush();
-                }
-            } catch (StorageException e) {
-                LOG.warn("Release log {} could not drop old segments: {}", log.name(), e.getMessage());
-            }
-        }
-    }
-
-    private long write(byte[] value) {
-        if (failed) {
-            return -1;
-        }
-        try {
-            ByteBuffer batch = new RecordBatchBuilder()
-                    .add(System.currentTimeMillis(), null, value)
-                    .build();
-            bytesSinceSnapshot += batch.remaining();
-            return log.append(batch).firstOffset();
-        } catch (StorageException e) {
-            failed = true;
-            LOG.error(
-                    "Release log {} failed; messages released from now on are not remembered and will be released"
-                            + " again after a restart: {}",
-                    log.name(),
-                    e.getMessage());
-            return -1;
-        }
+        log.writeSnapshot(v.array(), sync);
     }
 
     void delete() {

@@ -1,12 +1,7 @@
 package io.hermod.broker.queue;
 
-import io.hermod.storage.Durability;
-import io.hermod.storage.Log;
-import io.hermod.storage.LogConfig;
 import io.hermod.storage.LogStore;
-import io.hermod.storage.StorageException;
 import io.hermod.storage.record.Record;
-import io.hermod.storage.record.RecordBatchBuilder;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,8 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The persisted part of a durable queue's {@link SharedCursor}: which offsets are settled, which hold transient
  * messages (dropped at a restart), and how far messages were handed out (redelivered after a restart). It is a log of
- * its own, written lazily without fsync (DESIGN.md: a lost acknowledgement costs a redelivery, never a message), and
- * compacted by snapshots.
+ * its own ({@link SnapshotLog}), written lazily without fsync (DESIGN.md: a lost acknowledgement costs a redelivery,
+ * never a message), and compacted by snapshots.
  *
  * <p>Each record's value is one entry:
  *
@@ -45,10 +40,11 @@ import org.slf4j.LoggerFactory;
 final class CursorLog implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CursorLog.class);
-    private static final byte DELTA = 1;
-    private static final byte SNAPSHOT = 2;
-    private static final int SEGMENT_BYTES = 8 << 20;
-    private static final long SNAPSHOT_AFTER_BYTES = 2 << 20;
+    private static final SnapshotLog.Config CONFIG = new SnapshotLog.Config(
+            "Cursor log",
+            8 << 20,
+            2 << 20,
+            "acknowledgements from now on are not persisted and will be redelivered after a restart");
     private static final int RETURN_BYTES = 8 + 4 + 8;
 
     /** What a restart recovers of a cursor. */
@@ -59,55 +55,46 @@ final class CursorLog implements AutoCloseable {
             Map<Long, Returns.Entry> returns,
             long ttlMessagesFrom) {}
 
-    private final Log log;
-    private long bytesSinceSnapshot;
-    private boolean failed;
+    private final SnapshotLog log;
     private long ttlMessagesFrom = -1;
     private boolean ttlMessagesFromWritten = true;
 
-    private CursorLog(Log log) {
+    private CursorLog(SnapshotLog log) {
         this.log = log;
     }
 
     static CursorLog open(LogStore store, String name) {
-        LogConfig config = LogConfig.builder()
-                .durability(Durability.OS)
-                .segmentBytes(SEGMENT_BYTES)
-                .maxBatchBytes(SEGMENT_BYTES)
-                .build();
-        return new CursorLog(store.openLog(name, config));
+        return new CursorLog(SnapshotLog.open(store, name, CONFIG));
     }
 
     /** Replays the log: the last snapshot, then every delta after it. */
     Recovered recover() {
         Replay replay = new Replay();
-        log.forEachRecord(log.startOffset(), replay::apply);
-        bytesSinceSnapshot = log.sizeInBytes();
+        log.replay(replay);
         ttlMessagesFrom = replay.ttlFrom;
         return new Recovered(replay.settled, replay.transients, replay.handedOut, replay.returns, replay.ttlFrom);
     }
 
     /** The state a replay of the log builds, entry by entry: a snapshot replaces it, a delta adds to it. */
-    private final class Replay {
+    private static final class Replay implements SnapshotLog.Replay {
         final OffsetRanges settled = new OffsetRanges();
         final OffsetRanges transients = new OffsetRanges();
         final Map<Long, Returns.Entry> returns = new HashMap<>();
         long handedOut;
         long ttlFrom = -1;
 
-        void apply(Record record) {
-            ByteBuffer v = record.value().duplicate();
-            byte kind = v.get();
-            if (kind == SNAPSHOT) {
-                settled.clear();
-                transients.clear();
-                handedOut = 0;
-                returns.clear();
-                ttlFrom = -1;
-            } else if (kind != DELTA) {
-                throw new IllegalStateException("cursor log " + log.name() + " has an entry of unknown kind " + kind
-                        + " at offset " + record.offset());
-            }
+        @Override
+        public void snapshot(ByteBuffer v, Record record) {
+            settled.clear();
+            transients.clear();
+            handedOut = 0;
+            returns.clear();
+            ttlFrom = -1;
+            delta(v, record);
+        }
+
+        @Override
+        public void delta(ByteBuffer v, Record record) {
             handedOut = Math.max(handedOut, v.getLong());
             readRanges(v, settled);
             readRanges(v, transients);
@@ -127,20 +114,23 @@ final class CursorLog implements AutoCloseable {
     void rewriteAfterRecovery(
             OffsetRanges settled, OffsetRanges transients, long handedOutBelow, Map<Long, Returns.Entry> returns) {
         writeSnapshot(settled, transients, handedOutBelow, returns);
-        if (!failed) {
+        if (!log.failed()) {
             log.flush();
         }
     }
 
     /** Appends what changed (no fsync). A failed cursor log is logged once and costs redeliveries, not messages. */
     void writeDelta(OffsetRanges settled, OffsetRanges transients, long handedOutBelow) {
-        write(DELTA, settled, transients, handedOutBelow, Map.of());
+        writeDelta(settled, transients, handedOutBelow, Map.of());
     }
 
     /** A delta with the returns changed since the last one. */
     void writeDelta(
             OffsetRanges settled, OffsetRanges transients, long handedOutBelow, Map<Long, Returns.Entry> returns) {
-        write(DELTA, settled, transients, handedOutBelow, returns);
+        byte[] entry = entry(SnapshotLog.DELTA, settled, transients, handedOutBelow, returns);
+        if (entry != null) {
+            log.writeDelta(entry);
+        }
     }
 
     /**
@@ -161,33 +151,29 @@ final class CursorLog implements AutoCloseable {
 
     /** Whether enough deltas piled up that the next write should be a snapshot. */
     boolean snapshotDue() {
-        return bytesSinceSnapshot > SNAPSHOT_AFTER_BYTES;
+        return log.snapshotDue();
     }
 
-    /** Writes the whole cursor state, then drops the segments wholly before it. */
+    /**
+     * Writes the whole cursor state, then drops the segments wholly before it. A snapshot too large for one entry is
+     * skipped, and the next is due after as many deltas again.
+     */
     void writeSnapshot(
             OffsetRanges settled, OffsetRanges transients, long handedOutBelow, Map<Long, Returns.Entry> returns) {
-        long at = write(SNAPSHOT, settled, transients, handedOutBelow, returns);
-        bytesSinceSnapshot = 0;
-        if (at >= 0) {
-            try {
-                log.deleteSegmentsBelow(at);
-            } catch (StorageException e) {
-                LOG.warn("Cursor log {} could not drop old segments: {}", log.name(), e.getMessage());
-            }
-        }
+        log.writeSnapshot(entry(SnapshotLog.SNAPSHOT, settled, transients, handedOutBelow, returns), false);
     }
 
-    private long write(
+    /** Lays out an entry; null when the log failed or it does not fit. */
+    private byte[] entry(
             byte kind,
             OffsetRanges settled,
             OffsetRanges transients,
             long handedOutBelow,
             Map<Long, Returns.Entry> returns) {
-        if (failed) {
-            return -1;
+        if (log.failed()) {
+            return null;
         }
-        boolean withTtlFrom = ttlMessagesFrom >= 0 && (kind == SNAPSHOT || !ttlMessagesFromWritten);
+        boolean withTtlFrom = ttlMessagesFrom >= 0 && (kind == SnapshotLog.SNAPSHOT || !ttlMessagesFromWritten);
         int size = 1
                 + 8
                 + 4
@@ -196,9 +182,9 @@ final class CursorLog implements AutoCloseable {
                 + 16 * transients.rangeCount()
                 + (returns.isEmpty() && !withTtlFrom ? 0 : 4 + RETURN_BYTES * returns.size())
                 + (withTtlFrom ? Long.BYTES : 0);
-        if (size > SEGMENT_BYTES - 1024) {
+        if (!log.fits(size)) {
             LOG.warn("Cursor log {}: {} ranges do not fit one entry; skipped", log.name(), settled.rangeCount());
-            return -1;
+            return null;
         }
         ByteBuffer v = ByteBuffer.allocate(size).put(kind).putLong(handedOutBelow);
         writeRanges(v, settled);
@@ -211,21 +197,7 @@ final class CursorLog implements AutoCloseable {
             v.putLong(ttlMessagesFrom);
             ttlMessagesFromWritten = true;
         }
-        try {
-            ByteBuffer batch = new RecordBatchBuilder()
-                    .add(System.currentTimeMillis(), null, v.array())
-                    .build();
-            bytesSinceSnapshot += batch.remaining();
-            return log.append(batch).firstOffset();
-        } catch (StorageException e) {
-            failed = true;
-            LOG.error(
-                    "Cursor log {} failed; acknowledgements from now on are not persisted and will be redelivered"
-                            + " after a restart: {}",
-                    log.name(),
-                    e.getMessage());
-            return -1;
-        }
+        return v.array();
     }
 
     private static void writeRanges(ByteBuffer v, OffsetRanges ranges) {

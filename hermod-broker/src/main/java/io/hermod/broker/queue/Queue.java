@@ -28,7 +28,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -40,10 +39,10 @@ import org.slf4j.LoggerFactory;
  * consumers of the highest priority that have credit (or to the single active consumer, see {@link ConsumerRing}), and
  * settlements (ack, requeue, discard) return credit.
  *
- * <p>Threading: every change runs on the queue's own serial executor, a task queue drained by one pool thread at a
- * time; no lock is held on the publish or deliver path. Public methods may be called from any thread: they enqueue a
- * task and answer through a future (completed on the queue's executor) or a callback. {@link #messageCount()} and the
- * other counters are published after each run and may lag by one run.
+ * <p>Threading: every change runs on the queue's own serial executor ({@link SerialExecutor}), a task queue drained by
+ * one pool thread at a time; no lock is held on the publish or deliver path. Public methods may be called from any
+ * thread: they enqueue a task and answer through a future (completed on the queue's executor) or a callback. {@link
+ * #messageCount()} and the other counters are published after each run and may lag by one run.
  */
 public final class Queue {
 
@@ -52,7 +51,6 @@ public final class Queue {
     private static final int MAX_BATCH_BYTES = 1 << 20;
     private static final int SEGMENT_BYTES = 64 << 20;
     private static final long TRIM_EVERY_OFFSETS = 8192;
-    private static final int ROUNDS_PER_RUN = 16;
     private static final long HANDOUT_MARK_AHEAD = 256;
     private static final int PRUNE_EXPIRIES_ABOVE = 4096;
     /** The header that tells a consumer how often a message came back before (RabbitMQ's quorum queues'). */
@@ -106,9 +104,8 @@ public final class Queue {
     private QueueHost deadLetters; // the host, or null without x-dead-letter-exchange
     private final QueueStats stats;
 
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final SerialExecutor executor;
     private final ConcurrentLinkedQueue<Pending> inbox = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean scheduled = new AtomicBoolean();
 
     // owned by the executor
     private State state = State.RUNNING;
@@ -165,6 +162,7 @@ public final class Queue {
         this.cursorLog = cursorLog;
         this.persistent = cursorLog != null;
         this.pool = pool;
+        this.executor = new SerialExecutor(pool, new Runs());
         this.cache = cache;
         this.clock = clock;
         this.onUnused = onUnused;
@@ -360,7 +358,7 @@ public final class Queue {
     /** Adds a published message; {@code callback} hears when it is safely in the queue. */
     public void enqueue(Message message, EnqueueCallback callback) {
         inbox.add(new Pending(message, callback));
-        schedule();
+        executor.schedule();
     }
 
     /**
@@ -401,7 +399,7 @@ public final class Queue {
     public void reconfigure(Map<String, Object> effectiveArguments) {
         QueueArguments a = QueueArguments.of(effectiveArguments);
         consumerTimeout = a.consumerTimeout(); // read by the broker's tick, not the executor: in force on return
-        submit(() -> {
+        executor.execute(() -> {
             if (state != State.RUNNING) {
                 return;
             }
@@ -461,12 +459,12 @@ public final class Queue {
 
     /** Looks again for consumers to hand messages to: one of them became ready (see {@link DeliverySink#ready}). */
     public void wake() {
-        submit(() -> {});
+        executor.execute(() -> {});
     }
 
     /** Settles handed-out messages; offsets that are not unacknowledged here are ignored. */
     public void settle(long[] offsets, Outcome outcome) {
-        submit(() -> {
+        executor.execute(() -> {
             for (long offset : offsets) {
                 SharedCursor.Handout h = switch (outcome) {
                     case ACK -> cursor.isUnacked(offset) ? cursor.settle(offset) : null;
@@ -553,7 +551,7 @@ public final class Queue {
         }
         wakeAt = due;
         host.schedule(
-                () -> submit(() -> {
+                () -> executor.execute(() -> {
                     if (wakeAt == due) {
                         wakeAt = Long.MAX_VALUE; // this wake-up is no longer pending
                     }
@@ -653,7 +651,7 @@ public final class Queue {
         }
         try {
             stats.onDeadLettered(reason);
-            deadLetters.deadLetter(definition, message, reason, () -> submit(() -> cursor.settle(offset)));
+            deadLetters.deadLetter(definition, message, reason, () -> executor.execute(() -> cursor.settle(offset)));
         } catch (RuntimeException e) {
             LOG.error("Queue {} failed to dead-letter the message at offset {}", name(), offset, e);
             cursor.settle(offset);
@@ -800,7 +798,7 @@ public final class Queue {
 
     private <T> CompletableFuture<T> call(Supplier<T> task) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        submit(() -> {
+        executor.execute(() -> {
             try {
                 result.complete(task.get());
             } catch (RuntimeException e) {
@@ -810,47 +808,40 @@ public final class Queue {
         return result;
     }
 
-    private void submit(Runnable task) {
-        tasks.add(task);
-        schedule();
-    }
+    /** The queue's part of each run of its executor. */
+    private final class Runs implements SerialExecutor.Hooks {
 
-    private void schedule() {
-        if (scheduled.compareAndSet(false, true)) {
-            pool.execute(this::run);
-        }
-    }
-
-    private void run() {
-        try {
-            for (int round = 0; round < ROUNDS_PER_RUN; round++) {
-                boolean worked = false;
-                Runnable task;
-                while ((task = tasks.poll()) != null) {
-                    task.run();
-                    worked = true;
-                }
-                // one batch per round, then deliveries: a steady stream of publishes must not starve the consumers
-                worked |= appendBatches(1);
-                if (state == State.RUNNING) {
-                    dispatch();
-                }
-                if (!worked) {
-                    break;
-                }
+        @Override
+        public boolean afterRound() {
+            // one batch per round, then deliveries: a steady stream of publishes must not starve the consumers
+            boolean appended = appendBatches(1);
+            if (state == State.RUNNING) {
+                dispatch();
             }
+            return appended;
+        }
+
+        @Override
+        public void afterRounds() {
             if (state == State.RUNNING) {
                 flushCursor(false);
                 trim();
             }
-        } catch (RuntimeException | Error e) {
-            LOG.error("Queue {} in vhost {} failed a run", name(), definition.vhost(), e);
-        } finally {
+        }
+
+        @Override
+        public void afterRun() {
             publishCounters();
-            scheduled.set(false);
-            if ((!tasks.isEmpty() || !inbox.isEmpty()) && scheduled.compareAndSet(false, true)) {
-                pool.execute(this::run);
-            }
+        }
+
+        @Override
+        public boolean hasQueuedWork() {
+            return !inbox.isEmpty();
+        }
+
+        @Override
+        public void onFailure(Throwable failure) {
+            LOG.error("Queue {} in vhost {} failed a run", name(), definition.vhost(), failure);
         }
     }
 
@@ -1030,7 +1021,7 @@ public final class Queue {
 
     /** Drops the messages that have expired at the head of the queue, with or without consumers. Any thread. */
     public void expireMessages() {
-        submit(() -> {
+        executor.execute(() -> {
             if (state != State.RUNNING) {
                 return;
             }
