@@ -3,6 +3,7 @@ package io.hermod.amqp.codec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
+import java.nio.ByteBuffer;
 
 /**
  * Writes AMQP 0-9-1 frames (spec 4.2.3; layout in {@link FrameDecoder}): methods, content (a header frame and the body
@@ -51,15 +52,21 @@ public final class FrameEncoder {
      * frame of this connection's size fits.
      */
     public static void writeContentHeader(ByteBuf out, int channel, int classId, long bodySize, ByteBuf properties) {
+        writeContentHeader(out, channel, classId, bodySize, properties, BYTE_BUF);
+    }
+
+    private static <T> void writeContentHeader(
+            ByteBuf out, int channel, int classId, long bodySize, T properties, Source<T> source) {
         PrimitiveEncoder.checkShort(channel, "channel");
         PrimitiveEncoder.checkShort(classId, "classId");
+        int length = source.length(properties);
         out.writeByte(AmqpConstants.FRAME_HEADER);
         out.writeShort(channel);
-        out.writeInt(FrameDecoder.CONTENT_HEADER_FIXED_SIZE + properties.readableBytes());
+        out.writeInt(FrameDecoder.CONTENT_HEADER_FIXED_SIZE + length);
         out.writeShort(classId);
         out.writeShort(0);
         out.writeLong(bodySize);
-        out.writeBytes(properties, properties.readerIndex(), properties.readableBytes());
+        source.copy(properties, 0, length, out);
         out.writeByte(AmqpConstants.FRAME_END);
     }
 
@@ -73,13 +80,18 @@ public final class FrameEncoder {
      */
     public static void writeContent(
             ByteBuf out, int channel, int classId, ByteBuf properties, ByteBuf body, int frameMax) {
+        writeContent(out, channel, classId, properties, body, BYTE_BUF, frameMax);
+    }
+
+    private static <T> void writeContent(
+            ByteBuf out, int channel, int classId, T properties, T body, Source<T> source, int frameMax) {
         int chunk = bodyChunk(frameMax);
-        writeContentHeader(out, channel, classId, body.readableBytes(), properties);
-        int end = body.writerIndex();
-        for (int i = body.readerIndex(); i < end; ) {
-            int length = Math.min(chunk, end - i);
+        int size = source.length(body);
+        writeContentHeader(out, channel, classId, size, properties, source);
+        for (int i = 0; i < size; ) {
+            int length = Math.min(chunk, size - i);
             writeBodyFrameHeader(out, channel, length);
-            out.writeBytes(body, i, length);
+            source.copy(body, i, length, out);
             out.writeByte(AmqpConstants.FRAME_END);
             i += length;
         }
@@ -94,12 +106,27 @@ public final class FrameEncoder {
      */
     public static void writeCommand(
             ByteBuf out, int channel, AmqpMethod method, ByteBuf properties, ByteBuf body, int frameMax) {
+        writeCommand(out, channel, method, properties, body, BYTE_BUF, frameMax);
+    }
+
+    /**
+     * {@link #writeCommand(ByteBuf, int, AmqpMethod, ByteBuf, ByteBuf, int)} from NIO buffers (a stored message's
+     * property bytes and body), copied from their position to their limit without changing either: the same message
+     * may be encoded for several consumers at once.
+     */
+    public static void writeCommand(
+            ByteBuf out, int channel, AmqpMethod method, ByteBuffer properties, ByteBuffer body, int frameMax) {
+        writeCommand(out, channel, method, properties, body, BYTE_BUFFER, frameMax);
+    }
+
+    private static <T> void writeCommand(
+            ByteBuf out, int channel, AmqpMethod method, T properties, T body, Source<T> source, int frameMax) {
         if (!method.hasContent()) {
             throw new IllegalArgumentException(method.name() + " carries no content");
         }
         bodyChunk(frameMax);
         writeMethod(out, channel, method);
-        writeContent(out, channel, method.classId(), properties, body, frameMax);
+        writeContent(out, channel, method.classId(), properties, body, source, frameMax);
     }
 
     /**
@@ -163,6 +190,50 @@ public final class FrameEncoder {
         out.writeShort(channel);
         out.writeInt(length);
     }
+
+    /** Where content bytes come from: a Netty buffer (its readable bytes) or an NIO buffer (position to limit). */
+    private interface Source<T> {
+        int length(T source);
+
+        /** Appends {@code length} bytes from {@code offset} (relative to the readable start) to {@code out}. */
+        void copy(T source, int offset, int length, ByteBuf out);
+    }
+
+    private static final Source<ByteBuf> BYTE_BUF = new Source<>() {
+        @Override
+        public int length(ByteBuf source) {
+            return source.readableBytes();
+        }
+
+        @Override
+        public void copy(ByteBuf source, int offset, int length, ByteBuf out) {
+            out.writeBytes(source, source.readerIndex() + offset, length);
+        }
+    };
+
+    /**
+     * Copies with an absolute bulk put into the output's own NIO view: no wrapper, no duplicate, neither buffer's
+     * position moved.
+     */
+    private static final Source<ByteBuffer> BYTE_BUFFER = new Source<>() {
+        @Override
+        public int length(ByteBuffer source) {
+            return source.remaining();
+        }
+
+        @Override
+        public void copy(ByteBuffer source, int offset, int length, ByteBuf out) {
+            out.ensureWritable(length);
+            int at = out.writerIndex();
+            if (out.nioBufferCount() == 1) {
+                ByteBuffer target = out.internalNioBuffer(at, length);
+                target.put(target.position(), source, source.position() + offset, length);
+            } else {
+                out.setBytes(at, source.slice(source.position() + offset, length));
+            }
+            out.writerIndex(at + length);
+        }
+    };
 
     /** The most body bytes one body frame may carry under {@code frameMax}. */
     private static int bodyChunk(int frameMax) {

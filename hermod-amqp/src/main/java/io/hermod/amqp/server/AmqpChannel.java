@@ -69,7 +69,6 @@ import io.hermod.broker.QueueInfo;
 import io.hermod.broker.QueueSpec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -682,11 +681,6 @@ final class AmqpChannel {
 
     /** Encodes the method, the content header and the body frames into one buffer (the caller's); any thread. */
     private ByteBuf encode(AmqpMethod method, Delivery d) {
-        return connection.encodeCommand(id, method, wrap(d.properties()), wrap(d.body()));
-    }
-
-    /** A view of a stored buffer for the encoder; Netty slices it, so {@code buffer}'s position stays as it is. */
-    private static ByteBuf wrap(ByteBuffer buffer) {
-        return Unpooled.wrappedBuffer(buffer);
+        return connection.encodeCommand(id, method, d.properties(), d.body());
     }
 }

@@ -34,6 +34,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -549,6 +550,18 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
      */
     ByteBuf encodeCommand(int channel, AmqpMethod method, ByteBuf properties, ByteBuf body) {
         ByteBuf out = ctx.alloc().buffer(64 + properties.readableBytes() + body.readableBytes());
+        try {
+            FrameEncoder.writeCommand(out, channel, method, properties, body, frameMax);
+            return out;
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
+    }
+
+    /** {@link #encodeCommand(int, AmqpMethod, ByteBuf, ByteBuf)} of a stored message's buffers, left unchanged. */
+    ByteBuf encodeCommand(int channel, AmqpMethod method, ByteBuffer properties, ByteBuffer body) {
+        ByteBuf out = ctx.alloc().buffer(64 + properties.remaining() + body.remaining());
         try {
             FrameEncoder.writeCommand(out, channel, method, properties, body, frameMax);
             return out;

@@ -33,18 +33,47 @@ final class MessageCodec {
     static final String TTL = "t";
     static final String PRIORITY = "y";
     private static final int PERSISTENT = 1;
-    private static final ByteBuffer[] FLAG_VALUES = {
-        ByteBuffer.wrap(new byte[] {0}).asReadOnlyBuffer(),
-        ByteBuffer.wrap(new byte[] {PERSISTENT}).asReadOnlyBuffer()
+    private static final Header[] FLAG_HEADERS = {
+        new Header(FLAGS, ByteBuffer.wrap(new byte[] {0}).asReadOnlyBuffer()),
+        new Header(FLAGS, ByteBuffer.wrap(new byte[] {PERSISTENT}).asReadOnlyBuffer())
     };
 
     private MessageCodec() {}
 
-    static void add(RecordBatchBuilder batch, Message message, long timestamp) {
-        Header exchange = new Header(EXCHANGE, utf8(message.exchange()));
-        Header routingKey = new Header(ROUTING_KEY, utf8(message.routingKey()));
+    /**
+     * The exchange and routing-key headers of the last message a queue appended, reused while they repeat (they mostly
+     * do: a queue's publishers send to few exchanges and keys), so that appending encodes no name per message. The
+     * batch builder reads header values without moving them, so records and batches may share one. Not thread-safe:
+     * one per queue, used on its executor.
+     */
+    static final class NameHeaders {
+        private String exchangeName;
+        private Header exchange;
+        private String routingKeyName;
+        private Header routingKey;
+
+        Header exchange(String name) {
+            if (!name.equals(exchangeName)) {
+                exchangeName = name;
+                exchange = new Header(EXCHANGE, utf8(name));
+            }
+            return exchange;
+        }
+
+        Header routingKey(String name) {
+            if (!name.equals(routingKeyName)) {
+                routingKeyName = name;
+                routingKey = new Header(ROUTING_KEY, utf8(name));
+            }
+            return routingKey;
+        }
+    }
+
+    static void add(RecordBatchBuilder batch, Message message, long timestamp, NameHeaders names) {
+        Header exchange = names.exchange(message.exchange());
+        Header routingKey = names.routingKey(message.routingKey());
         Header properties = new Header(PROPERTIES, ByteBuffer.wrap(message.properties()));
-        Header flags = new Header(FLAGS, FLAG_VALUES[message.persistent() ? 1 : 0].duplicate());
+        Header flags = FLAG_HEADERS[message.persistent() ? 1 : 0];
         List<Header> headers;
         if (message.ttlMillis() == Message.NO_TTL && message.priority() == 0) {
             headers = List.of(exchange, routingKey, properties, flags);
@@ -141,7 +170,7 @@ final class MessageCodec {
     }
 
     private static ByteBuffer utf8(String s) {
-        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
     }
 
     private static String string(ByteBuffer b) {

@@ -62,10 +62,11 @@ public final class Queue {
     public static final String NOT_BEFORE = "x-not-before";
     /**
      * The buffer each pool thread builds its append batches in: the log has written a batch when {@code append}
-     * returns, so one buffer serves every batch the thread appends (a batch too large for it gets its own).
+     * returns, so one buffer serves every batch the thread appends (a batch too large for it gets its own). Direct, so
+     * that the file channel writes it as it is instead of copying it into a temporary direct buffer first.
      */
     private static final ThreadLocal<ByteBuffer> APPEND_BUFFER =
-            ThreadLocal.withInitial(() -> ByteBuffer.allocate(2 * MAX_BATCH_BYTES));
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(2 * MAX_BATCH_BYTES));
 
     /** What settling a handed-out message does to it. */
     public enum Outcome {
@@ -116,6 +117,7 @@ public final class Queue {
     private final OffsetRanges transientSinceFlush = new OffsetRanges();
     private final OffsetRanges settledScratch = new OffsetRanges();
     private final OffsetRanges noRanges = new OffsetRanges();
+    private final MessageCodec.NameHeaders nameHeaders = new MessageCodec.NameHeaders();
     private long handedOutWritten;
     private long trimmedAt;
     private boolean hadConsumers;
@@ -912,7 +914,7 @@ public final class Queue {
                 }
                 batchBodyBytes += p.message().body().length;
                 batch.add(p);
-                MessageCodec.add(builder, p.message(), now);
+                MessageCodec.add(builder, p.message(), now, nameHeaders);
             }
             if (batch.isEmpty()) {
                 continue; // every message was refused: nothing to append

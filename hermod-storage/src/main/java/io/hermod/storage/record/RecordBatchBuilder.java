@@ -14,8 +14,7 @@ import java.util.List;
  */
 public final class RecordBatchBuilder {
 
-    private record Pending(
-            long timestamp, byte[] key, byte[] value, List<Header> headers, byte[][] headerKeys, int bodySize) {}
+    private record Pending(long timestamp, byte[] key, byte[] value, List<Header> headers, int bodySize) {}
 
     private final List<Pending> records = new ArrayList<>();
     private long baseTimestamp = RecordBatch.NO_TIMESTAMP;
@@ -42,18 +41,16 @@ public final class RecordBatchBuilder {
                 + sizeOfBytes(key)
                 + sizeOfBytes(value)
                 + Varints.sizeOfVarint(headers.size());
-        byte[][] headerKeys = new byte[headers.size()][];
         for (int h = 0; h < headers.size(); h++) {
             Header header = headers.get(h);
-            byte[] headerKey = header.key().getBytes(StandardCharsets.UTF_8);
-            headerKeys[h] = headerKey;
-            body += Varints.sizeOfVarint(headerKey.length) + headerKey.length;
+            int keyLength = utf8Length(header.key());
+            body += Varints.sizeOfVarint(keyLength) + keyLength;
             body += header.value() == null
                     ? Varints.sizeOfVarint(-1)
                     : Varints.sizeOfVarint(header.value().remaining())
                             + header.value().remaining();
         }
-        records.add(new Pending(timestamp, key, value, List.copyOf(headers), headerKeys, body));
+        records.add(new Pending(timestamp, key, value, List.copyOf(headers), body));
         recordsSize += Varints.sizeOfVarint(body) + body;
         return this;
     }
@@ -108,12 +105,16 @@ public final class RecordBatchBuilder {
             Varints.writeVarint(r.headers.size(), out);
             for (int h = 0; h < r.headers.size(); h++) {
                 Header header = r.headers.get(h);
-                writeBytes(r.headerKeys[h], out);
-                if (header.value() == null) {
+                writeKey(header.key(), out);
+                ByteBuffer value = header.value();
+                if (value == null) {
                     Varints.writeVarint(-1, out);
                 } else {
-                    Varints.writeVarint(header.value().remaining(), out);
-                    out.put(header.value().duplicate());
+                    // an absolute put: no duplicate per header, and the value's position stays where it was
+                    int length = value.remaining();
+                    Varints.writeVarint(length, out);
+                    out.put(out.position(), value, value.position(), length);
+                    out.position(out.position() + length);
                 }
             }
         }
@@ -124,6 +125,32 @@ public final class RecordBatchBuilder {
 
     private static int sizeOfBytes(byte[] bytes) {
         return bytes == null ? Varints.sizeOfVarint(-1) : Varints.sizeOfVarint(bytes.length) + bytes.length;
+    }
+
+    /*
+     * Header keys are short ASCII names in practice ("e", "r", ... for queue messages): measured and written straight
+     * from the string, without a byte array per header per record; other keys go through the UTF-8 encoder.
+     */
+
+    private static int utf8Length(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return s.getBytes(StandardCharsets.UTF_8).length;
+            }
+        }
+        return s.length();
+    }
+
+    private static void writeKey(String key, ByteBuffer out) {
+        int length = utf8Length(key);
+        Varints.writeVarint(length, out);
+        if (length != key.length()) {
+            out.put(key.getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        for (int i = 0; i < length; i++) {
+            out.put((byte) key.charAt(i));
+        }
     }
 
     private static void writeBytes(byte[] bytes, ByteBuffer out) {
