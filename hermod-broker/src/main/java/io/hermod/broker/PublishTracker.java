@@ -22,7 +22,7 @@ final class PublishTracker implements EnqueueCallback {
         this.queues = queues;
         this.remaining = new AtomicInteger(queues);
         if (queues == 0) {
-            result.complete(new PublishResult(0));
+            result.complete(PublishResult.routedTo(0));
         }
     }
 
@@ -38,7 +38,7 @@ final class PublishTracker implements EnqueueCallback {
         if (remaining.decrementAndGet() == 0) {
             BrokerException failed = failure.get();
             if (failed == null) {
-                result.complete(new PublishResult(queues));
+                result.complete(PublishResult.routedTo(queues));
             } else {
                 result.completeExceptionally(failed);
             }

@@ -587,7 +587,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         io.netty.channel.Channel ch = ctx.channel();
         if (ch.eventLoop().inEventLoop()) {
             writeOutbound();
-            ch.writeAndFlush(encoded);
+            ch.writeAndFlush(encoded, ch.voidPromise());
             return;
         }
         outboundBytes.addAndGet(encoded.readableBytes());
@@ -625,7 +625,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         ByteBuf next;
         while ((next = outbound.poll()) != null) {
             outboundBytes.addAndGet(-next.readableBytes());
-            ch.write(next);
+            ch.write(next, ch.voidPromise()); // no future per frame: a failed write reaches exceptionCaught
             any = true;
         }
         if (any && outboundRefused && ch.isWritable()) {

@@ -26,6 +26,22 @@ final class OffsetRanges {
         if (from >= to) {
             return 0;
         }
+        if (!ranges.isEmpty()) {
+            // the usual case, offsets settled in order: at or past the last range's start, nothing after it to merge,
+            // and no tree entry made or removed when it only grows the last range
+            Long lastFrom = ranges.lastKey();
+            if (from >= lastFrom) {
+                long lastTo = ranges.get(lastFrom);
+                long added = from > lastTo ? to - from : Math.max(0, to - lastTo);
+                if (from > lastTo) {
+                    ranges.put(from, to);
+                } else if (to > lastTo) {
+                    ranges.put(lastFrom, to);
+                }
+                size += added;
+                return added;
+            }
+        }
         long added = to - from;
         long start = from;
         long end = to;
