@@ -549,21 +549,23 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
      * sends; {@code properties} and {@code body} stay the caller's. Any thread.
      */
     ByteBuf encodeCommand(int channel, AmqpMethod method, ByteBuf properties, ByteBuf body) {
-        ByteBuf out = ctx.alloc().buffer(64 + properties.readableBytes() + body.readableBytes());
-        try {
-            FrameEncoder.writeCommand(out, channel, method, properties, body, frameMax);
-            return out;
-        } catch (RuntimeException e) {
-            out.release();
-            throw e;
-        }
+        return encode(
+                properties.readableBytes() + body.readableBytes(),
+                out -> FrameEncoder.writeCommand(out, channel, method, properties, body, frameMax));
     }
 
     /** {@link #encodeCommand(int, AmqpMethod, ByteBuf, ByteBuf)} of a stored message's buffers, left unchanged. */
     ByteBuf encodeCommand(int channel, AmqpMethod method, ByteBuffer properties, ByteBuffer body) {
-        ByteBuf out = ctx.alloc().buffer(64 + properties.remaining() + body.remaining());
+        return encode(
+                properties.remaining() + body.remaining(),
+                out -> FrameEncoder.writeCommand(out, channel, method, properties, body, frameMax));
+    }
+
+    /** A new buffer for {@code contentBytes} and their framing, written by {@code writer}; released if it throws. */
+    private ByteBuf encode(int contentBytes, Consumer<ByteBuf> writer) {
+        ByteBuf out = ctx.alloc().buffer(64 + contentBytes);
         try {
-            FrameEncoder.writeCommand(out, channel, method, properties, body, frameMax);
+            writer.accept(out);
             return out;
         } catch (RuntimeException e) {
             out.release();

@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -116,6 +117,46 @@ class FrameEncoderTest {
         assertThat(bodyOf(frames.subList(1, frames.size()))).isEqualTo(body);
         release(frames);
         properties.release();
+    }
+
+    @Test
+    void aCommandFromNioBuffersIsTheSameBytesAndLeavesThemUnmoved() {
+        // Given a stored message's views: a body slice at a non-zero position, read-only, and its property bytes
+        byte[] body = randomBytes(9000);
+        ByteBuf encodedProperties = Unpooled.buffer();
+        PROPERTIES.encode(encodedProperties);
+        byte[] propertyBytes = ByteBufUtil.getBytes(encodedProperties);
+        encodedProperties.release();
+        ByteBuffer storedBody = ByteBuffer.allocate(body.length + 20)
+                .position(7)
+                .put(body)
+                .flip()
+                .position(7)
+                .asReadOnlyBuffer();
+        ByteBuffer storedProperties = ByteBuffer.wrap(propertyBytes).asReadOnlyBuffer();
+        var deliver = new BasicDeliver("ctag", 9, false, "ex", "rk");
+        byte[] expected = Bytes.written(out -> FrameEncoder.writeCommand(
+                out, 3, deliver, Unpooled.wrappedBuffer(propertyBytes), Unpooled.wrappedBuffer(body), 4096));
+
+        // When it is encoded into a pooled direct buffer (one NIO view) and into a composite (several)
+        ByteBuf direct = ByteBufAllocator.DEFAULT.directBuffer(16);
+        ByteBuf composite = Unpooled.compositeBuffer()
+                .addComponent(true, Unpooled.buffer(10).writeZero(10));
+        composite.skipBytes(10);
+        try {
+            FrameEncoder.writeCommand(direct, 3, deliver, storedProperties, storedBody, 4096);
+            FrameEncoder.writeCommand(composite, 3, deliver, storedProperties, storedBody, 4096);
+
+            // Then both are the bytes the Netty-buffer variant writes, and neither source moved
+            assertThat(ByteBufUtil.getBytes(direct)).isEqualTo(expected);
+            assertThat(ByteBufUtil.getBytes(composite)).isEqualTo(expected);
+            assertThat(storedBody.position()).isEqualTo(7);
+            assertThat(storedBody.remaining()).isEqualTo(body.length);
+            assertThat(storedProperties.position()).isZero();
+        } finally {
+            direct.release();
+            composite.release();
+        }
     }
 
     @Test
