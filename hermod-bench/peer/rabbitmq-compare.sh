@@ -19,7 +19,7 @@
 #
 # Environment: RABBITMQ_PORT (5682), HERMOD_PORT (5692), EPMD_PORT (4389, a private epmd for the RabbitMQ node),
 # HERMOD_JAVA_OPTS (JVM options for Hermod, after those ./hermod server adds for the JDK; default
-# -Xmx80m -Xmn24m -XX:+UseSerialGC: a heap sized for these workloads), PERF_TEST_VERSION (2.22.1), HERMOD_MVN_LOCK
+# -Xmx64m -Xmn20m -XX:+UseSerialGC: a heap sized for these workloads), PERF_TEST_VERSION (2.22.1), HERMOD_MVN_LOCK
 # (a lock file: Maven runs under flock on it when set).
 set -euo pipefail
 
@@ -47,9 +47,9 @@ RABBITMQ_PORT=${RABBITMQ_PORT:-5682}
 HERMOD_PORT=${HERMOD_PORT:-5692}
 EPMD_PORT=${EPMD_PORT:-4389}
 PERF_TEST_VERSION=${PERF_TEST_VERSION:-2.22.1}
-# a small-footprint broker: an 80 MiB heap (the live set of these workloads is 20-40 MiB) with the serial collector,
-# whose young collections of 24 MiB are short on two cores; ./hermod server's own JDK options are added in start_hermod
-HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:--Xmx80m -Xmn24m -XX:+UseSerialGC}
+# a small-footprint broker: a 64 MiB heap (the live set of these workloads is 20-40 MiB) with the serial collector,
+# whose young collections of 20 MiB are short on two cores; ./hermod server's own JDK options are added in start_hermod
+HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:--Xmx64m -Xmn20m -XX:+UseSerialGC}
 rabbitmq_server=/usr/lib/rabbitmq/bin/rabbitmq-server
 perf_test_dir=$root/hermod-bench/target/peer/perf-test-$PERF_TEST_VERSION
 jar=$root/hermod-server/target/hermod-server.jar
