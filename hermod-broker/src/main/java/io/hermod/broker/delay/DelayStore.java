@@ -567,12 +567,9 @@ public final class DelayStore {
         if (releasedSinceWriteCount == 0) {
             return;
         }
-        if (releaseLog != null) {
-            if (releaseLog.snapshotDue()) {
-                releaseLog.writeSnapshot(released, false);
-            } else {
-                releaseLog.writeDelta(releasedSinceWrite, releasedSinceWriteCount);
-            }
+        // a snapshot too large for one entry is skipped: these releases then go as a delta, or they would be lost
+        if (releaseLog != null && !(releaseLog.snapshotDue() && releaseLog.writeSnapshot(released, false))) {
+            releaseLog.writeDelta(releasedSinceWrite, releasedSinceWriteCount);
         }
         releasedSinceWriteCount = 0;
         if (releasedSinceWrite.length > 4096) {

@@ -49,7 +49,12 @@ final class ReleaseLog implements AutoCloseable {
     }
 
     static ReleaseLog open(LogStore store, String name) {
-        return new ReleaseLog(SnapshotLog.open(store, name, CONFIG));
+        return open(store, name, CONFIG);
+    }
+
+    /** {@link #open(LogStore, String)} with other sizes (tests: an entry limit small enough to reach). */
+    static ReleaseLog open(LogStore store, String name, SnapshotLog.Config config) {
+        return new ReleaseLog(SnapshotLog.open(store, name, config));
     }
 
     /**
@@ -119,15 +124,18 @@ final class ReleaseLog implements AutoCloseable {
     }
 
     /**
-     * Writes the whole set, then drops the segments wholly before it; with {@code sync}, fsyncs it too. A set too large
-     * for one entry is skipped, and the deltas since the last snapshot still count: a due snapshot stays due.
+     * Writes the whole set, then drops the segments wholly before it; with {@code sync}, fsyncs it too.
+     *
+     * @return false when the set is too large for one entry: nothing was written, the caller writes its releases as a
+     *     delta instead, and the next snapshot is due after as many deltas again (as the cursor log does)
      */
-    void writeSnapshot(ReleasedSet released, boolean sync) {
+    boolean writeSnapshot(ReleasedSet released, boolean sync) {
         long[] words = released.words();
         if (!log.fits(1 + 8 + 4 + 8L * words.length)) {
             LOG.warn(
                     "Release log {}: a snapshot of {} words does not fit one entry; skipped", log.name(), words.length);
-            return;
+            log.writeSnapshot(null, sync);
+            return false;
         }
         ByteBuffer v = ByteBuffer.allocate(1 + 8 + 4 + 8 * words.length)
                 .put(SnapshotLog.SNAPSHOT)
@@ -137,6 +145,7 @@ final class ReleaseLog implements AutoCloseable {
             v.putLong(w);
         }
         log.writeSnapshot(v.array(), sync);
+        return true;
     }
 
     void delete() {

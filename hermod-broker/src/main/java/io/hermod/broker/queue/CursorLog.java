@@ -64,7 +64,12 @@ final class CursorLog implements AutoCloseable {
     }
 
     static CursorLog open(LogStore store, String name) {
-        return new CursorLog(SnapshotLog.open(store, name, CONFIG));
+        return open(store, name, CONFIG);
+    }
+
+    /** {@link #open(LogStore, String)} with other sizes (tests: an entry limit small enough to reach). */
+    static CursorLog open(LogStore store, String name, SnapshotLog.Config config) {
+        return new CursorLog(SnapshotLog.open(store, name, config));
     }
 
     /** Replays the log: the last snapshot, then every delta after it. */
@@ -155,12 +160,16 @@ final class CursorLog implements AutoCloseable {
     }
 
     /**
-     * Writes the whole cursor state, then drops the segments wholly before it. A snapshot too large for one entry is
-     * skipped, and the next is due after as many deltas again.
+     * Writes the whole cursor state, then drops the segments wholly before it.
+     *
+     * @return false when nothing was written (too large for one entry, or the log failed): the caller writes its
+     *     changes as a delta instead, and the next snapshot is due after as many deltas again
      */
-    void writeSnapshot(
+    boolean writeSnapshot(
             OffsetRanges settled, OffsetRanges transients, long handedOutBelow, Map<Long, Returns.Entry> returns) {
-        log.writeSnapshot(entry(SnapshotLog.SNAPSHOT, settled, transients, handedOutBelow, returns), false);
+        byte[] entry = entry(SnapshotLog.SNAPSHOT, settled, transients, handedOutBelow, returns);
+        log.writeSnapshot(entry, false);
+        return entry != null;
     }
 
     /** Lays out an entry; null when the log failed or it does not fit. */

@@ -1215,20 +1215,20 @@ public final class Queue {
         cursor.drainSettledSinceFlush(settledScratch);
         // a snapshot writes the settled set, which counts held messages (being dead-lettered) as settled: it waits
         returns.prune(cursor::isSettled);
+        Map<Long, Returns.Entry> changed = returns.drainChanged();
+        boolean snapshotWritten = false;
         if ((snapshot || cursorLog.snapshotDue()) && cursor.heldCount() == 0) {
             transientLive.removeBelow(cursor.lowWatermark());
-            returns.drainChanged();
-            cursorLog.writeSnapshot(
+            snapshotWritten = cursorLog.writeSnapshot(
                     cursor.settled(), transientLive, Math.max(handedOut, handedOutWritten), returns.all());
-        } else {
-            Map<Long, Returns.Entry> changed = returns.drainChanged();
-            if (!settledScratch.isEmpty()
-                    || !transientSinceFlush.isEmpty()
-                    || handedOut > handedOutWritten
-                    || !changed.isEmpty()) {
-                cursorLog.writeDelta(
-                        settledScratch, transientSinceFlush, Math.max(handedOut, handedOutWritten), changed);
-            }
+        }
+        // without a snapshot (none due, or one too large for an entry) the changes go as a delta, or they would be lost
+        if (!snapshotWritten
+                && (!settledScratch.isEmpty()
+                        || !transientSinceFlush.isEmpty()
+                        || handedOut > handedOutWritten
+                        || !changed.isEmpty())) {
+            cursorLog.writeDelta(settledScratch, transientSinceFlush, Math.max(handedOut, handedOutWritten), changed);
         }
         settledScratch.clear();
         transientSinceFlush.clear();

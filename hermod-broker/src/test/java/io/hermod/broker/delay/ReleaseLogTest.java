@@ -2,6 +2,7 @@ package io.hermod.broker.delay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hermod.broker.queue.SnapshotLog;
 import io.hermod.storage.Log;
 import io.hermod.storage.LogConfig;
 import io.hermod.storage.LogStore;
@@ -67,6 +68,35 @@ class ReleaseLogTest {
                 assertThat(released.contains(66)).isTrue();
                 assertThat(released.contains(70)).isFalse(); // a delta before the snapshot
                 assertThat(released.contains(130)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aSnapshotTooLargeForOneEntryIsNotWrittenAndTheReleasesStillReplay() {
+        // Given a release log whose entries may hold at most 3 KiB (4 KiB segments), with a snapshot due
+        SnapshotLog.Config small = new SnapshotLog.Config("Release log", 4096, 256, "test");
+        try (LogStore store = LogStore.open(LogStoreConfig.of(dir))) {
+            try (ReleaseLog releaseLog = ReleaseLog.open(store, "small.released", small)) {
+                for (long offset = 0; !releaseLog.snapshotDue(); offset++) {
+                    releaseLog.writeDelta(new long[] {offset}, 1);
+                }
+                long[] words = new long[1000]; // 8 KB
+                words[999] = 1;
+
+                // When the store writes a snapshot of a set that large, it is refused, and no longer due
+                assertThat(releaseLog.writeSnapshot(new ReleasedSet(0, words), false))
+                        .isFalse();
+                assertThat(releaseLog.snapshotDue()).isFalse();
+                // and the releases it holds go as a delta instead (DelayStore.writeReleases)
+                releaseLog.writeDelta(new long[] {64 * 999}, 1);
+            }
+
+            // Then a replay has the deltas before and after the refused snapshot
+            try (ReleaseLog releaseLog = ReleaseLog.open(store, "small.released", small)) {
+                ReleasedSet released = releaseLog.recover(0);
+                assertThat(released.contains(0)).isTrue();
+                assertThat(released.contains(64 * 999)).isTrue();
             }
         }
     }

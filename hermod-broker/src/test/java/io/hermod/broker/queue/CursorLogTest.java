@@ -77,4 +77,29 @@ class CursorLogTest {
             }
         }
     }
+
+    @Test
+    void aSnapshotTooLargeForOneEntryIsNotWrittenAndTheNextIsDueAfterAsManyDeltasAgain() {
+        // Given a cursor log whose entries may hold at most 3 KiB (4 KiB segments), with a snapshot due
+        SnapshotLog.Config small = new SnapshotLog.Config("Cursor log", 4096, 256, "test");
+        try (LogStore store = LogStore.open(LogStoreConfig.of(dir));
+                CursorLog cursorLog = CursorLog.open(store, "small.cursor", small)) {
+            OffsetRanges one = new OffsetRanges();
+            one.add(1);
+            for (int i = 0; !cursorLog.snapshotDue(); i++) {
+                cursorLog.writeDelta(one, new OffsetRanges(), i);
+            }
+            OffsetRanges scattered = new OffsetRanges();
+            for (long offset = 0; offset < 1000; offset += 2) {
+                scattered.add(offset); // 500 ranges: 8 KB
+            }
+
+            // When the queue writes a snapshot of it, it is refused, and no longer due; a small one is written
+            assertThat(cursorLog.writeSnapshot(scattered, new OffsetRanges(), 1000, Map.of()))
+                    .isFalse();
+            assertThat(cursorLog.snapshotDue()).isFalse();
+            assertThat(cursorLog.writeSnapshot(one, new OffsetRanges(), 1000, Map.of()))
+                    .isTrue();
+        }
+    }
 }
