@@ -47,8 +47,8 @@ RABBITMQ_PORT=${RABBITMQ_PORT:-5682}
 HERMOD_PORT=${HERMOD_PORT:-5692}
 EPMD_PORT=${EPMD_PORT:-4389}
 PERF_TEST_VERSION=${PERF_TEST_VERSION:-2.22.1}
-# a small-footprint broker: a 64 MiB heap (the live set of these workloads is 20-40 MiB) with the serial collector,
-# whose young collections of 20 MiB are short on two cores; ./hermod server's own JDK options are added in start_hermod
+# a small-footprint broker: a 64 MiB heap (after a young collection these workloads use ~21 MiB) with the serial
+# collector, whose young collections of 20 MiB are short on two cores; ./hermod server's JDK options come in start_hermod
 HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:--Xmx64m -Xmn20m -XX:+UseSerialGC}
 rabbitmq_server=/usr/lib/rabbitmq/bin/rabbitmq-server
 perf_test_dir=$root/hermod-bench/target/peer/perf-test-$PERF_TEST_VERSION
