@@ -47,8 +47,9 @@ RABBITMQ_PORT=${RABBITMQ_PORT:-5682}
 HERMOD_PORT=${HERMOD_PORT:-5692}
 EPMD_PORT=${EPMD_PORT:-4389}
 PERF_TEST_VERSION=${PERF_TEST_VERSION:-2.22.1}
-# a small-footprint broker: a 64 MiB heap (after a young collection these workloads use ~21 MiB) with the serial
-# collector, whose young collections of 20 MiB are short on two cores; ./hermod server's JDK options come in start_hermod
+# a small-footprint broker: a 64 MiB heap (after a young collection these workloads use ~21 MiB) with the
+# serial collector, whose young collections of 20 MiB are short on two cores; ./hermod server's JDK options
+# come in start_hermod
 HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:--Xmx64m -Xmn20m -XX:+UseSerialGC}
 rabbitmq_server=/usr/lib/rabbitmq/bin/rabbitmq-server
 perf_test_dir=$root/hermod-bench/target/peer/perf-test-$PERF_TEST_VERSION
@@ -148,8 +149,8 @@ start_hermod() {
   t0=$(date +%s%N)
   # the server as `./hermod server` runs it (without its class-data-sharing archive: a first start), on loopback
   # shellcheck disable=SC2086 # HERMOD_JAVA_OPTS is a list of options
-  HERMOD_AMQP_HOST=127.0.0.1 MALLOC_ARENA_MAX=2 java $(hermod_server_jvm_opts) $HERMOD_JAVA_OPTS -jar "$run/hermod-server.jar" \
-    --data "$d/data" --amqp-port "$HERMOD_PORT" --http-port 0 > "$d/console.log" 2>&1 &
+  HERMOD_AMQP_HOST=127.0.0.1 MALLOC_ARENA_MAX=2 java $(hermod_server_jvm_opts) $HERMOD_JAVA_OPTS \
+    -jar "$run/hermod-server.jar" --data "$d/data" --amqp-port "$HERMOD_PORT" --http-port 0 > "$d/console.log" 2>&1 &
   hermod_pid=$!
   hermod_start_ms=$(python3 hermod-bench/peer/amqp_ready.py 127.0.0.1 "$HERMOD_PORT" "$t0" 120) \
     || { tail -20 "$d/console.log" >&2; exit 1; }
