@@ -434,6 +434,11 @@ public final class Channel implements AutoCloseable {
     }
 
     private static void settleOnQueues(List<Unacked> settled, Queue.Outcome outcome) {
+        if (settled.size() == 1) { // the usual ack, one delivery: no grouping by queue
+            Unacked u = settled.getFirst();
+            u.queue().settle(new long[] {u.offset()}, outcome);
+            return;
+        }
         Map<Queue, List<Long>> byQueue = new IdentityHashMap<>();
         for (Unacked u : settled) {
             byQueue.computeIfAbsent(u.queue(), q -> new ArrayList<>()).add(u.offset());
