@@ -595,7 +595,7 @@ final class AmqpChannel {
     private CompletableFuture<PublishResult> route(Message message) {
         if (DirectReplyTo.isReplyAddress(message.exchange(), message.routingKey())) {
             boolean delivered = connection.directReplyTo().deliver(connection.vhost(), channel.withoutBcc(message));
-            return CompletableFuture.completedFuture(new PublishResult(delivered ? 1 : 0));
+            return CompletableFuture.completedFuture(PublishResult.routedTo(delivered ? 1 : 0));
         }
         CompletableFuture<PublishResult> result = channel.publish(message);
         connection.publishing(message.body().length, result);
