@@ -23,7 +23,7 @@ public enum ErrorCode {
      * or a consumer exclusivity conflict (AMQP 403 ACCESS_REFUSED).
      */
     ACCESS_REFUSED(4),
-    /** A request the broker does not support, such as an unknown exchange type (AMQP 503 COMMAND_INVALID). */
+    /** A request the broker does not support at that point (AMQP 503 COMMAND_INVALID). */
     COMMAND_INVALID(5),
     /** A limit was reached, or the broker is out of a resource (AMQP 506 RESOURCE_ERROR). */
     RESOURCE_ERROR(6),

@@ -128,10 +128,13 @@ public final class VirtualHost {
 
     ExchangeDefinition declareExchange(ExchangeSpec spec, Session session) {
         broker.command(() -> {
-            // the type first, as rabbit_channel does: an unknown type is COMMAND_INVALID whatever the name
+            // the type first, as rabbit_channel does: an unknown type is PRECONDITION_FAILED whatever the name
+            // (RabbitMQ
+            // 3.13.3 and later, rabbit_exchange:check_type; earlier versions closed the connection with
+            // COMMAND_INVALID)
             boolean delayed = DelayedMessageType.NAME.equals(spec.type());
             if (!delayed && ExchangeType.byName(spec.type()).isEmpty()) {
-                throw new BrokerException(ErrorCode.COMMAND_INVALID, "unknown exchange type '" + spec.type() + "'");
+                throw new BrokerException(ErrorCode.PRECONDITION_FAILED, "unknown exchange type '" + spec.type() + "'");
             }
             if (spec.name().isEmpty()) {
                 throw defaultExchangeRefused();

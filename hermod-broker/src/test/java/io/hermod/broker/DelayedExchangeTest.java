@@ -377,7 +377,7 @@ class DelayedExchangeTest {
                 .isEqualTo("PRECONDITION_FAILED: Invalid argument, 'x-delayed-message' can't be used for"
                         + " 'x-delayed-type'");
         assertThat(refusal("dx", Map.of("x-delayed-type", "x-consistent-hash")))
-                .isEqualTo("COMMAND_INVALID: unknown exchange type 'x-consistent-hash'");
+                .isEqualTo("PRECONDITION_FAILED: unknown exchange type 'x-consistent-hash'");
         assertFails(ErrorCode.NOT_FOUND, () -> ch.declareExchangePassive("dx"));
     }
 

@@ -77,17 +77,18 @@ class ExchangeDeclareTest {
     }
 
     @Test
-    void anUnknownExchangeTypeIsAnInvalidCommand() {
-        assertFails(ErrorCode.COMMAND_INVALID, () -> ch.declareExchange(ExchangeSpec.durable("x", "x-unknown")));
-        assertFails(ErrorCode.COMMAND_INVALID, () -> ch.declareExchange(ExchangeSpec.durable("x", "Direct")));
+    void anUnknownExchangeTypeFailsItsPrecondition() {
+        assertFails(ErrorCode.PRECONDITION_FAILED, () -> ch.declareExchange(ExchangeSpec.durable("x", "x-unknown")));
+        assertFails(ErrorCode.PRECONDITION_FAILED, () -> ch.declareExchange(ExchangeSpec.durable("x", "Direct")));
         assertThat(fixture.vhost().exchangeNames()).doesNotContain("x");
     }
 
     @Test
     void theTypeIsCheckedBeforeTheNameAsRabbitMqDoes() {
-        // rabbit_channel checks the type (command_invalid) before the default exchange (access_refused)
-        assertFails(ErrorCode.COMMAND_INVALID, () -> ch.declareExchange(ExchangeSpec.durable("", "bogus")));
-        assertFails(ErrorCode.COMMAND_INVALID, () -> ch.declareExchange(ExchangeSpec.durable("amq.direct", "bogus")));
+        // rabbit_channel checks the type (precondition_failed) before the default exchange (access_refused)
+        assertFails(ErrorCode.PRECONDITION_FAILED, () -> ch.declareExchange(ExchangeSpec.durable("", "bogus")));
+        assertFails(
+                ErrorCode.PRECONDITION_FAILED, () -> ch.declareExchange(ExchangeSpec.durable("amq.direct", "bogus")));
     }
 
     @Test

@@ -73,10 +73,11 @@ class DelayedExchangeTest extends ServerTestSupport {
                 406, () -> ch.exchangeDeclare("delayed", "x-delayed-message", true, false, Map.of()));
         assertThat(text).contains("Invalid argument, 'x-delayed-type' must be an existing exchange type");
         Channel next = channel();
-        String unknown = assertConnectionError(
-                503,
+        String unknown = assertChannelError(
+                406,
                 () -> next.exchangeDeclare(
                         "delayed", "x-delayed-message", true, false, Map.of("x-delayed-type", "nope")));
         assertThat(unknown).contains("unknown exchange type 'nope'");
+        assertThat(connection.isOpen()).as("only the channel closes").isTrue();
     }
 }

@@ -34,6 +34,17 @@ class ExchangeMethodsTest extends ServerTestSupport {
     }
 
     @Test
+    void anUnknownTypeClosesOnlyTheChannelWith406AsRabbitMq313Does() throws Exception {
+        // pika's own acceptance suite asserts this (ChannelClosedByBroker, 406): rabbit_exchange:check_type
+        String text = assertChannelError(406, () -> channel().exchangeDeclare("odd", "ZZwwInvalid"));
+
+        assertThat(text).isEqualTo("PRECONDITION_FAILED - unknown exchange type 'ZZwwInvalid'");
+        assertThat(connection.isOpen()).isTrue();
+        Channel ch = channel();
+        assertChannelError(404, () -> ch.exchangeDeclarePassive("odd"));
+    }
+
+    @Test
     void noWaitDeclareBindUnbindAndDeleteTakeEffectWithoutAReply() throws Exception {
         Channel ch = channel();
         String queue = ch.queueDeclare().getQueue();

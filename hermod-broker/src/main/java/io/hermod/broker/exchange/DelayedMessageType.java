@@ -31,8 +31,8 @@ public final class DelayedMessageType {
      * The type an {@code x-delayed-message} exchange with these arguments routes as.
      *
      * @throws BrokerException as the plugin's {@code validate/1}: {@code PRECONDITION_FAILED} when {@code
-     *     x-delayed-type} is missing or not a string, or is {@code x-delayed-message} itself; {@code COMMAND_INVALID}
-     *     for a type name the broker does not know (rabbit_exchange:check_type)
+     *     x-delayed-type} is missing or not a string, or is {@code x-delayed-message} itself, or names a type the broker
+     *     does not know (rabbit_exchange:check_type)
      */
     public static ExchangeType routingType(Map<String, Object> arguments) {
         if (!(arguments.get(DELAYED_TYPE) instanceof String type)) {
@@ -46,8 +46,8 @@ public final class DelayedMessageType {
                     "Invalid argument, 'x-delayed-message' can't be used for 'x-delayed-type'");
         }
         return ExchangeType.byName(type)
-                .orElseThrow(
-                        () -> new BrokerException(ErrorCode.COMMAND_INVALID, "unknown exchange type '" + type + "'"));
+                .orElseThrow(() ->
+                        new BrokerException(ErrorCode.PRECONDITION_FAILED, "unknown exchange type '" + type + "'"));
     }
 
     /**

@@ -60,7 +60,7 @@ class DelayedMessageTypeTest {
                 .isEqualTo(ExchangeType.TOPIC);
         assertThatThrownBy(() -> DelayedMessageType.routingType(Map.of("x-delayed-type", "nope")))
                 .isInstanceOfSatisfying(
-                        BrokerException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.COMMAND_INVALID));
+                        BrokerException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PRECONDITION_FAILED));
         assertThatThrownBy(() -> DelayedMessageType.routingType(Map.of()))
                 .isInstanceOfSatisfying(
                         BrokerException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PRECONDITION_FAILED));
