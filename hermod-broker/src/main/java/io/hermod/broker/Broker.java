@@ -554,13 +554,15 @@ public final class Broker implements AutoCloseable {
                 config.clock(),
                 config.queueDurability(),
                 config.queueFlushInterval().toMillis(),
-                q -> admin.execute(() -> {
-                    try {
-                        vhost.deleteQueueIfCurrent(q);
-                    } catch (BrokerException e) {
-                        LOG.warn("Auto-delete of {} failed: {}", q, e.getMessage());
-                    }
-                }),
+                q -> CompletableFuture.runAsync(
+                        () -> {
+                            try {
+                                vhost.deleteQueueIfCurrent(q);
+                            } catch (BrokerException e) {
+                                LOG.warn("Auto-delete of {} failed: {}", q, e.getMessage());
+                            }
+                        },
+                        admin),
                 new QueueHost() {
                     @Override
                     public Map<String, Object> effectiveArguments(QueueDefinition d) {

@@ -60,6 +60,9 @@ public final class Channel implements AutoCloseable {
     private boolean releasing;
 
     private volatile boolean closed;
+    /** Completes when the close is done (see {@link #closeAsync}); set under the lock with {@code closed}. */
+    private CompletableFuture<Void> closing;
+
     private volatile Consumer<ChannelCloseReason> onClosedByBroker = reason -> {};
 
     /**
@@ -503,24 +506,45 @@ public final class Channel implements AutoCloseable {
         return closed;
     }
 
-    /** Cancels the consumers and returns every unacknowledged message to its queue. Idempotent. */
+    /** Cancels the consumers and returns every unacknowledged message to its queue. Idempotent; does not wait. */
     @Override
     public void close() {
+        closeAsync();
+    }
+
+    /**
+     * {@link #close()}, completing when the queues of its consumers have let them go, and an auto-delete queue that
+     * lost its last consumer is gone: what a protocol waits for before it confirms the close (AMQP's close-ok), as
+     * RabbitMQ does. Completes normally also when a queue failed to take the removal (deleted, stopped). Idempotent:
+     * every call returns the same future. Any thread; never blocks.
+     */
+    public CompletableFuture<Void> closeAsync() {
         List<ChannelConsumer> cancelled;
+        CompletableFuture<Void> done;
         synchronized (this) {
             if (closed) {
-                return;
+                return closing;
             }
             closed = true;
+            closing = done = new CompletableFuture<>();
             cancelled = new ArrayList<>(consumers.values());
             consumers.clear();
         }
         // requeue first: a consumer that goes last may auto-delete its queue, which should then see no stragglers
+        // (the returns need no waiting for: whatever is asked of a queue later is done after them)
         requeueAll();
-        for (ChannelConsumer c : cancelled) {
-            c.queue().removeConsumer(c.queueConsumer());
+        CompletableFuture<?>[] removals = new CompletableFuture<?>[cancelled.size()];
+        for (int i = 0; i < removals.length; i++) {
+            ChannelConsumer c = cancelled.get(i);
+            try {
+                removals[i] = c.queue().removeConsumer(c.queueConsumer());
+            } catch (RuntimeException e) { // its executor is shut down: the broker is stopping
+                removals[i] = CompletableFuture.failedFuture(e);
+            }
         }
         session.channelClosed(this);
+        CompletableFuture.allOf(removals).whenComplete((r, e) -> done.complete(null));
+        return done;
     }
 
     /**

@@ -1,6 +1,9 @@
 package io.hermod.broker;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -24,6 +27,7 @@ public final class Session implements AutoCloseable {
     private final boolean waitOnAlarm;
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private CompletableFuture<Void> closing; // under the session's lock
 
     Session(Broker broker, VirtualHost vhost, String clientName, String user, boolean trusted, boolean waitOnAlarm) {
         this.broker = broker;
@@ -87,19 +91,39 @@ public final class Session implements AutoCloseable {
 
     /**
      * Closes every channel (their unacknowledged messages return to their queues) and deletes the session's exclusive
-     * queues. Idempotent.
+     * queues. Idempotent; does not wait for the channels (see {@link #closeAsync}).
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        closeAsync();
+    }
+
+    /**
+     * {@link #close()}, completing when every channel's close has completed ({@link Channel#closeAsync}): the session's
+     * queues, exclusive and auto-delete ones, are gone and its unacknowledged messages are back in theirs. The exclusive
+     * queues are deleted before this returns. Idempotent: every call returns the same future.
+     */
+    public CompletableFuture<Void> closeAsync() {
+        CompletableFuture<Void> done;
+        synchronized (this) {
+            if (closing != null) {
+                return closing;
+            }
+            closed = true;
+            closing = done = new CompletableFuture<>();
         }
-        closed = true;
+        List<CompletableFuture<Void>> closes = new ArrayList<>();
         for (Channel c : Set.copyOf(channels)) {
-            c.close();
+            closes.add(c.closeAsync());
         }
-        vhost.sessionClosed(this);
-        broker.sessionClosed(this);
+        try {
+            vhost.sessionClosed(this);
+            broker.sessionClosed(this);
+        } finally {
+            CompletableFuture.allOf(closes.toArray(CompletableFuture<?>[]::new))
+                    .whenComplete((r, e) -> done.complete(null));
+        }
+        return done;
     }
 
     @Override

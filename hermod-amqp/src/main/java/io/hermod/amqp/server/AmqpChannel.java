@@ -99,6 +99,7 @@ final class AmqpChannel {
 
     // event loop only
     private boolean closing;
+    private boolean closedByClient; // the client sent channel.close: close-ok is on its way
     private PendingPublish pending;
     private PublisherConfirms confirms; // non-null once confirm.select put the channel in confirm mode
     private ChannelTransaction tx; // non-null once tx.select put the channel in tx mode
@@ -145,6 +146,10 @@ final class AmqpChannel {
         };
     }
 
+    int id() {
+        return id;
+    }
+
     void onOpen() {
         connection.send(id, new ChannelOpenOk(""));
     }
@@ -173,15 +178,16 @@ final class AmqpChannel {
 
     /**
      * Ends the channel's broker side: held deliveries are dropped (their messages are unacknowledged, so they go back to
-     * their queues with the rest), the reply consumer goes, an open transaction is discarded.
+     * their queues with the rest), the reply consumer goes, an open transaction is discarded. Completes as {@link
+     * Channel#closeAsync}.
      */
-    private void closeBrokerChannel() {
+    private CompletableFuture<Void> closeBrokerChannel() {
         gate.shut();
         replies.cancel();
         if (tx != null) {
             tx.rollback();
         }
-        channel.close();
+        return channel.closeAsync();
     }
 
     // ------------------------------------------------------------------ dispatch
@@ -190,8 +196,8 @@ final class AmqpChannel {
         if (closing) {
             if (method instanceof ChannelCloseOk) {
                 connection.channelClosed(id);
-            } else if (method instanceof ChannelClose) {
-                connection.send(id, new ChannelCloseOk());
+            } else if (method instanceof ChannelClose && !closedByClient) {
+                connection.send(id, new ChannelCloseOk()); // both sides closed at once
             }
             return; // spec 2.2.4: after channel.close, everything but close and close-ok is discarded
         }
@@ -233,10 +239,11 @@ final class AmqpChannel {
         }
         switch (method) {
             case ChannelClose close -> {
+                // close-ok once the broker side is closed: as RabbitMQ, an auto-delete queue that lost its last
+                // consumer is gone by then, so that the client's next declare does not find it about to go
                 closing = true;
-                closeBrokerChannel();
-                connection.send(id, new ChannelCloseOk());
-                connection.channelClosed(id);
+                closedByClient = true;
+                closeBrokerChannel().whenComplete((r, e) -> connection.onEventLoop(() -> connection.closeOk(this)));
             }
             case ChannelFlow flow -> {
                 // spec 1.5.2.3: active=false stops deliveries to this channel's consumers until active=true

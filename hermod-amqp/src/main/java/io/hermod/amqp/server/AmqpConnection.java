@@ -2,6 +2,7 @@ package io.hermod.amqp.server;
 
 import io.hermod.amqp.codec.AmqpCodecException;
 import io.hermod.amqp.codec.AmqpMethod;
+import io.hermod.amqp.codec.ChannelCloseOk;
 import io.hermod.amqp.codec.ChannelOpen;
 import io.hermod.amqp.codec.ConnectionClose;
 import io.hermod.amqp.codec.ConnectionCloseOk;
@@ -62,6 +63,7 @@ import org.slf4j.LoggerFactory;
 final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(AmqpConnection.class);
+    /** How long the side that sent connection.close-ok has to close the socket: the client, or the server's wait. */
     private static final long CLOSE_OK_TIMEOUT_MILLIS = 3000;
     /**
      * Publish backlog that pauses reading (see {@link PublishCredit}). Small, as RabbitMQ's credit flow (400 messages
@@ -108,6 +110,8 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private Heartbeats heartbeats;
     /** Whether this connection holds a place of {@link #connectionLimit} (from connection.open to the socket's end). */
     private boolean counted;
+    /** The client's connection.close methods not answered yet: close-ok waits for the session's close. */
+    private int closeOksOwed;
 
     AmqpConnection(
             Broker broker,
@@ -232,7 +236,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
                 // spec 4.2.7: a peer silent for two heartbeat intervals is dead
                 LOG.info("Connection {} missed its heartbeats; closing it", clientName);
                 context.close();
-            } else if (idle.state() == IdleState.WRITER_IDLE) {
+            } else if (idle.state() == IdleState.WRITER_IDLE && !(state instanceof ConnectionState.Closing)) {
                 ByteBuf out = context.alloc().buffer(8);
                 FrameEncoder.writeHeartbeat(out);
                 context.writeAndFlush(out);
@@ -284,6 +288,16 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
                 onOpen(open, s.user());
             }
             case ConnectionState.Open s -> onOpenConnectionMethod(method);
+            case ConnectionState.Closing s
+            when s.byClient() -> {
+                if (method instanceof ConnectionClose) { // as rabbit_reader: every close is answered
+                    if (closeOksOwed > 0) {
+                        closeOksOwed++;
+                    } else {
+                        send(0, new ConnectionCloseOk());
+                    }
+                }
+            }
             case ConnectionState.Closing s -> {
                 if (method instanceof ConnectionCloseOk || method instanceof ConnectionClose) {
                     if (method instanceof ConnectionClose) {
@@ -374,10 +388,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     private void onOpenConnectionMethod(AmqpMethod method) {
         switch (method) {
-            case ConnectionClose close -> {
-                send(0, new ConnectionCloseOk());
-                closeSocket();
-            }
+            case ConnectionClose close -> closeRequested();
             case ConnectionUpdateSecret update -> send(0, new ConnectionUpdateSecretOk());
             default -> throw unexpected(method, "a connection method allowed on an open connection");
         }
@@ -516,6 +527,26 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     void channelClosed(int channelId) {
         channels.remove(channelId);
+    }
+
+    /** Runs {@code task} on the connection's event loop, unless the server has shut it down (sockets closed). */
+    void onEventLoop(Runnable task) {
+        try {
+            ctx.executor().execute(task);
+        } catch (RejectedExecutionException stopped) {
+            // nothing to answer: the server's shutdown closes the socket
+        }
+    }
+
+    /**
+     * Answers the client's channel.close of {@code channel}, whose broker side has closed, and frees its number; not
+     * when the connection has closed meanwhile (nothing may follow its close-ok). Event loop.
+     */
+    void closeOk(AmqpChannel channel) {
+        if (channels.get(channel.id()) == channel) {
+            send(channel.id(), new ChannelCloseOk());
+            channels.remove(channel.id());
+        }
     }
 
     int frameMax() {
@@ -667,7 +698,8 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
      * or by its publish credit. The peer's heartbeats are not expected while it is not read from. Event loop.
      */
     private void updateReading() {
-        boolean read = !(blocked && publishing) && !credit.paused();
+        boolean read = state instanceof ConnectionState.Closing s && s.byClient()
+                || !(blocked && publishing) && !credit.paused();
         ChannelConfig channelConfig = ctx.channel().config();
         if (channelConfig.isAutoRead() != read) {
             channelConfig.setAutoRead(read);
@@ -714,10 +746,46 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         LOG.info("Closing connection {}: {} {}", clientName, e.replyCode(), e.getMessage());
         boolean handshakeDone = state instanceof ConnectionState.Open;
         send(0, new ConnectionClose(e.replyCode(), e.replyText(), e.classId(), e.methodId()));
-        state = new ConnectionState.Closing();
+        state = new ConnectionState.Closing(false);
         if (!handshakeDone && e.replyCode() != ReplyCodes.ACCESS_REFUSED) {
             closeSocket();
             return;
+        }
+        ctx.executor().schedule(this::closeSocket, CLOSE_OK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The client sent connection.close. As rabbit_reader, close-ok goes once the channels are closed on the broker's
+     * side and the connection's exclusive queues are deleted (and an auto-delete queue that lost its last consumer is
+     * gone): a client that declares again right after its close must not find them. Then the client closes the socket,
+     * as the spec has it; closing it here first would reset it under frames the client still had in flight, which
+     * clients report as a failed close. A client that keeps it open is cut off after {@link #CLOSE_OK_TIMEOUT_MILLIS}.
+     */
+    private void closeRequested() {
+        state = new ConnectionState.Closing(true);
+        closeOksOwed = 1;
+        for (AmqpChannel channel : channels.values()) {
+            channel.release();
+        }
+        channels.clear();
+        updateReading(); // reading on: the client's end of the stream is what this connection waits for now
+        CompletableFuture<Void> sessionClosed;
+        try {
+            sessionClosed = session.closeAsync();
+        } catch (BrokerException e) {
+            LOG.warn("Closing the session of {} failed: {}", clientName, e.getMessage());
+            sessionClosed = CompletableFuture.completedFuture(null);
+        }
+        sessionClosed.whenComplete((r, e) -> onEventLoop(this::closeOk));
+    }
+
+    /** Answers the client's connection.close (each of them) and gives it a while to close the socket. Event loop. */
+    private void closeOk() {
+        if (state instanceof ConnectionState.Closed) {
+            return;
+        }
+        for (; closeOksOwed > 0; closeOksOwed--) {
+            send(0, new ConnectionCloseOk());
         }
         ctx.executor().schedule(this::closeSocket, CLOSE_OK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
     }

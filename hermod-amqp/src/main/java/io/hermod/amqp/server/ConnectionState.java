@@ -18,8 +18,12 @@ sealed interface ConnectionState {
     /** Open on a vhost: channels may open. */
     record Open(String user) implements ConnectionState {}
 
-    /** connection.close sent by the server; everything but close and close-ok is discarded (spec 2.2.4). */
-    record Closing() implements ConnectionState {}
+    /**
+     * Closing: everything but connection.close and close-ok is discarded (spec 2.2.4). {@code byClient}: the client
+     * sent connection.close, which is answered once the session is closed and then the client closes the socket; else
+     * the server sent it and waits for close-ok.
+     */
+    record Closing(boolean byClient) implements ConnectionState {}
 
     /** The socket is closed or closing. */
     record Closed() implements ConnectionState {}

@@ -29,6 +29,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,9 @@ public final class Queue {
     private static final int MAX_BATCH_BYTES = 1 << 20;
     private static final int SEGMENT_BYTES = 64 << 20;
     private static final long TRIM_EVERY_OFFSETS = 8192;
+    /** What {@link #removeConsumer} waits for when the queue stays: nothing. */
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
     private static final long HANDOUT_MARK_AHEAD = 256;
     private static final int PRUNE_EXPIRIES_ABOVE = 4096;
     /** The header that tells a consumer how often a message came back before (RabbitMQ's quorum queues'). */
@@ -97,7 +101,7 @@ public final class Queue {
     private final Executor pool;
     private final MessageCache cache;
     private final InstantSource clock;
-    private final Consumer<Queue> onUnused;
+    private final Function<Queue, CompletableFuture<Void>> onUnused;
     private final QueueHost host;
     // x-message-deduplication: the window of recent keys and how keys are found; null without it
     private final DedupWindow dedupWindow;
@@ -154,7 +158,7 @@ public final class Queue {
             Executor pool,
             MessageCache cache,
             InstantSource clock,
-            Consumer<Queue> onUnused,
+            Function<Queue, CompletableFuture<Void>> onUnused,
             QueueHost host,
             DedupWindow dedupWindow) {
         this.definition = definition;
@@ -254,7 +258,8 @@ public final class Queue {
      * @param durability the durability policy of a durable queue's message log (the broker's configuration): when an
      *     append completes, and so when its publishes are confirmed; a transient queue's log is {@code os} whatever it
      * @param flushIntervalMs under {@code fsync-interval}, how often the log is fsynced
-     * @param onUnused called on the queue's executor when an auto-delete queue loses its last consumer
+     * @param onUnused called on the queue's executor when an auto-delete queue loses its last consumer; completes when
+     *     the queue is gone (the removal of that consumer completes then)
      * @param host the broker around the queue: dead-lettering, the properties format, a timer
      */
     public static Queue open(
@@ -265,7 +270,7 @@ public final class Queue {
             InstantSource clock,
             Durability durability,
             long flushIntervalMs,
-            Consumer<Queue> onUnused,
+            Function<Queue, CompletableFuture<Void>> onUnused,
             QueueHost host) {
         boolean survives = survivesRestart(definition);
         String name = logName(definition);
@@ -443,20 +448,26 @@ public final class Queue {
         return expiresMillis > 0 && consumerCount == 0 && nowMillis - lastUsed > expiresMillis;
     }
 
-    /** Removes a consumer (cancelled by its client); its unacknowledged messages stay with its channel. */
+    /**
+     * Removes a consumer (cancelled by its client); its unacknowledged messages stay with its channel. Completes once
+     * the queue has taken the removal and, when that was the last consumer of an auto-delete queue, the queue is gone
+     * (as RabbitMQ's queue process, which answers a channel going down only after it, so that the client's close-ok
+     * comes when the queue can no longer be seen).
+     */
     public CompletableFuture<Void> removeConsumer(QueueConsumer consumer) {
-        return call(() -> {
-            consumer.cancelled = true;
-            touch(); // the expiry counts from the last consumer's going
-            if (consumers.remove(consumer)
-                    && consumers.size() == 0
-                    && hadConsumers
-                    && definition.autoDelete()
-                    && state == State.RUNNING) {
-                onUnused.accept(this);
-            }
-            return null;
-        });
+        return this.<CompletableFuture<Void>>call(() -> {
+                    consumer.cancelled = true;
+                    touch(); // the expiry counts from the last consumer's going
+                    if (consumers.remove(consumer)
+                            && consumers.size() == 0
+                            && hadConsumers
+                            && definition.autoDelete()
+                            && state == State.RUNNING) {
+                        return onUnused.apply(this);
+                    }
+                    return DONE;
+                })
+                .thenCompose(Function.identity());
     }
 
     /** Looks again for consumers to hand messages to: one of them became ready (see {@link DeliverySink#ready}). */

@@ -45,7 +45,7 @@ class QueueRecoveryTest {
                 InstantSource.system(),
                 io.hermod.storage.Durability.FSYNC_ALWAYS,
                 1000,
-                q -> {},
+                q -> CompletableFuture.completedFuture(null),
                 null);
     }
 

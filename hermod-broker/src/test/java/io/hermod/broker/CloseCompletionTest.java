@@ -1,0 +1,86 @@
+package io.hermod.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hermod.broker.BrokerFixture.Received;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a completed {@link Channel#closeAsync} and {@link Session#closeAsync} promise, which a protocol waits for before
+ * it confirms a close (AMQP's close-ok), as RabbitMQ answers a channel going down only once its queues took it: an
+ * auto-delete queue that lost its last consumer and the session's exclusive queues are gone. Each case runs many
+ * times: a completion that came early would show in some of them (a client's next declare would find the old queue,
+ * then lose it).
+ */
+@Timeout(60)
+class CloseCompletionTest {
+
+    private static final int ROUNDS = 50;
+
+    @TempDir
+    Path dir;
+
+    private BrokerFixture fixture;
+    private Channel observer;
+
+    @BeforeEach
+    void setUp() {
+        fixture = new BrokerFixture(dir);
+        fixture.start();
+        observer = fixture.channel();
+    }
+
+    @AfterEach
+    void tearDown() {
+        fixture.close();
+    }
+
+    private static QueueSpec autoDelete(String name) {
+        return new QueueSpec(name, false, false, true, Map.of());
+    }
+
+    @Test
+    void aChannelCloseCompletesOnceTheAutoDeleteQueueOfItsLastConsumerIsGone() throws Exception {
+        for (int i = 0; i < ROUNDS; i++) {
+            Channel ch = fixture.channel();
+            ch.declareQueue(autoDelete("ad"));
+            ch.consume("ad", ConsumeOptions.automaticAck(), new Received());
+
+            ch.closeAsync().get(10, TimeUnit.SECONDS);
+
+            assertThat(fixture.vhost().queueNames()).as("round %d", i).doesNotContain("ad");
+        }
+    }
+
+    @Test
+    void aSessionCloseCompletesOnceItsExclusiveAndAutoDeleteQueuesAreGone() throws Exception {
+        for (int i = 0; i < ROUNDS; i++) {
+            Session session = fixture.session("closing-" + i);
+            Channel ch = session.openChannel();
+            ch.declareQueue(new QueueSpec("mine", false, true, false, Map.of()));
+            ch.declareQueue(autoDelete("ad"));
+            ch.consume("ad", ConsumeOptions.automaticAck(), new Received());
+            ch.consume("mine", ConsumeOptions.automaticAck(), new Received());
+
+            session.closeAsync().get(10, TimeUnit.SECONDS);
+
+            assertThat(fixture.vhost().queueNames()).as("round %d", i).doesNotContain("ad", "mine");
+            assertThat(session.closeAsync()).as("idempotent").isDone();
+        }
+    }
+
+    @Test
+    void aCloseOfAChannelWithoutConsumersCompletesAtOnceAndEveryCallReturnsTheSameFuture() {
+        Channel ch = fixture.channel();
+
+        assertThat(ch.closeAsync()).isDone().isSameAs(ch.closeAsync());
+        assertThat(ch.isClosed()).isTrue();
+    }
+}
