@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
 import io.hermod.amqp.codec.BasicProperties;
+import io.hermod.amqp.codec.BasicPublish;
 import io.hermod.amqp.codec.ConnectionClose;
 import io.hermod.amqp.codec.ConnectionCloseOk;
 import io.hermod.amqp.codec.FrameEncoder;
@@ -56,6 +58,35 @@ class ConnectionErrorsTest extends ServerTestSupport {
         assertThat(assertChannelError(406, ch::queueDeclare)).contains("larger than configured max size");
         assertThat(connection.isOpen()).isTrue();
         assertThat(channel().messageCount(queue)).isEqualTo(1);
+    }
+
+    @Test
+    void aTimestampOfAny64BitValueIsTakenAndDeliveredAsItCame() throws Exception {
+        // RabbitMQ passes the bits through; Hermod closed the connection with 502 (the Go client's own tests)
+        long nanos = 1_700_000_000_000_000_000L;
+        String queue = channel().queueDeclare().getQueue();
+        try (RawAmqpPeer peer = new RawAmqpPeer(server.port()).handshake(0)) {
+            peer.write(out -> {
+                FrameEncoder.writeMethod(out, 1, new BasicPublish(0, "", queue, false, false));
+                ByteBuf props = Unpooled.buffer();
+                new BasicProperties(null, null, null, null, null, null, null, null, null, nanos, null, null, null, null)
+                        .encode(props);
+                FrameEncoder.writeContentHeader(out, 1, 60, 2, props);
+                props.release();
+                out.writeByte(3)
+                        .writeShort(1)
+                        .writeInt(2)
+                        .writeByte('h')
+                        .writeByte('i')
+                        .writeByte(0xCE);
+            });
+
+            await().until(() -> channel().messageCount(queue) == 1);
+            assertThat(peer.closedByServer(200)).isFalse();
+        }
+        // the Java client reads seconds into a Date in milliseconds: the same bits times 1,000
+        GetResponse got = channel().basicGet(queue, true);
+        assertThat(got.getProps().getTimestamp().getTime()).isEqualTo(nanos * 1000);
     }
 
     @Test

@@ -45,9 +45,6 @@ final class ContentProperties {
         if (props.stream().anyMatch(p -> p.type() == WireType.TABLE)) {
             imports.add("java.util.Map");
         }
-        if (props.stream().anyMatch(p -> p.type() == WireType.TIMESTAMP)) {
-            imports.add("java.time.Instant");
-        }
         JavaSource s = JavaSource.file(imports);
         List<String> doc = new ArrayList<>(List.of(
                 "The content properties of class {@code " + c.name() + "} (" + c.id() + "), as a content header frame",
@@ -59,7 +56,7 @@ final class ContentProperties {
                 "read one property from it without decoding the others, and {@link #decode} allocates nothing for",
                 "absent properties. Flag bits of properties the spec does not define are refused ({@code",
                 "SYNTAX_ERROR}) because their values could not be skipped; truncated values are {@code FRAME_ERROR}.",
-                "Timestamps are whole seconds.",
+                "Timestamps are seconds since the epoch, any 64-bit value.",
                 "",
                 "<p>Threading: immutable (tables as given; decoded tables are unmodifiable). The static methods read",
                 "{@code propertyBytes} between its reader and writer index with absolute gets: they never move its",
@@ -271,11 +268,10 @@ final class ContentProperties {
             case OCTET -> "PrimitiveDecoder.octetAt(propertyBytes, index, end)";
             case SHORT -> "PrimitiveDecoder.shortAt(propertyBytes, index, end)";
             case LONG -> "PrimitiveDecoder.longAt(propertyBytes, index, end)";
-            case LONGLONG -> "PrimitiveDecoder.longlongAt(propertyBytes, index, end)";
+            case LONGLONG, TIMESTAMP -> "PrimitiveDecoder.longlongAt(propertyBytes, index, end)";
             case SHORTSTR -> "PrimitiveDecoder.shortstrAt(propertyBytes, index, end)";
             case LONGSTR -> "PrimitiveDecoder.longstrAt(propertyBytes, index, end)";
             case TABLE -> "FieldTables.readAt(propertyBytes, index, end)";
-            case TIMESTAMP -> "PrimitiveDecoder.timestampAt(propertyBytes, index, end)";
             case BIT -> throw new IllegalStateException("bit property");
         };
     }
@@ -298,7 +294,6 @@ final class ContentProperties {
             case SHORTSTR -> "PrimitiveDecoder.checkShortstr(propertyBytes, index, end)";
             case LONGSTR -> "PrimitiveDecoder.checkLongstr(propertyBytes, index, end)";
             case TABLE -> "FieldTables.validate(propertyBytes, index, end)";
-            case TIMESTAMP -> "PrimitiveDecoder.checkTimestamp(propertyBytes, index, end)";
             default -> skip(p);
         };
     }
@@ -309,11 +304,10 @@ final class ContentProperties {
             case OCTET -> "out.writeByte(" + n + ");";
             case SHORT -> "out.writeShort(" + n + ");";
             case LONG -> "out.writeInt(" + n + ");";
-            case LONGLONG -> "out.writeLong(" + n + ");";
+            case LONGLONG, TIMESTAMP -> "out.writeLong(" + n + ");";
             case SHORTSTR -> "PrimitiveEncoder.writeShortstr(out, " + n + ");";
             case LONGSTR -> "PrimitiveEncoder.writeLongstr(out, " + n + ");";
             case TABLE -> "FieldTables.write(" + n + ", out);";
-            case TIMESTAMP -> "PrimitiveEncoder.writeTimestamp(out, " + n + ");";
             case BIT -> throw new IllegalStateException("bit property");
         };
     }

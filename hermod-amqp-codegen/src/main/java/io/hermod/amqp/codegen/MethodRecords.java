@@ -85,7 +85,7 @@ final class MethodRecords {
     }
 
     private static boolean checkedForNull(Spec.Field a) {
-        return a.type() == WireType.SHORTSTR || a.type() == WireType.LONGSTR || a.type() == WireType.TIMESTAMP;
+        return a.type() == WireType.SHORTSTR || a.type() == WireType.LONGSTR;
     }
 
     private static void record(JavaSource s, Spec.Method m) {
@@ -184,10 +184,9 @@ final class MethodRecords {
             switch (a.type()) {
                 case OCTET -> checks.add(String.format("PrimitiveEncoder.checkOctet(%s, \"%s\");", n, n));
                 case SHORT -> checks.add(String.format("PrimitiveEncoder.checkShort(%s, \"%s\");", n, n));
-                case SHORTSTR, LONGSTR, TIMESTAMP ->
-                    checks.add(String.format("Objects.requireNonNull(%s, \"%s\");", n, n));
+                case SHORTSTR, LONGSTR -> checks.add(String.format("Objects.requireNonNull(%s, \"%s\");", n, n));
                 case TABLE -> checks.add(String.format("%1$s = %1$s == null ? Map.of() : %1$s;", n));
-                case BIT, LONG, LONGLONG -> {
+                case BIT, LONG, LONGLONG, TIMESTAMP -> {
                     // every Java value is a valid wire value
                 }
             }
@@ -200,10 +199,7 @@ final class MethodRecords {
             throwsDoc.add("@throws IllegalArgumentException when an {@code octet} or {@code short} is out of its"
                     + " unsigned range");
         }
-        if (m.arguments().stream()
-                .anyMatch(a -> a.type() == WireType.SHORTSTR
-                        || a.type() == WireType.LONGSTR
-                        || a.type() == WireType.TIMESTAMP)) {
+        if (m.arguments().stream().anyMatch(a -> a.type() == WireType.SHORTSTR || a.type() == WireType.LONGSTR)) {
             throwsDoc.add("@throws NullPointerException when a string is null");
         }
         if (m.arguments().stream().anyMatch(a -> a.type() == WireType.TABLE)) {
@@ -273,11 +269,10 @@ final class MethodRecords {
             case OCTET -> "PrimitiveDecoder.readOctet(in)";
             case SHORT -> "PrimitiveDecoder.readShort(in)";
             case LONG -> "PrimitiveDecoder.readLong(in)";
-            case LONGLONG -> "PrimitiveDecoder.readLonglong(in)";
+            case LONGLONG, TIMESTAMP -> "PrimitiveDecoder.readLonglong(in)";
             case SHORTSTR -> "PrimitiveDecoder.readShortstr(in)";
             case LONGSTR -> a.binary() ? "PrimitiveDecoder.readLongstrBytes(in)" : "PrimitiveDecoder.readLongstr(in)";
             case TABLE -> "FieldTables.read(in)";
-            case TIMESTAMP -> "PrimitiveDecoder.readTimestamp(in)";
             case BIT -> throw new IllegalStateException("bits are read in groups");
         };
     }
@@ -320,11 +315,10 @@ final class MethodRecords {
             case OCTET -> "out.writeByte(" + n + ");";
             case SHORT -> "out.writeShort(" + n + ");";
             case LONG -> "out.writeInt(" + n + ");";
-            case LONGLONG -> "out.writeLong(" + n + ");";
+            case LONGLONG, TIMESTAMP -> "out.writeLong(" + n + ");";
             case SHORTSTR -> "PrimitiveEncoder.writeShortstr(out, " + n + ");";
             case LONGSTR -> "PrimitiveEncoder.writeLongstr(out, " + n + ");";
             case TABLE -> "FieldTables.write(" + n + ", out);";
-            case TIMESTAMP -> "PrimitiveEncoder.writeTimestamp(out, " + n + ");";
             case BIT -> throw new IllegalStateException("bits are written in groups");
         };
     }

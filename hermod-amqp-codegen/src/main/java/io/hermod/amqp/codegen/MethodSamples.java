@@ -67,7 +67,8 @@ final class MethodSamples {
                         ? (first ? "new byte[] {0, 1, (byte) 0xCE, (byte) 0xFF}" : "new byte[0]")
                         : (first ? "\"" + f.javaName() + " \\u00e4 \\uD83D\\uDE00\"" : "\"\"");
             case TABLE -> first ? "SampleTables.everyType()" : "java.util.Map.of()";
-            case TIMESTAMP -> "java.time.Instant.ofEpochSecond(" + (first ? 1_700_000_000L + i : 0) + "L)";
+            // a date, and a value beyond Instant's range (nanoseconds since the epoch, as some clients send)
+            case TIMESTAMP -> (first ? 1_700_000_000L + i : 1_700_000_000_000_000_000L + i) + "L";
         };
     }
 }

@@ -19,7 +19,11 @@ enum WireType {
     /** Text unless the field is binary (see {@link Names#isBinary}); binary long strings are {@code byte[]}. */
     LONGSTR("longstr", "String", "String"),
     TABLE("table", "Map<String, Object>", "Map<String, Object>"),
-    TIMESTAMP("timestamp", "Instant", "Instant");
+    /**
+     * Seconds since the epoch, 64 bits on the wire; carried in a {@code long} as its bits, whatever the value (RabbitMQ
+     * passes any through; a client may put milliseconds or nanoseconds there).
+     */
+    TIMESTAMP("timestamp", "long", "Long");
 
     private final String specName;
     private final String javaType;

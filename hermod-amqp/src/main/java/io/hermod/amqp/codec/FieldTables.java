@@ -31,7 +31,8 @@ import java.util.Map;
  * D     scale octet + signed 32-bit   BigDecimal        BigDecimal
  * S     long string                   String if valid UTF-8, else byte[]   String
  * x     long string (binary)          byte[]            byte[]
- * T     64-bit seconds                Instant           Instant (whole seconds)
+ * T     64-bit seconds                Instant, or       Instant (whole seconds),
+ *                                     BeyondInstant     BeyondInstant
  * A     array: length + typed values  List              List
  * F     table: length + name/value    Map               Map
  * V     nothing                       null              null
@@ -44,7 +45,7 @@ import java.util.Map;
  *
  * <p>Failures while decoding are {@link AmqpCodecException}s: {@code FRAME_ERROR} when a length runs past the end,
  * {@code SYNTAX_ERROR} for an unknown field type, malformed UTF-8 in a field name, nesting deeper than {@link
- * #MAX_DEPTH} or a timestamp outside {@link Instant}'s range. Values that cannot be encoded are {@link
+ * #MAX_DEPTH}. Values that cannot be encoded are {@link
  * IllegalArgumentException}s.
  *
  * <p>Threading: stateless; the reading methods use absolute gets and do not move indexes except {@link #read}.
@@ -163,17 +164,15 @@ public final class FieldTables {
 
     /**
      * The index after a value of {@code type} at {@code index}. With {@code deep}, nested tables and arrays are checked
-     * whole (and timestamps' range), otherwise only their lengths: {@link #value} checks them as it reads them.
+     * whole, otherwise only their lengths: {@link #value} checks them as it reads them.
      */
     private static int valueEnd(ByteBuf b, int type, int index, int end, int depth, boolean deep) {
         return switch (type) {
             case 't', 'b', 'B' -> PrimitiveDecoder.skipFixed(b, index, end, 1);
             case 's', 'u' -> PrimitiveDecoder.skipFixed(b, index, end, 2);
             case 'I', 'i', 'f' -> PrimitiveDecoder.skipFixed(b, index, end, 4);
-            case 'l', 'L', 'd' -> PrimitiveDecoder.skipFixed(b, index, end, 8);
+            case 'l', 'L', 'd', 'T' -> PrimitiveDecoder.skipFixed(b, index, end, 8);
             case 'D' -> PrimitiveDecoder.skipFixed(b, index, end, 5);
-            case 'T' ->
-                deep ? PrimitiveDecoder.checkTimestamp(b, index, end) : PrimitiveDecoder.skipFixed(b, index, end, 8);
             case 'S', 'x' -> index + 4 + length(b, index, end, type == 'S' ? "long string" : "byte array");
             case 'F' -> deep ? tableEnd(b, index, end, depth + 1) : index + 4 + length(b, index, end, "table");
             case 'A' -> deep ? arrayEnd(b, index, end, depth + 1) : index + 4 + length(b, index, end, "array");
@@ -183,6 +182,18 @@ public final class FieldTables {
                         ReplyCode.SYNTAX_ERROR,
                         "unknown field type 0x" + Integer.toHexString(type) + " ('" + (char) type + "') in a table");
         };
+    }
+
+    /**
+     * A timestamp value ({@code T}) that {@link Instant} cannot hold: its 64 bits, kept so that it is written back as it
+     * came (RabbitMQ passes any value through; some clients send milliseconds or nanoseconds there).
+     */
+    public record BeyondInstant(long seconds) {}
+
+    private static Object timestamp(long seconds) {
+        return seconds < Instant.MIN.getEpochSecond() || seconds > Instant.MAX.getEpochSecond()
+                ? new BeyondInstant(seconds)
+                : Instant.ofEpochSecond(seconds);
     }
 
     /** The value of {@code type} at {@code index}, which {@link #valueEnd} has bounded by {@code end}. */
@@ -199,7 +210,7 @@ public final class FieldTables {
             case 'f' -> b.getFloat(index);
             case 'd' -> b.getDouble(index);
             case 'D' -> BigDecimal.valueOf(b.getInt(index + 1), b.getUnsignedByte(index));
-            case 'T' -> PrimitiveDecoder.timestamp(b.getLong(index));
+            case 'T' -> timestamp(b.getLong(index));
             case 'S' -> text(b, index + 4, end - index - 4);
             case 'x' -> ByteBufUtil.getBytes(b, index + 4, end - index - 4);
             case 'F' -> readTable(b, index, end, depth + 1);
@@ -300,6 +311,10 @@ public final class FieldTables {
             case Instant v -> {
                 out.writeByte('T');
                 out.writeLong(v.getEpochSecond());
+            }
+            case BeyondInstant v -> {
+                out.writeByte('T');
+                out.writeLong(v.seconds());
             }
             case byte[] v -> {
                 out.writeByte('x');

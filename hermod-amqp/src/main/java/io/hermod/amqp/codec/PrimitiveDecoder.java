@@ -3,7 +3,6 @@ package io.hermod.amqp.codec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 
 /**
  * Reads the AMQP 0-9-1 argument types (spec 4.2.5) with every length checked before anything is read or allocated:
@@ -12,8 +11,7 @@ import java.time.Instant;
  * which several readers may share).
  *
  * <p>Failures are {@link AmqpCodecException}s: {@code FRAME_ERROR} when a value runs past the end of its frame,
- * {@code SYNTAX_ERROR} for an illegal value (malformed UTF-8 in a text string, a timestamp outside {@link Instant}'s
- * range). Text strings must be valid UTF-8 because they become Java strings; anything binary travels as
+ * {@code SYNTAX_ERROR} for an illegal value (malformed UTF-8 in a text string). Text strings must be valid UTF-8 because they become Java strings; anything binary travels as
  * {@code byte[]}.
  *
  * <p>Threading: stateless.
@@ -42,11 +40,6 @@ final class PrimitiveDecoder {
     static long readLonglong(ByteBuf in) {
         need(in, 8, "longlong");
         return in.readLong();
-    }
-
-    static Instant readTimestamp(ByteBuf in) {
-        need(in, 8, "timestamp");
-        return timestamp(in.readLong());
     }
 
     static String readShortstr(ByteBuf in) {
@@ -107,11 +100,6 @@ final class PrimitiveDecoder {
         return b.getLong(index);
     }
 
-    static Instant timestampAt(ByteBuf b, int index, int end) {
-        need(index, end, 8, "timestamp");
-        return timestamp(b.getLong(index));
-    }
-
     static String shortstrAt(ByteBuf b, int index, int end) {
         need(index, end, 1, "shortstr length");
         int length = b.getUnsignedByte(index);
@@ -157,13 +145,6 @@ final class PrimitiveDecoder {
         return next;
     }
 
-    /** As {@link #skipFixed} for a timestamp, also checking it is within {@link Instant}'s range. */
-    static int checkTimestamp(ByteBuf b, int index, int end) {
-        need(index, end, 8, "timestamp");
-        checkTimestampRange(b.getLong(index));
-        return index + 8;
-    }
-
     /** The length of the long string at {@code index}, checked to lie within {@code end}. */
     static int longstrLength(ByteBuf b, int index, int end) {
         need(index, end, 4, "longstr length");
@@ -183,18 +164,6 @@ final class PrimitiveDecoder {
     static void checkUtf8(ByteBuf b, int index, int length, String what) {
         if (!ByteBufUtil.isText(b, index, length, StandardCharsets.UTF_8)) {
             throw new AmqpCodecException(ReplyCode.SYNTAX_ERROR, what + " of " + length + " bytes is not valid UTF-8");
-        }
-    }
-
-    /** A timestamp (seconds since the epoch, spec 4.2.5.4), refused outside the range {@link Instant} can hold. */
-    static Instant timestamp(long seconds) {
-        checkTimestampRange(seconds);
-        return Instant.ofEpochSecond(seconds);
-    }
-
-    private static void checkTimestampRange(long seconds) {
-        if (seconds < Instant.MIN.getEpochSecond() || seconds > Instant.MAX.getEpochSecond()) {
-            throw new AmqpCodecException(ReplyCode.SYNTAX_ERROR, "timestamp " + seconds + " is out of range");
         }
     }
 

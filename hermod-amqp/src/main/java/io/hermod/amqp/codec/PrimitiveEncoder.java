@@ -2,7 +2,6 @@ package io.hermod.amqp.codec;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 
 /**
  * Writes the AMQP 0-9-1 argument types that need more than one {@link ByteBuf} call (spec 4.2.5), and checks the
@@ -40,11 +39,6 @@ final class PrimitiveEncoder {
     static void writeLongstr(ByteBuf out, byte[] value) {
         out.writeInt(value.length);
         out.writeBytes(value);
-    }
-
-    /** Whole seconds since the epoch (spec 4.2.5.4); a fraction of a second is dropped. */
-    static void writeTimestamp(ByteBuf out, Instant value) {
-        out.writeLong(value.getEpochSecond());
     }
 
     static void checkOctet(int value, String name) {

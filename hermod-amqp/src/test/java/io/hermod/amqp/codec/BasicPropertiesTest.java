@@ -12,7 +12,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -37,7 +36,7 @@ class BasicPropertiesTest {
             "amq.rabbitmq.reply-to",
             "60000",
             "message-1",
-            Instant.ofEpochSecond(1_700_000_000L),
+            1_700_000_000L,
             "order.created",
             "guest",
             "hermod-test",
@@ -95,6 +94,21 @@ class BasicPropertiesTest {
         assertThat(encoded.getUnsignedShort(0)).isEqualTo(0x8000 | 0x1000 | 0x0004);
         assertThat(BasicProperties.FLAG_CLUSTER_ID).isEqualTo(0x0004);
         encoded.release();
+    }
+
+    @Test
+    void aTimestampIsAny64BitValueAndComesBackAsItWent() {
+        // as RabbitMQ, which passes the bits through: nanoseconds since the epoch, and random 63-bit values (the Go
+        // client's own tests), are beyond java.time.Instant
+        for (long seconds : new long[] {1_700_000_000_000_000_000L, 2_214_777_780_832_422_631L, -1L, Long.MIN_VALUE}) {
+            ByteBuf encoded = encode(new BasicProperties(
+                    null, null, null, 2, null, null, null, null, null, seconds, null, null, null, null));
+
+            BasicProperties.validate(encoded);
+            assertThat(BasicProperties.decode(encoded).timestamp()).isEqualTo(seconds);
+            assertThat(BasicProperties.timestampOf(encoded)).isEqualTo(seconds);
+            encoded.release();
+        }
     }
 
     @Test
@@ -170,7 +184,7 @@ class BasicPropertiesTest {
                 "reply-queue",
                 "60000",
                 null,
-                Instant.ofEpochSecond(1_700_000_000L),
+                1_700_000_000L,
                 null,
                 null,
                 "app",

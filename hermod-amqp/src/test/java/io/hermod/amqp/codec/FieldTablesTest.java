@@ -153,6 +153,19 @@ class FieldTablesTest {
     }
 
     @Test
+    void aTimestampBeyondInstantIsKeptAsItsBitsAndWrittenBackTheSame() {
+        byte[] wire = Bytes.written(out -> {
+            out.writeInt(1 + 1 + 1 + 8);
+            out.writeByte(1).writeByte('t').writeByte('T').writeLong(1_700_000_000_000_000_000L);
+        });
+
+        Map<String, Object> decoded = read(wire);
+
+        assertThat(decoded.get("t")).isEqualTo(new FieldTables.BeyondInstant(1_700_000_000_000_000_000L));
+        assertThat(Bytes.written(out -> FieldTables.write(decoded, out))).isEqualTo(wire);
+    }
+
+    @Test
     void aLengthBeyondTheBufferIsAFrameError() {
         assertCodecError(() -> read(Bytes.of(0, 0, 0, 9, 1, 'k', 'V')), ReplyCode.FRAME_ERROR, "table needs 9");
         assertCodecError(

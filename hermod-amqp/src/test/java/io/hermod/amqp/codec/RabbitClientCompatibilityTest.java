@@ -327,7 +327,7 @@ class RabbitClientCompatibilityTest {
                 ours.replyTo(),
                 ours.expiration(),
                 ours.messageId(),
-                ours.timestamp() == null ? null : Date.from(ours.timestamp()),
+                ours.timestamp() == null ? null : new Date(ours.timestamp() * 1000),
                 ours.type(),
                 ours.userId(),
                 ours.appId(),

@@ -2,6 +2,7 @@ package io.hermod.amqp.server;
 
 import io.hermod.amqp.codec.AmqpMethod;
 import io.hermod.amqp.codec.BasicProperties;
+import io.hermod.amqp.codec.FieldTables;
 import io.hermod.amqp.codec.FrameEncoder;
 import io.hermod.amqp.codec.MethodDecoder;
 import io.netty.buffer.ByteBuf;
@@ -184,15 +185,15 @@ final class FieldMutator {
             return random.nextInt(4) == 0 && current != null
                     ? (Integer) current + (random.nextBoolean() ? 1 : -1)
                     : INTS[random.nextInt(INTS.length)];
-        } else if (type == long.class) {
+        } else if (type == long.class || type == Long.class) { // Long: a timestamp property
+            if (type == Long.class && (current == null || random.nextInt(4) == 0)) {
+                return random.nextBoolean() ? null : LONGS[random.nextInt(LONGS.length)];
+            }
             return random.nextInt(4) == 0 ? (Long) current + 1 : LONGS[random.nextInt(LONGS.length)];
         } else if (type == String.class) {
             return STRINGS[random.nextInt(STRINGS.length)];
         } else if (type == Map.class) {
             return table(random);
-        } else if (type == Instant.class) {
-            Instant[] instants = {null, Instant.EPOCH, Instant.ofEpochSecond(-1), Instant.MIN, Instant.MAX};
-            return instants[random.nextInt(instants.length)];
         } else if (type == byte[].class) {
             byte[][] responses = {
                 {},
@@ -269,6 +270,7 @@ final class FieldMutator {
             "amq.direct",
             new byte[] {1, 2},
             Instant.EPOCH,
+            new FieldTables.BeyondInstant(Long.MIN_VALUE),
             List.of(1, "two"),
             Arrays.asList(null, null),
             Map.of("nested", Map.of("deeper", List.of()))

@@ -1,5 +1,7 @@
 package io.hermod.broker.definitions;
 
+import io.hermod.broker.BrokerException;
+import io.hermod.broker.ErrorCode;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,7 +31,8 @@ public final class Arguments {
     /**
      * An unmodifiable deep copy of {@code arguments} ({@code null} gives an empty map), in the same order.
      *
-     * @throws IllegalArgumentException when a value is not of a supported type
+     * @throws BrokerException {@code PRECONDITION_FAILED} when a value is not of a supported type
+     * @throws IllegalArgumentException on a null name, a key that is not a string, nesting deeper than allowed
      */
     public static Map<String, Object> copyOf(Map<String, ?> arguments) {
         if (arguments == null || arguments.isEmpty()) {
@@ -100,9 +103,11 @@ public final class Arguments {
                 }
                 yield Collections.unmodifiableMap(copy);
             }
-            default ->
-                throw new IllegalArgumentException(
-                        "unsupported value type " + value.getClass().getName() + " in argument " + name);
+            default -> // a value a protocol could carry but the broker cannot keep: the client's to fix, as an invalid
+                // arg
+                throw new BrokerException(
+                        ErrorCode.PRECONDITION_FAILED,
+                        "argument '" + name + "' has a value of a type that cannot be kept: " + typeName(value));
         };
     }
 
@@ -110,16 +115,20 @@ public final class Arguments {
      * The bytes of a table in the definitions' own encoding (a version byte, then the table), for state kept outside
      * the definitions log: a delay store keeps the headers of a delayed message with it, to route it when due.
      *
-     * @throws IllegalArgumentException on a value of an unsupported type
+     * @throws BrokerException {@code PRECONDITION_FAILED} on a value of an unsupported type
      */
     public static byte[] encode(Map<String, ?> table) {
-        return ArgumentsCodec.encodeTable(table);
+        try {
+            return ArgumentsCodec.encodeTable(table);
+        } catch (IllegalArgumentException e) { // a value of a type the definitions' encoding has no tag for
+            throw new BrokerException(ErrorCode.PRECONDITION_FAILED, "cannot be kept: " + e.getMessage(), e);
+        }
     }
 
     /**
      * The table {@link #encode} wrote.
      *
-     * @throws io.hermod.broker.BrokerException {@code STORAGE_FAILED} on an unknown version or malformed bytes
+     * @throws BrokerException {@code STORAGE_FAILED} on an unknown version or malformed bytes
      */
     public static Map<String, Object> decode(byte[] bytes) {
         return ArgumentsCodec.decodeTable(bytes);

@@ -5,6 +5,8 @@ import static io.hermod.broker.exchange.RoutingFixture.table;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hermod.broker.BrokerException;
+import io.hermod.broker.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -216,7 +218,8 @@ class ExchangeRouterContractTest {
         ExchangeRouter<String> router = type.newRouter();
 
         assertThatThrownBy(() -> router.bind("k", table("x-n", new Object()), "q"))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOfSatisfying(
+                        BrokerException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PRECONDITION_FAILED));
         assertThat(router.bindingCount()).isZero();
         assertThat(route(router, "k")).isEmpty();
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hermod.amqp.codec.FieldTables;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -75,6 +76,7 @@ final class Json {
             case null -> null;
             case byte[] bytes -> new String(bytes, StandardCharsets.UTF_8);
             case Instant t -> t.getEpochSecond();
+            case FieldTables.BeyondInstant t -> t.seconds();
             case List<?> list -> {
                 List<Object> out = new ArrayList<>(list.size());
                 list.forEach(v -> out.add(toJson(v)));

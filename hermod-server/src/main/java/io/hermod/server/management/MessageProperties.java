@@ -7,7 +7,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -70,7 +69,7 @@ final class MessageProperties {
                     Json.text(p, "reply_to", null),
                     expiration(p),
                     Json.text(p, "message_id", null),
-                    p.has("timestamp") ? Instant.ofEpochSecond(Json.integer(p, "timestamp", 0)) : null,
+                    p.has("timestamp") ? Json.integer(p, "timestamp", 0) : null,
                     Json.text(p, "type", null),
                     Json.text(p, "user_id", null),
                     Json.text(p, "app_id", null),
@@ -128,7 +127,7 @@ final class MessageProperties {
         put(m, "reply_to", p.replyTo());
         put(m, "expiration", p.expiration());
         put(m, "message_id", p.messageId());
-        put(m, "timestamp", p.timestamp() == null ? null : p.timestamp().getEpochSecond());
+        put(m, "timestamp", p.timestamp());
         put(m, "type", p.type());
         put(m, "user_id", p.userId());
         put(m, "app_id", p.appId());
