@@ -542,8 +542,11 @@ public final class Channel implements AutoCloseable {
                 removals[i] = CompletableFuture.failedFuture(e);
             }
         }
-        session.channelClosed(this);
-        CompletableFuture.allOf(removals).whenComplete((r, e) -> done.complete(null));
+        // the session keeps the channel until then: closing the session waits for a close already under way
+        CompletableFuture.allOf(removals).whenComplete((r, e) -> {
+            session.channelClosed(this);
+            done.complete(null);
+        });
         return done;
     }
 

@@ -99,9 +99,10 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * {@link #close()}, completing when every channel's close has completed ({@link Channel#closeAsync}): the session's
-     * queues, exclusive and auto-delete ones, are gone and its unacknowledged messages are back in theirs. The exclusive
-     * queues are deleted before this returns. Idempotent: every call returns the same future.
+     * {@link #close()}, completing when every channel's close has completed ({@link Channel#closeAsync}), those closed
+     * before and still closing included: the session's queues, exclusive and auto-delete ones, are gone and its
+     * unacknowledged messages are back in theirs. The exclusive queues are deleted before this returns. Idempotent:
+     * every call returns the same future.
      */
     public CompletableFuture<Void> closeAsync() {
         CompletableFuture<Void> done;

@@ -77,6 +77,21 @@ class CloseCompletionTest {
     }
 
     @Test
+    void aSessionCloseAlsoWaitsForAChannelCloseAlreadyUnderWay() throws Exception {
+        for (int i = 0; i < ROUNDS; i++) {
+            Session session = fixture.session("closing-" + i);
+            Channel ch = session.openChannel();
+            ch.declareQueue(autoDelete("ad"));
+            ch.consume("ad", ConsumeOptions.automaticAck(), new Received());
+
+            ch.close(); // not waited for: as a protocol does that closes its channels, then the session
+            session.closeAsync().get(10, TimeUnit.SECONDS);
+
+            assertThat(fixture.vhost().queueNames()).as("round %d", i).doesNotContain("ad");
+        }
+    }
+
+    @Test
     void aCloseOfAChannelWithoutConsumersCompletesAtOnceAndEveryCallReturnsTheSameFuture() {
         Channel ch = fixture.channel();
 

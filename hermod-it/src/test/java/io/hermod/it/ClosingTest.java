@@ -9,6 +9,7 @@ import io.hermod.amqp.codec.ConnectionClose;
 import io.hermod.amqp.codec.ConnectionCloseOk;
 import io.hermod.amqp.codec.FrameEncoder;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +34,8 @@ class ClosingTest extends ServerTestSupport {
 
             c.close();
 
+            // the broker's own view first: no network hop between the close-ok and the look
+            assertThat(queues()).as("round %d", i).doesNotContain("ad", "mine");
             assertChannelError(404, () -> channel().queueDeclarePassive("ad"));
             assertChannelError(404, () -> channel().queueDeclarePassive("mine")); // 405 while it is still there
         }
@@ -47,8 +50,13 @@ class ClosingTest extends ServerTestSupport {
 
             ch.close();
 
+            assertThat(queues()).as("round %d", i).doesNotContain("ad");
             assertChannelError(404, () -> channel().queueDeclarePassive("ad"));
         }
+    }
+
+    private Set<String> queues() {
+        return broker.vhost("/").orElseThrow().queueNames();
     }
 
     @Test

@@ -171,7 +171,7 @@ final class AmqpChannel {
         channel.resumeDeliveries();
     }
 
-    /** The connection went away: give every unacknowledged message back. */
+    /** The connection went away or is closing: give every unacknowledged message back. */
     void release() {
         closeBrokerChannel();
     }

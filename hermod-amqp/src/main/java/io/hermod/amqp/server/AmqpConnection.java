@@ -769,7 +769,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         }
         channels.clear();
         updateReading(); // reading on: the client's end of the stream is what this connection waits for now
-        CompletableFuture<Void> sessionClosed;
+        CompletableFuture<Void> sessionClosed; // the channels' closes included
         try {
             sessionClosed = session.closeAsync();
         } catch (BrokerException e) {
