@@ -40,10 +40,12 @@ public final class LogStore implements AutoCloseable {
     private final ScheduledThreadPoolExecutor scheduler;
     private final Map<String, Log> logs = new ConcurrentHashMap<>();
     private final LatencyHistogram fsyncLatency = new LatencyHistogram(LatencyHistogram.FSYNC_BOUNDS_NANOS);
+    private final DirectoryLock directoryLock;
     private volatile boolean closed;
 
-    private LogStore(LogStoreConfig config) {
+    private LogStore(LogStoreConfig config, DirectoryLock directoryLock) {
         this.config = config;
+        this.directoryLock = directoryLock;
         this.filePool = new FileHandlePool(config.maxOpenFiles(), config.fileSystem());
         AtomicInteger threadNumber = new AtomicInteger();
         ThreadFactory threads = r -> {
@@ -78,6 +80,11 @@ public final class LogStore implements AutoCloseable {
         return fsyncLatency;
     }
 
+    /**
+     * Opens the store of a directory (created if missing) and locks it for as long as the store is open.
+     *
+     * @throws StorageException {@code IN_USE} when another open store, in this process or another, has the directory
+     */
     public static LogStore open(LogStoreConfig config) {
         try {
             Files.createDirectories(config.directory());
@@ -85,7 +92,13 @@ public final class LogStore implements AutoCloseable {
             throw new StorageException(
                     Kind.IO_ERROR, "cannot create store directory " + config.directory() + ": " + e.getMessage(), e);
         }
-        return new LogStore(config);
+        DirectoryLock lock = DirectoryLock.acquire(config.directory());
+        try {
+            return new LogStore(config, lock);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
     }
 
     /**
@@ -210,6 +223,8 @@ public final class LogStore implements AutoCloseable {
         } catch (InterruptedException e) {
             scheduler.shutdownNow();
             Thread.currentThread().interrupt();
+        } finally {
+            directoryLock.close(); // last: nothing of this store writes to the directory any more
         }
     }
 }

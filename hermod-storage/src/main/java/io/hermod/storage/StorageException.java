@@ -22,7 +22,9 @@ public final class StorageException extends RuntimeException {
         /** An offset below the log start or above the log end was asked for. */
         OFFSET_OUT_OF_RANGE,
         /** The log (or its store) was closed or deleted. */
-        CLOSED
+        CLOSED,
+        /** The store's directory is locked by another open store, in this process or another (see DirectoryLock). */
+        IN_USE
     }
 
     private final Kind kind;
