@@ -41,7 +41,9 @@ final class Heartbeats {
     }
 
     void start() {
-        pipeline.addBefore(BEFORE, SENDER, new IdleStateHandler(0, Math.max(1, seconds / 2), 0, TimeUnit.SECONDS));
+        // half the interval, in milliseconds as rabbit_heartbeat (500 ms at 1 s: a client that allows one interval of
+        // silence, as the Java client's netty transport does, must not see a whole second without a frame)
+        pipeline.addBefore(BEFORE, SENDER, new IdleStateHandler(0, seconds * 1000L / 2, 0, TimeUnit.MILLISECONDS));
         pipeline.addBefore(BEFORE, MONITOR, monitor);
     }
 

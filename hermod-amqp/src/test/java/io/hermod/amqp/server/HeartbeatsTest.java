@@ -71,6 +71,17 @@ class HeartbeatsTest {
     }
 
     @Test
+    void theServerSendsEveryHalfIntervalInMillisecondsAsRabbitMq() {
+        // at 1 s the Java client's netty transport allows one second of silence: a heartbeat a second is too late
+        advance(400);
+        assertThat(events).doesNotContain(IdleState.WRITER_IDLE);
+
+        advance(200);
+
+        assertThat(events).containsOnly(IdleState.WRITER_IDLE).hasSize(1);
+    }
+
+    @Test
     void whileReadingIsPausedSilenceIsNeverDeathButTheServerStillSends() {
         advance(1_500);
         heartbeats.pause();
