@@ -35,15 +35,19 @@ public record ConsumeOptions(
         return new ConsumeOptions("", true, false, 0, 0, Map.of());
     }
 
-    /** The consumer priority: the {@code x-priority} argument, 0 when absent. */
+    /**
+     * The consumer priority: the {@code x-priority} argument, 0 when absent; present but void (null) is refused, as
+     * rabbit_amqqueue's check_int_arg refuses it.
+     */
     public int priority() {
-        Object p = arguments.get("x-priority");
-        if (p == null) {
+        if (!arguments.containsKey("x-priority")) {
             return 0;
         }
+        Object p = arguments.get("x-priority");
         if (p instanceof Byte || p instanceof Short || p instanceof Integer || p instanceof Long) {
             return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, ((Number) p).longValue()));
         }
-        throw new BrokerException(ErrorCode.PRECONDITION_FAILED, "x-priority must be an integer, not " + p);
+        throw new BrokerException(
+                ErrorCode.PRECONDITION_FAILED, "x-priority must be an integer, not " + (p == null ? "void" : p));
     }
 }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hermod.broker.BrokerFixture.Got;
 import io.hermod.broker.BrokerFixture.Received;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -251,6 +252,11 @@ class ConsumerTest {
         ch.consume("q", withPriority(1, 3L), new Received());
 
         assertFails(ErrorCode.PRECONDITION_FAILED, () -> ch.consume("q", withPriority(1, "3"), new Received()));
+        Map<String, Object> voidPriority = new HashMap<>();
+        voidPriority.put("x-priority", null); // the Java client's ConsumerPriorities validation test
+        assertFails(
+                ErrorCode.PRECONDITION_FAILED,
+                () -> ch.consume("q", new ConsumeOptions("", false, false, 1, 0, voidPriority), new Received()));
         assertThat(ch.declareQueuePassive("q").consumerCount()).isEqualTo(2);
     }
 
