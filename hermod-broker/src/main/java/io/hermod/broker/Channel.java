@@ -341,36 +341,109 @@ public final class Channel implements AutoCloseable {
     }
 
     private void settle(long deliveryTag, boolean multiple, Queue.Outcome outcome) {
-        List<Unacked> settled = new ArrayList<>();
-        boolean wake;
+        List<Unacked> settled;
         synchronized (this) {
             ensureOpen();
-            if (multiple) {
-                if (deliveryTag == 0) {
-                    settled.addAll(unacked.values()); // AMQP: multiple with tag 0 means everything outstanding
-                    unacked.clear();
-                } else {
-                    // the tag itself must be outstanding, as in rabbit_channel:collect_acks; else nothing is settled
-                    if (!unacked.containsKey(deliveryTag)) {
-                        throw unknownTag(deliveryTag);
-                    }
-                    NavigableMap<Long, Unacked> upTo = unacked.headMap(deliveryTag, true);
-                    settled.addAll(upTo.values());
-                    upTo.clear();
-                }
-            } else {
-                Unacked u = unacked.remove(deliveryTag);
-                if (u == null) {
-                    throw unknownTag(deliveryTag);
-                }
-                settled.add(u);
-            }
+            settled = takeLocked(deliveryTag, multiple);
+        }
+        settleTaken(settled, outcome);
+    }
+
+    /** Counts {@code settled} off the prefetch and settles them on their queues. */
+    private void settleTaken(List<Unacked> settled, Queue.Outcome outcome) {
+        boolean wake;
+        synchronized (this) {
             wake = settledLocked(settled);
         }
         settleOnQueues(settled, outcome);
         if (wake) {
             resumeDeliveries();
         }
+    }
+
+    /** Removes the deliveries an ack, nack or reject names from the unacknowledged ones, checked. Under the lock. */
+    private List<Unacked> takeLocked(long deliveryTag, boolean multiple) {
+        List<Unacked> taken = new ArrayList<>();
+        if (multiple) {
+            if (deliveryTag == 0) {
+                taken.addAll(unacked.values()); // AMQP: multiple with tag 0 means everything outstanding
+                unacked.clear();
+            } else {
+                // the tag itself must be outstanding, as in rabbit_channel:collect_acks; else nothing is settled
+                if (!unacked.containsKey(deliveryTag)) {
+                    throw unknownTag(deliveryTag);
+                }
+                NavigableMap<Long, Unacked> upTo = unacked.headMap(deliveryTag, true);
+                taken.addAll(upTo.values());
+                upTo.clear();
+            }
+        } else {
+            Unacked u = unacked.remove(deliveryTag);
+            if (u == null) {
+                throw unknownTag(deliveryTag);
+            }
+            taken.add(u);
+        }
+        return taken;
+    }
+
+    // ------------------------------------------------------------------ transactions
+
+    /**
+     * Deliveries a transaction acknowledged, rejected or nacked ({@link #take}): no longer unacknowledged, not yet
+     * settled on their queues.
+     */
+    public static final class Taken {
+        private final NavigableMap<Long, Unacked> deliveries; // by tag
+        private final Queue.Outcome outcome;
+
+        private Taken(NavigableMap<Long, Unacked> deliveries, Queue.Outcome outcome) {
+            this.deliveries = deliveries;
+            this.outcome = outcome;
+        }
+    }
+
+    /**
+     * An ack ({@code ack}), or a nack or reject ({@code requeue} or not), inside a transaction, as rabbit_channel
+     * treats one: the tags are checked and leave the unacknowledged deliveries now (a repeated or unknown tag fails at
+     * once, and basic.recover does not bring them back), the queues see it at {@link #commit}, and {@link #rollback}
+     * makes them unacknowledged again.
+     *
+     * @throws BrokerException {@code PRECONDITION_FAILED} "unknown delivery tag" as {@link #ack}
+     */
+    public Taken take(long deliveryTag, boolean multiple, boolean ack, boolean requeue) {
+        Queue.Outcome outcome = ack ? Queue.Outcome.ACK : requeue ? Queue.Outcome.REQUEUE : Queue.Outcome.DISCARD;
+        synchronized (this) {
+            ensureOpen();
+            if (!(multiple && deliveryTag == 0) && !unacked.containsKey(deliveryTag)) {
+                throw unknownTag(deliveryTag); // as takeLocked
+            }
+            NavigableMap<Long, Unacked> span = !multiple
+                    ? unacked.subMap(deliveryTag, true, deliveryTag, true)
+                    : deliveryTag == 0 ? unacked : unacked.headMap(deliveryTag, true);
+            NavigableMap<Long, Unacked> taken = new TreeMap<>(span);
+            span.clear();
+            return new Taken(taken, outcome);
+        }
+    }
+
+    /** Settles what a committed transaction took, as the ack, nack or reject would have outside one. */
+    public void commit(Taken taken) {
+        settleTaken(new ArrayList<>(taken.deliveries.values()), taken.outcome);
+    }
+
+    /**
+     * Makes what a rolled-back transaction took unacknowledged again, under the tags the client knows; on a closed
+     * channel they go back to their queues, as its other unacknowledged deliveries did.
+     */
+    public void rollback(Taken taken) {
+        synchronized (this) {
+            if (!closed) {
+                unacked.putAll(taken.deliveries);
+                return;
+            }
+        }
+        settleTaken(new ArrayList<>(taken.deliveries.values()), Queue.Outcome.REQUEUE);
     }
 
     /**

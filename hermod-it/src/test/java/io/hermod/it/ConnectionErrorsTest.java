@@ -1,6 +1,7 @@
 package io.hermod.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.Channel;
@@ -14,6 +15,9 @@ import io.hermod.amqp.codec.FrameEncoder;
 import io.hermod.amqp.server.AmqpServerConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -87,6 +91,22 @@ class ConnectionErrorsTest extends ServerTestSupport {
         // the Java client reads seconds into a Date in milliseconds: the same bits times 1,000
         GetResponse got = channel().basicGet(queue, true);
         assertThat(got.getProps().getTimestamp().getTime()).isEqualTo(nanos * 1000);
+    }
+
+    @Test
+    void aFrameLargerThanRabbitMqsInitialFrameMaxIsRefusedBeforeTuning() throws Exception {
+        // rabbit_reader takes frames of at most 8192 bytes until tune-ok (the Java client's FrameMax test)
+        ConnectionFactory big = factory();
+        Map<String, Object> properties = new HashMap<>(big.getClientProperties());
+        properties.put("padding", "x".repeat(8192));
+        big.setClientProperties(properties);
+        ConnectionFactory fits = factory();
+        Map<String, Object> smaller = new HashMap<>(fits.getClientProperties());
+        smaller.put("padding", "x".repeat(6000));
+        fits.setClientProperties(smaller);
+
+        assertThatThrownBy(big::newConnection).isInstanceOf(IOException.class);
+        assertThat(newConnection(fits).isOpen()).isTrue();
     }
 
     @Test

@@ -29,6 +29,45 @@ class QueueMethodsTest extends ServerTestSupport {
     }
 
     @Test
+    void anEmptyQueueNameIsTheQueueTheChannelDeclaredLastAsRabbitMqExpandsIt() throws Exception {
+        // rabbit_channel:expand_shortcuts (the Java client's own Routing test, mRDQRouting, relies on it)
+        Channel ch = channel();
+        String queue = ch.queueDeclare().getQueue();
+
+        ch.queueBind("", "amq.direct", ""); // the queue, bound with its own name as the routing key
+        ch.basicPublish("amq.direct", queue, null, bytes("one"));
+        ch.basicPublish("amq.direct", queue, null, bytes("two"));
+        await().until(() -> ch.messageCount(queue) == 2);
+
+        assertThat(text(ch.basicGet("", true).getBody())).isEqualTo("one");
+        assertThat(ch.queuePurge("").getMessageCount()).isEqualTo(1);
+        ch.queueUnbind("", "amq.direct", "");
+        ch.queueDelete("");
+        assertChannelError(404, () -> channel().queueDeclarePassive(queue));
+        assertThat(assertChannelError(404, () -> channel().basicGet("", true)))
+                .isEqualTo("NOT_FOUND - no previously declared queue");
+    }
+
+    @Test
+    void lineBreaksAreDroppedFromTheNamesOfDeclaresDeletesAndBindingsAsRabbitMqDoes() throws Exception {
+        // rabbit_channel:strip_cr_lf (the Java client's ExchangeDeclare and QueueLifecycle tests)
+        Channel ch = channel();
+        ch.queueDeclare("que\nue_test", false, false, false, null);
+        ch.exchangeDeclare("exch\r\nange_test", "fanout");
+
+        ch.queueDeclarePassive("queue_test");
+        ch.exchangeDeclarePassive("exchange_test");
+        ch.queueBind("queue\n_test", "exchange\r_test", "");
+        ch.basicPublish("exchange_test", "", null, bytes("m"));
+        await().until(() -> ch.messageCount("queue_test") == 1);
+        ch.exchangeDelete("exchange\n_test");
+        ch.queueDelete("queue_test\r");
+
+        assertChannelError(404, () -> channel().queueDeclarePassive("queue_test"));
+        assertChannelError(404, () -> channel().exchangeDeclarePassive("exchange_test"));
+    }
+
+    @Test
     void noWaitDeclareBindAndDeleteTakeEffectWithoutAReply() throws Exception {
         Channel ch = channel();
 

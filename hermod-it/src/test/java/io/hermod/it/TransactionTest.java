@@ -124,12 +124,53 @@ class TransactionTest extends ServerTestSupport {
     }
 
     @Test
-    void anAckOfAnUnknownTagFailsTheCommit() throws Exception {
+    void anAckOfAnUnknownTagFailsAtOnceNotAtTheCommit() throws Exception {
         Channel ch = channel();
         ch.txSelect();
 
         ch.basicAck(99, false);
 
+        // rabbit_channel checks the tags as they arrive (the Java client's InvalidAcksTx and Transactions tests)
+        assertThat(assertChannelError(406, ch::txSelect)).isEqualTo("PRECONDITION_FAILED - unknown delivery tag 99");
+    }
+
+    @Test
+    void aTagAckedTwiceInOneTransactionIsUnknownTheSecondTime() throws Exception {
+        Channel ch = channel();
+        String queue = ch.queueDeclare().getQueue();
+        ch.basicPublish("", queue, null, bytes("m"));
+        await().until(() -> ch.messageCount(queue) == 1);
+        ch.txSelect();
+        long tag = ch.basicGet(queue, false).getEnvelope().getDeliveryTag();
+
+        ch.basicAck(tag, false);
+        ch.basicAck(tag, false);
+
         assertChannelError(406, ch::txCommit);
+    }
+
+    @Test
+    void anAckedButUncommittedMessageIsNotRecoveredUntilTheTransactionRollsBack() throws Exception {
+        Channel ch = channel();
+        String queue = ch.queueDeclare().getQueue();
+        ch.basicPublish("", queue, null, bytes("m"));
+        await().until(() -> ch.messageCount(queue) == 1);
+        ch.txSelect();
+        List<String> delivered = new CopyOnWriteArrayList<>();
+        ch.basicQos(1);
+        ch.basicConsume(queue, false, (consumerTag, d) -> delivered.add(text(d.getBody())), consumerTag -> {});
+        await().until(() -> delivered.size() == 1);
+
+        ch.basicAck(1, false);
+        ch.basicRecover(true);
+
+        await().during(Duration.ofMillis(200)).until(() -> delivered.size() == 1); // not redelivered
+        ch.txRollback(); // unacknowledged again, under its tag
+        ch.basicRecover(true);
+        await().until(() -> delivered.size() == 2);
+        ch.basicAck(2, false);
+        ch.txCommit();
+        ch.basicRecover(true); // settled now: nothing left to recover
+        await().during(Duration.ofMillis(200)).until(() -> delivered.size() == 2);
     }
 }

@@ -11,6 +11,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.LongString;
+import com.rabbitmq.client.PossibleAuthenticationFailureException;
 import com.rabbitmq.client.SaslConfig;
 import com.rabbitmq.client.SaslMechanism;
 import com.rabbitmq.client.ShutdownSignalException;
@@ -32,7 +33,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
@@ -140,6 +143,19 @@ class UserAccessTest {
             assertThatThrownBy(wrong::newConnection).isInstanceOf(AuthenticationFailureException.class);
             assertThatThrownBy(unknown::newConnection).isInstanceOf(AuthenticationFailureException.class);
         }
+    }
+
+    @Test
+    void aClientWithoutTheAuthenticationFailureCloseCapabilityOnlySeesTheSocketClose() {
+        // rabbit_reader:auth_fail; the Java client's SaslMechanisms tests: a possible authentication failure
+        ConnectionFactory wrong = factory("app", "not-the-secret");
+        Map<String, Object> properties = new HashMap<>(wrong.getClientProperties());
+        properties.put("capabilities", Map.of("publisher_confirms", true));
+        wrong.setClientProperties(properties);
+
+        assertThatThrownBy(wrong::newConnection)
+                .isInstanceOf(PossibleAuthenticationFailureException.class)
+                .isNotInstanceOf(AuthenticationFailureException.class);
     }
 
     @Test

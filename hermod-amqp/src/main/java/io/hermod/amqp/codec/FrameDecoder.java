@@ -140,8 +140,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         int classId = in.getUnsignedShort(payload);
         int weight = in.getUnsignedShort(payload + 2);
         long bodySize = in.getLong(payload + 4);
-        if (weight != 0) {
-            throw new AmqpCodecException(ReplyCode.FRAME_ERROR, "content header weight is " + weight + ", not 0");
+        if (weight != 0) { // as rabbit_command_assembler: not a content header where one may be (a method frame sent as
+            // one, say), so UNEXPECTED_FRAME as for any frame out of place
+            throw new AmqpCodecException(ReplyCode.UNEXPECTED_FRAME, "content header weight is " + weight + ", not 0");
         }
         if (bodySize < 0) {
             throw new AmqpCodecException(

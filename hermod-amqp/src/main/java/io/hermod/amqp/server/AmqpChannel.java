@@ -100,6 +100,7 @@ final class AmqpChannel {
     // event loop only
     private boolean closing;
     private boolean closedByClient; // the client sent channel.close: close-ok is on its way
+    private String lastDeclaredQueue = "";
     private PendingPublish pending;
     private PublisherConfirms confirms; // non-null once confirm.select put the channel in confirm mode
     private ChannelTransaction tx; // non-null once tx.select put the channel in tx mode
@@ -207,7 +208,7 @@ final class AmqpChannel {
                     "expected content header for class 60, got non content header frame instead");
         }
         try {
-            handle(method);
+            handle(QueueShortcuts.expand(method, lastDeclaredQueue));
         } catch (BrokerException e) {
             ReplyCodes.Reply reply = ReplyCodes.of(e.code());
             fail(new ProtocolError(
@@ -280,6 +281,7 @@ final class AmqpChannel {
                         ? channel.declareQueuePassive(m.queue())
                         : channel.declareQueue(
                                 new QueueSpec(m.queue(), m.durable(), m.exclusive(), m.autoDelete(), m.arguments()));
+                lastDeclaredQueue = info.name(); // what an empty queue name means from now on (QueueShortcuts)
                 reply(m.noWait(), new QueueDeclareOk(info.name(), (int) info.messageCount(), info.consumerCount()));
             }
             case QueueBind m -> {
@@ -331,21 +333,21 @@ final class AmqpChannel {
                 if (tx == null) {
                     channel.ack(m.deliveryTag(), m.multiple());
                 } else {
-                    tx.add(new ChannelTransaction.Operation.Ack(m.deliveryTag(), m.multiple()));
+                    tx.settle(m.deliveryTag(), m.multiple(), true, false);
                 }
             }
             case BasicNack m -> {
                 if (tx == null) {
                     channel.nack(m.deliveryTag(), m.multiple(), m.requeue());
                 } else {
-                    tx.add(new ChannelTransaction.Operation.Nack(m.deliveryTag(), m.multiple(), m.requeue()));
+                    tx.settle(m.deliveryTag(), m.multiple(), false, m.requeue());
                 }
             }
             case BasicReject m -> {
                 if (tx == null) {
                     channel.reject(m.deliveryTag(), m.requeue());
                 } else {
-                    tx.add(new ChannelTransaction.Operation.Reject(m.deliveryTag(), m.requeue()));
+                    tx.settle(m.deliveryTag(), false, false, m.requeue());
                 }
             }
             case BasicRecover m -> {
@@ -367,7 +369,7 @@ final class AmqpChannel {
                     throw preconditionFailed("cannot switch from confirm to tx mode", m);
                 }
                 if (tx == null) {
-                    tx = new ChannelTransaction();
+                    tx = new ChannelTransaction(channel);
                 }
                 connection.send(id, new TxSelectOk());
             }
@@ -433,31 +435,13 @@ final class AmqpChannel {
     /** Applies the transaction in order; commit-ok goes out once every publish in it has been taken by its queues. */
     private void commit(TxCommit m) {
         ChannelTransaction transaction = requireTx(m);
-        CompletableFuture<Void> done = transaction.commit(new ChannelTransaction.Target() {
-            @Override
-            public CompletableFuture<?> publish(ChannelTransaction.Operation.Publish p) {
-                Message message = p.message();
-                return route(message).thenAccept(r -> {
-                    if (p.mandatory() && !r.routed()) {
-                        returnUnroutable(message); // before commit-ok, as RabbitMQ
-                    }
-                });
-            }
-
-            @Override
-            public void ack(long deliveryTag, boolean multiple) {
-                channel.ack(deliveryTag, multiple);
-            }
-
-            @Override
-            public void nack(long deliveryTag, boolean multiple, boolean requeue) {
-                channel.nack(deliveryTag, multiple, requeue);
-            }
-
-            @Override
-            public void reject(long deliveryTag, boolean requeue) {
-                channel.reject(deliveryTag, requeue);
-            }
+        CompletableFuture<Void> done = transaction.commit(p -> {
+            Message message = p.message();
+            return route(message).thenAccept(r -> {
+                if (p.mandatory() && !r.routed()) {
+                    returnUnroutable(message); // before commit-ok, as RabbitMQ
+                }
+            });
         });
         done.whenComplete((ignored, failure) -> connection.context().executor().execute(() -> {
             transaction.commitDone();
@@ -496,9 +480,10 @@ final class AmqpChannel {
         if (pending == null || pending.properties != null) {
             throw ProtocolError.connection(ReplyCodes.UNEXPECTED_FRAME, "content header without a basic.publish");
         }
-        if (header.classId() != BASIC_CLASS) {
+        if (header.classId() != BASIC_CLASS) { // rabbit_command_assembler's words
             throw ProtocolError.connection(
-                    ReplyCodes.FRAME_ERROR, "content header for class " + header.classId() + ", expected 60");
+                    ReplyCodes.UNEXPECTED_FRAME,
+                    "expected content header for class 60, got one for class " + header.classId() + " instead");
         }
         long size = header.bodySize();
         if (size > connection.maxMessageBytes()) {
@@ -569,7 +554,7 @@ final class AmqpChannel {
                     p.decoded.priority() == null ? 0 : Math.max(0, Math.min(255, p.decoded.priority())));
             if (tx != null) {
                 checkPublishable(m.exchange()); // an unknown or internal exchange fails now, not at commit
-                tx.add(new ChannelTransaction.Operation.Publish(message, m.mandatory()));
+                tx.publish(message, m.mandatory());
                 return;
             }
             result = route(message);

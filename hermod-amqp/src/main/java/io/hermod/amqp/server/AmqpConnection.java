@@ -41,6 +41,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -261,7 +262,8 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
             case ContentBodyFrame b -> requireChannel(b.channel()).onContentBody(b);
             case HeartbeatFrame h -> {
                 if (h.channel() != 0) {
-                    throw ProtocolError.connection(ReplyCodes.FRAME_ERROR, "heartbeat on channel " + h.channel());
+                    // as rabbit_reader: a well-formed frame where none may be, not a malformed one
+                    throw ProtocolError.connection(ReplyCodes.UNEXPECTED_FRAME, "heartbeat on channel " + h.channel());
                 }
             }
         }
@@ -324,15 +326,19 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         if (properties.get("connection_name") instanceof String name) {
             clientName = name + " (" + ctx.channel().remoteAddress() + ")";
         }
-        String user = Authenticator.authenticate(
-                        broker,
-                        startOk.mechanism(),
-                        startOk.response(),
-                        ctx.channel().remoteAddress())
-                .orElseThrow(() -> ProtocolError.connection(
-                        ReplyCodes.ACCESS_REFUSED,
-                        "Login was refused using authentication mechanism " + startOk.mechanism()
-                                + ". For details see the broker logfile."));
+        Optional<String> authenticated = Authenticator.authenticate(
+                broker, startOk.mechanism(), startOk.response(), ctx.channel().remoteAddress());
+        if (authenticated.isEmpty() && !clientCapability("authentication_failure_close")) {
+            // as rabbit_reader:auth_fail: a client that did not ask to be told (connection.close 403) only sees the
+            // socket close, which it reports as a possible authentication failure
+            LOG.info("Closing connection {}: login refused using mechanism {}", clientName, startOk.mechanism());
+            closeSocket();
+            return;
+        }
+        String user = authenticated.orElseThrow(() -> ProtocolError.connection(
+                ReplyCodes.ACCESS_REFUSED,
+                "Login was refused using authentication mechanism " + startOk.mechanism()
+                        + ". For details see the broker logfile."));
         state = new ConnectionState.AwaitingTuneOk(user);
         send(0, new ConnectionTune(config.channelMax(), config.frameMax(), config.heartbeatSeconds()));
     }

@@ -1,15 +1,19 @@
 package io.hermod.amqp.server;
 
+import io.hermod.broker.Channel;
 import io.hermod.broker.Message;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
- * The transaction of a channel in tx mode (AMQP 0-9-1 class tx, spec 1.9; RabbitMQ's semantics): publishes, acks,
- * nacks and rejects are buffered in the order they arrive and applied, in that order, by {@code tx.commit}; {@code
- * tx.rollback} discards them (acknowledged deliveries stay unacknowledged). A new transaction starts right after each
- * commit or rollback.
+ * The transaction of a channel in tx mode (AMQP 0-9-1 class tx, spec 1.9; RabbitMQ's semantics): publishes are
+ * buffered in the order they arrive and routed, in that order, by {@code tx.commit}. Acks, nacks and rejects are
+ * checked when they arrive and leave the channel's unacknowledged deliveries then (an unknown or repeated tag fails at
+ * once, and basic.recover does not redeliver them: rabbit_channel's collect_acks), and reach the queues at the commit;
+ * {@code tx.rollback} discards the publishes and makes those deliveries unacknowledged again. A new transaction starts
+ * right after each commit or rollback.
  *
  * <p>As in RabbitMQ, a transaction is atomic per channel only in the sense that nothing is applied before the commit:
  * a commit that fails half-way leaves what it applied applied ("partial tx completion").
@@ -22,30 +26,29 @@ final class ChannelTransaction {
     sealed interface Operation {
         record Publish(Message message, boolean mandatory) implements Operation {}
 
-        record Ack(long deliveryTag, boolean multiple) implements Operation {}
-
-        record Nack(long deliveryTag, boolean multiple, boolean requeue) implements Operation {}
-
-        record Reject(long deliveryTag, boolean requeue) implements Operation {}
+        /** An ack, nack or reject whose deliveries the channel has handed over ({@link Channel#take}). */
+        record Settle(Channel.Taken taken) implements Operation {}
     }
 
-    /** Where a commit applies the operations: the channel's own, non-transactional paths. */
-    interface Target {
-        /** Publishes; the future completes once the message is routed and taken by every queue it reached. */
-        CompletableFuture<?> publish(Operation.Publish publish);
-
-        void ack(long deliveryTag, boolean multiple);
-
-        void nack(long deliveryTag, boolean multiple, boolean requeue);
-
-        void reject(long deliveryTag, boolean requeue);
-    }
-
+    private final Channel channel;
     private final List<Operation> operations = new ArrayList<>();
     private boolean committing;
 
-    void add(Operation operation) {
-        operations.add(operation);
+    ChannelTransaction(Channel channel) {
+        this.channel = channel;
+    }
+
+    void publish(Message message, boolean mandatory) {
+        operations.add(new Operation.Publish(message, mandatory));
+    }
+
+    /**
+     * An ack ({@code ack}), nack or reject in the transaction.
+     *
+     * @throws io.hermod.broker.BrokerException {@code PRECONDITION_FAILED} for an unknown delivery tag, at once
+     */
+    void settle(long deliveryTag, boolean multiple, boolean ack, boolean requeue) {
+        operations.add(new Operation.Settle(channel.take(deliveryTag, multiple, ack, requeue)));
     }
 
     /** The number of operations buffered in the current transaction. */
@@ -53,26 +56,42 @@ final class ChannelTransaction {
         return operations.size();
     }
 
-    /** Discards the current transaction. */
+    /** Discards the current transaction: its acks, nacks and rejects are undone. */
     void rollback() {
+        for (Operation operation : operations) {
+            if (operation instanceof Operation.Settle s) {
+                channel.rollback(s.taken());
+            }
+        }
         operations.clear();
     }
 
     /**
      * Applies the buffered operations in order and starts a new transaction. The result completes when every publish of
      * the transaction has been taken by its queues (the moment {@code tx.commit-ok} may go out), and fails if any
-     * could not be. An operation that throws stops the commit there: the rest of the transaction is discarded.
+     * could not be. An operation that throws stops the commit there: the rest of the transaction is discarded, its
+     * settlements undone.
+     *
+     * @param publisher routes one publish; completes once the message is taken by every queue it reached
      */
-    CompletableFuture<Void> commit(Target target) {
+    CompletableFuture<Void> commit(Function<Operation.Publish, CompletableFuture<?>> publisher) {
         List<Operation> applying = List.copyOf(operations);
         operations.clear();
         List<CompletableFuture<?>> published = new ArrayList<>();
-        for (Operation operation : applying) {
-            switch (operation) {
-                case Operation.Publish p -> published.add(target.publish(p));
-                case Operation.Ack a -> target.ack(a.deliveryTag(), a.multiple());
-                case Operation.Nack n -> target.nack(n.deliveryTag(), n.multiple(), n.requeue());
-                case Operation.Reject r -> target.reject(r.deliveryTag(), r.requeue());
+        int applied = 0;
+        try {
+            for (Operation operation : applying) {
+                switch (operation) {
+                    case Operation.Publish p -> published.add(publisher.apply(p));
+                    case Operation.Settle s -> channel.commit(s.taken());
+                }
+                applied++;
+            }
+        } finally {
+            for (Operation rest : applying.subList(Math.min(applied + 1, applying.size()), applying.size())) {
+                if (rest instanceof Operation.Settle s) {
+                    channel.rollback(s.taken());
+                }
             }
         }
         committing = true;

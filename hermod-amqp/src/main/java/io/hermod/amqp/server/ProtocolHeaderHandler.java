@@ -19,6 +19,8 @@ import java.util.List;
 final class ProtocolHeaderHandler extends ByteToMessageDecoder {
 
     static final byte[] HEADER = {'A', 'M', 'Q', 'P', 0, 0, 9, 1};
+    /** The largest frame accepted before connection.tune-ok: rabbit_reader's initial frame_max in RabbitMQ 4. */
+    static final int INITIAL_FRAME_MAX = 8192;
 
     private final Broker broker;
     private final AmqpServerConfig config;
@@ -46,7 +48,9 @@ final class ProtocolHeaderHandler extends ByteToMessageDecoder {
             }
         }
         in.skipBytes(HEADER.length);
-        FrameDecoder frames = new FrameDecoder(config.frameMax());
+        // until tune-ok, frames of at most RabbitMQ 4's initial frame_max (8192, room for an OAuth 2 token in
+        // start-ok): an unauthenticated peer cannot make the server buffer a 128 KiB frame
+        FrameDecoder frames = new FrameDecoder(Math.min(INITIAL_FRAME_MAX, config.frameMax()));
         AmqpConnection connection = new AmqpConnection(broker, config, frames, directReplyTo, connectionLimit);
         ctx.pipeline().addAfter(ctx.name(), "frames", frames);
         ctx.pipeline().addAfter("frames", "connection", connection);

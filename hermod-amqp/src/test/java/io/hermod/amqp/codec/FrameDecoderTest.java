@@ -251,10 +251,11 @@ class FrameDecoderTest {
     }
 
     @Test
-    void aContentHeaderWithAWeightIsAFrameError() {
+    void aContentHeaderWithAWeightIsAnUnexpectedFrameAsRabbitMqSeesIt() {
+        // the Java client's UnexpectedFrames test sends a method frame typed as a content header: 505, as RabbitMQ
         byte[] frame = Bytes.of(2, 0, 1, 0, 0, 0, 14, 0, 60, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xCE);
 
-        assertCodecError(Frames.decode(new FrameDecoder(), List.of(frame)), ReplyCode.FRAME_ERROR, "weight");
+        assertCodecError(Frames.decode(new FrameDecoder(), List.of(frame)), ReplyCode.UNEXPECTED_FRAME, "weight");
     }
 
     @Test
