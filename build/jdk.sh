@@ -35,10 +35,12 @@ hermod_pick_jdk() {
 }
 
 # The JVM options every broker process gets from the JDK picked above (after hermod_pick_jdk), printed one per line:
+# - any JDK: exit on OutOfMemoryError rather than run on with some threads dead;
 # - JDK 25+: compact object headers (8 bytes instead of 12): a smaller heap for the same objects;
 # - JDK 22+: the C heap trimmed every second: the JIT compilers' arenas peak at ~35 MiB while they compile and glibc
 #   keeps what they free, so without it the process's RSS keeps the peak (seen with NMT under PerfTest's load).
 hermod_server_jvm_opts() {
+  echo "-XX:+ExitOnOutOfMemoryError"
   [ "${HERMOD_JAVA_MAJOR:-0}" -ge 25 ] && echo "-XX:+UseCompactObjectHeaders"
   [ "${HERMOD_JAVA_MAJOR:-0}" -ge 22 ] && echo "-XX:TrimNativeHeapInterval=1000"
   return 0
