@@ -1,6 +1,7 @@
 package io.hermod.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
@@ -52,6 +53,26 @@ class ClosingTest extends ServerTestSupport {
 
             assertThat(queues()).as("round %d", i).doesNotContain("ad");
             assertChannelError(404, () -> channel().queueDeclarePassive("ad"));
+        }
+    }
+
+    @Test
+    void aForcedCloseReturnsOnceTheConnectionsQueuesAreGoneAndTheClientIsTold() throws Exception {
+        // the management API's DELETE /api/connections/{name}, as rabbit_networking:close_connection (a call)
+        for (int i = 0; i < ROUNDS; i++) {
+            Connection c = newConnection();
+            c.createChannel().queueDeclare("mine", false, true, false, Map.of());
+            String name = server.connections().stream()
+                    .filter(info -> info.peerPort() == ((com.rabbitmq.client.impl.AMQConnection) c).getLocalPort())
+                    .findFirst()
+                    .orElseThrow()
+                    .name();
+
+            assertThat(server.closeConnection(name, "test")).isTrue();
+
+            assertThat(queues()).as("round %d", i).doesNotContain("mine");
+            await().until(() -> !c.isOpen());
+            assertThat(c.getCloseReason().getReason()).isInstanceOf(com.rabbitmq.client.AMQP.Connection.Close.class);
         }
     }
 

@@ -741,23 +741,56 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     // ------------------------------------------------------------------ closing
 
-    /** Reports a failure: a channel error closes that channel, a connection error the connection. */
-    void fail(ProtocolError e) {
+    /**
+     * Reports a failure: a channel error closes that channel, a connection error the connection. On an open connection,
+     * as rabbit_reader, the channels are closed on the broker's side and the exclusive queues deleted first, then
+     * connection.close goes out: a client told of the close finds its queues gone. Completes once it has gone out (at
+     * once when the connection is closing already).
+     */
+    CompletableFuture<Void> fail(ProtocolError e) {
         if (!e.closesConnection()) {
             throw new IllegalStateException("channel errors are handled by their channel", e);
         }
         if (state instanceof ConnectionState.Closing || state instanceof ConnectionState.Closed) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         LOG.info("Closing connection {}: {} {}", clientName, e.replyCode(), e.getMessage());
+        ConnectionClose close = new ConnectionClose(e.replyCode(), e.replyText(), e.classId(), e.methodId());
         boolean handshakeDone = state instanceof ConnectionState.Open;
-        send(0, new ConnectionClose(e.replyCode(), e.replyText(), e.classId(), e.methodId()));
         state = new ConnectionState.Closing(false);
-        if (!handshakeDone && e.replyCode() != ReplyCodes.ACCESS_REFUSED) {
-            closeSocket();
-            return;
+        if (!handshakeDone) {
+            send(0, close);
+            if (e.replyCode() == ReplyCodes.ACCESS_REFUSED) {
+                ctx.executor().schedule(this::closeSocket, CLOSE_OK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            } else {
+                closeSocket();
+            }
+            return CompletableFuture.completedFuture(null);
         }
-        ctx.executor().schedule(this::closeSocket, CLOSE_OK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        closeSession()
+                .whenComplete((r, x) -> onEventLoop(() -> {
+                    if (!(state instanceof ConnectionState.Closed)) {
+                        send(0, close);
+                        ctx.executor().schedule(this::closeSocket, CLOSE_OK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                    }
+                    sent.complete(null);
+                }));
+        return sent;
+    }
+
+    /** Closes the channels on the broker's side and the session; completes as {@link Session#closeAsync}. */
+    private CompletableFuture<Void> closeSession() {
+        for (AmqpChannel channel : channels.values()) {
+            channel.release();
+        }
+        channels.clear();
+        try {
+            return session.closeAsync(); // the channels' closes included
+        } catch (BrokerException e) {
+            LOG.warn("Closing the session of {} failed: {}", clientName, e.getMessage());
+            return CompletableFuture.completedFuture(null);
+        }
     }
 
     /**
@@ -770,19 +803,8 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private void closeRequested() {
         state = new ConnectionState.Closing(true);
         closeOksOwed = 1;
-        for (AmqpChannel channel : channels.values()) {
-            channel.release();
-        }
-        channels.clear();
         updateReading(); // reading on: the client's end of the stream is what this connection waits for now
-        CompletableFuture<Void> sessionClosed; // the channels' closes included
-        try {
-            sessionClosed = session.closeAsync();
-        } catch (BrokerException e) {
-            LOG.warn("Closing the session of {} failed: {}", clientName, e.getMessage());
-            sessionClosed = CompletableFuture.completedFuture(null);
-        }
-        sessionClosed.whenComplete((r, e) -> onEventLoop(this::closeOk));
+        closeSession().whenComplete((r, e) -> onEventLoop(this::closeOk));
     }
 
     /** Answers the client's connection.close (each of them) and gives it a while to close the socket. Event loop. */
@@ -796,9 +818,12 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         ctx.executor().schedule(this::closeSocket, CLOSE_OK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** Closes the connection from the server side (shutdown): CONNECTION_FORCED. Event loop only. */
-    void closeForced(String why) {
-        fail(ProtocolError.connection(ReplyCodes.CONNECTION_FORCED, why));
+    /**
+     * Closes the connection from the server side (shutdown, the management API): CONNECTION_FORCED. Completes once
+     * connection.close has gone out. Event loop only.
+     */
+    CompletableFuture<Void> closeForced(String why) {
+        return fail(ProtocolError.connection(ReplyCodes.CONNECTION_FORCED, why));
     }
 
     private void closeSocket() {

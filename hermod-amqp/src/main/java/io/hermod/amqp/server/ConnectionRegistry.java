@@ -21,6 +21,9 @@ import java.util.function.Function;
  */
 final class ConnectionRegistry {
 
+    /** How long a management close waits for connection.close to go out. */
+    private static final long CLOSE_WAIT_SECONDS = 10;
+
     private static final long ANSWER_MILLIS = 2000;
 
     private final ChannelGroup sockets;
@@ -41,13 +44,23 @@ final class ConnectionRegistry {
 
     /**
      * Closes the connection of that name with CONNECTION_FORCED and {@code reason} (RabbitMQ's management "close
-     * connection"); false when there is none by that name.
+     * connection"), and returns once connection.close has gone out, its channels closed and its exclusive queues
+     * deleted (as rabbit_networking:close_connection, a call); false when there is none by that name.
      */
     boolean close(String name, String reason) {
         for (Channel socket : sockets) {
             AmqpConnection connection = socket.pipeline().get(AmqpConnection.class);
             if (connection != null && name.equals(connection.name())) {
-                socket.eventLoop().execute(() -> connection.closeForced(reason));
+                CompletableFuture<Void> sent = new CompletableFuture<>();
+                try {
+                    socket.eventLoop()
+                            .execute(() -> connection.closeForced(reason).whenComplete((r, e) -> sent.complete(null)));
+                    sent.get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (RejectedExecutionException | ExecutionException | TimeoutException e) {
+                    // the server is stopping, or the broker is slow: the close is on its way all the same
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 return true;
             }
         }
