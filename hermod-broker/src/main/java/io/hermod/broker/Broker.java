@@ -240,6 +240,8 @@ public final class Broker implements AutoCloseable {
         recovered = true;
         for (VirtualHost v : vhosts.values()) {
             v.delayStores().forEach(DelayStore::start); // what fell due while the broker was down goes out now
+            // messages that expired meanwhile are dead-lettered now that their dead-letter exchanges are back
+            v.queues().forEach(Queue::startTimer);
         }
         LOG.info(
                 "Broker recovered {} vhosts and {} queues from {} in {} ms",
@@ -559,7 +561,7 @@ public final class Broker implements AutoCloseable {
                             try {
                                 vhost.deleteQueueIfCurrent(q);
                             } catch (BrokerException e) {
-                                LOG.warn("Auto-delete of {} failed: {}", q, e.getMessage());
+                                LOG.warn("Deleting unused {} failed: {}", q, e.getMessage());
                             }
                         },
                         admin),

@@ -964,7 +964,11 @@ public final class VirtualHost {
             }
             case QueueAdded r -> {
                 QueueDefinition d = r.queue();
-                queues.put(d.name(), broker.openQueue(d, this));
+                Queue q = broker.openQueue(d, this);
+                queues.put(d.name(), q);
+                if (broker.recovered()) {
+                    q.startTimer(); // the broker starts those it recovers once it has recovered everything
+                }
             }
             case QueueRemoved r -> {
                 removeBindings(

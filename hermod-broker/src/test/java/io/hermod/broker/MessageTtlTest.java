@@ -5,6 +5,7 @@ import static io.hermod.broker.BrokerFixture.eventually;
 import static io.hermod.broker.BrokerFixture.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hermod.broker.BrokerFixture.Got;
 import io.hermod.broker.BrokerFixture.Received;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,9 +77,9 @@ class MessageTtlTest {
         now.addAndGet(30_000);
         publish(ch, "", "q", "young");
 
-        tick(TTL - 30_000);
-        awaitReady("q", 3); // exactly the TTL is still in time
-        tick(1);
+        tick(TTL - 30_000 - 1);
+        awaitReady("q", 3);
+        tick(1); // expired once its age reaches the TTL, as RabbitMQ's Now >= Expiry
         awaitReady("q", 1);
         assertThat(drain(ch, "q")).containsExactly("young");
     }
@@ -146,6 +147,36 @@ class MessageTtlTest {
     }
 
     @Test
+    void aMessageWithATtlOfZeroRejectedWithRequeueNeverComesBack() {
+        // the RabbitMQ Java client's PerQueueTTL zeroTTLDelivery: the requeued message keeps its expiry, long past
+        declare("q", 0);
+        Received received = new Received();
+        ch.consume("q", ConsumeOptions.manualAck(10), received);
+        publish(ch, "", "q", "m");
+        Got got = received.awaitCount(1).get(0);
+
+        ch.reject(got.deliveryTag(), true); // within the same millisecond: the clock does not move
+
+        assertThat(ch.declareQueuePassive("q").messageCount()).isZero();
+        assertThat(received.deliveries).hasSize(1);
+    }
+
+    @Test
+    void aMessageWithItsOwnTtlOfZeroRejectedWithRequeueNeverComesBack() {
+        // PerMessageTTL zeroTTLDelivery
+        ch.declareQueue(QueueSpec.durable("q"));
+        Received received = new Received();
+        ch.consume("q", ConsumeOptions.manualAck(10), received);
+        publishWithTtl("q", "m", 0);
+        Got got = received.awaitCount(1).get(0);
+
+        ch.reject(got.deliveryTag(), true);
+
+        assertThat(ch.declareQueuePassive("q").messageCount()).isZero();
+        assertThat(received.deliveries).hasSize(1);
+    }
+
+    @Test
     void aQueueWithoutTheArgumentKeepsItsMessages() {
         ch.declareQueue(QueueSpec.durable("plain"));
         publish(ch, "", "plain", "m");
@@ -167,7 +198,7 @@ class MessageTtlTest {
         publishWithTtl("q", "brief", 10_000);
         publish(ch, "", "q", "lasting");
 
-        tick(10_000);
+        tick(9_999);
         awaitReady("q", 2);
         tick(1);
         awaitReady("q", 1);
@@ -197,7 +228,7 @@ class MessageTtlTest {
         publishWithTtl("q", "long", 100_000);
         publish(ch, "", "q", "last");
 
-        tick(1_000);
+        tick(999);
         awaitReady("q", 4);
         tick(1);
         awaitReady("q", 3); // RabbitMQ would keep counting it until it reached the head

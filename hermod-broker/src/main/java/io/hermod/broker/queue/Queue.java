@@ -136,9 +136,18 @@ public final class Queue {
     // messages held until a time: returned ones waiting out their retry delay, and those published with x-not-before
     private final DueIndex waiting = new DueIndex();
     private volatile boolean sawNotBefore; // a message with x-not-before was appended since the start
+    // the queue's one timer (see scheduleWake): when its earliest wake-up is due; acts on TTLs and x-expires once
+    // started (after the broker's recovery)
     private long wakeAt = Long.MAX_VALUE;
+    private boolean timerStarted;
     private volatile boolean sawMessageWithTtl; // a message with a TTL of its own was appended since the start
     private final DueIndex expiries = new DueIndex(); // those messages by due time, to drop them anywhere
+    // the head whose expiry the timer is armed for, so that it is not read again while it stays the head
+    private long checkedHead = -1;
+    private long checkedHeadDue = Long.MAX_VALUE;
+    // the first offset appended since the last delivery round: consumers may take those without an expiry check
+    private long freshFrom = Long.MAX_VALUE;
+    private boolean unusedReported; // x-expires: the queue asked to be deleted
     // x-expires: unused (no consumer, no get, no declare) for this long, the queue is deleted; NONE for never
     private volatile long expiresMillis;
     // x-consumer-timeout, read by the broker's tick for its channels' oldest deliveries; NONE for the broker's own.
@@ -258,8 +267,9 @@ public final class Queue {
      * @param durability the durability policy of a durable queue's message log (the broker's configuration): when an
      *     append completes, and so when its publishes are confirmed; a transient queue's log is {@code os} whatever it
      * @param flushIntervalMs under {@code fsync-interval}, how often the log is fsynced
-     * @param onUnused called on the queue's executor when an auto-delete queue loses its last consumer; completes when
-     *     the queue is gone (the removal of that consumer completes then)
+     * @param onUnused called on the queue's executor when the queue is to go for want of use: an auto-delete queue lost
+     *     its last consumer (completes when the queue is gone; the removal of that consumer completes then), or an
+     *     {@code x-expires} queue stayed unused for longer than its expiry
      * @param host the broker around the queue: dead-lettering, the properties format, a timer
      */
     public static Queue open(
@@ -421,6 +431,8 @@ public final class Queue {
             retry = a.retry();
             countsReturns = deliveryLimit != QueueArguments.NONE || retry != null;
             limits.dropHeadOverLimit(cursor, this::read, this::dispose, deadLetters != null);
+            checkedHead = -1; // the TTL may have changed, and with it the head's expiry
+            onTimer();
         });
     }
 
@@ -465,6 +477,7 @@ public final class Queue {
                             && state == State.RUNNING) {
                         return onUnused.apply(this);
                     }
+                    deleteIfUnused(clock.millis()); // arms the x-expires timer once the last consumer went
                     return DONE;
                 })
                 .thenCompose(Function.identity());
@@ -494,6 +507,9 @@ public final class Queue {
             if (outcome == Outcome.REQUEUE) {
                 limits.dropHeadOverLimit(cursor, this::read, this::dispose, deadLetters != null);
                 persistReturns();
+                // a requeued message keeps its expiry: one past it goes now, not to a consumer (RabbitMQ's
+                // requeue_and_run), so a message with a TTL of 0 never comes back
+                dropExpired(clock.millis());
             }
         });
     }
@@ -557,10 +573,17 @@ public final class Queue {
         scheduleWake(notBefore, now);
     }
 
-    /** Has the timer look at the waiting messages again at {@code due} unless a wake-up is due by then already. */
+    /**
+     * Has the queue's timer wake it at {@code due} ({@link #onTimer}) unless a wake-up is due by then already. One
+     * timer serves every time the queue waits for — messages held until a time, the head's expiry, the earliest
+     * expiry of messages with TTLs of their own, {@code x-expires} — and is armed only for the earliest: each wake-up
+     * arms it again for the next. So a queue schedules a task when its earliest due time moves earlier, never one per
+     * message (RabbitMQ's ensure_ttl_timer and ensure_expiry_timer likewise keep one timer each per queue). A wake-up
+     * made needless by an earlier one still comes, and finds nothing to do.
+     */
     private void scheduleWake(long due, long now) {
-        if (wakeAt <= due) {
-            return;
+        if (wakeAt <= due || host == null) {
+            return; // without a host (tests' queues) only the calls the broker's tick makes act on time
         }
         wakeAt = due;
         host.schedule(
@@ -568,9 +591,81 @@ public final class Queue {
                     if (wakeAt == due) {
                         wakeAt = Long.MAX_VALUE; // this wake-up is no longer pending
                     }
-                    releaseDue();
+                    onTimer();
                 }),
                 Math.max(0, due - now));
+    }
+
+    /**
+     * Starts acting on time: expiring messages (dead-lettering them) and deleting the queue when {@code x-expires}
+     * says so. The broker calls this once it has recovered its definitions, so that nothing is dead-lettered to an
+     * exchange not recovered yet; until then a wake-up only releases messages whose wait is over. Any thread.
+     */
+    public void startTimer() {
+        executor.execute(() -> {
+            timerStarted = true;
+            onTimer();
+        });
+    }
+
+    /**
+     * What the timer does when it wakes the queue, and the broker's once-a-second tick as a safety net: releases the
+     * messages whose wait is over, drops those expired, deletes the queue when unused for longer than {@code
+     * x-expires}, and arms the timer for the next of these.
+     */
+    private void onTimer() {
+        releaseDue(); // before expiring: a message released from a retry delay may be past its TTL
+        if (state != State.RUNNING || !timerStarted) {
+            return;
+        }
+        long now = clock.millis();
+        dropExpired(now);
+        if (expiries.size() > PRUNE_EXPIRIES_ABOVE && expiries.size() > 2 * cursor.readyCount()) {
+            expiries.retain(cursor::isReady); // most entries are of messages already delivered
+        }
+        deleteIfUnused(now);
+    }
+
+    /**
+     * Drops what has expired at {@code now} — messages with TTLs of their own wherever they stand, then the expired
+     * head — and arms the timer for the next expiry, as rabbit_amqqueue_process's drop_expired_msgs and
+     * ensure_ttl_timer do. The head is read only when it is not the one the timer is already armed for, so a queue
+     * taking a steady stream of messages with a TTL reads none of them here.
+     */
+    private void dropExpired(long now) {
+        if (!limits.hasMessageTtl() && !sawMessageWithTtl) {
+            return;
+        }
+        expiries.pollDue(now + 1, this::discardExpired); // due at or before now
+        scheduleWake(expiries.nextDue(), now);
+        long head = cursor.peek();
+        if (head < 0 || head != checkedHead || now >= checkedHeadDue) {
+            checkedHeadDue = limits.dropExpiredHead(cursor, readAhead, now, this::dispose);
+            checkedHead = cursor.peek();
+        }
+        scheduleWake(checkedHeadDue, now);
+    }
+
+    /**
+     * {@code x-expires}: asks the broker to delete the queue once it has been unused (no consumer, no polling get, no
+     * declare) for longer than its expiry, or arms the timer for when it would be (RabbitMQ's ensure_expiry_timer).
+     * A use after the timer was armed moves the expiry later: the wake-up finds the queue used and arms it again.
+     */
+    private void deleteIfUnused(long now) {
+        long expires = expiresMillis;
+        if (expires <= 0 || !timerStarted || state != State.RUNNING || consumers.size() > 0 || unusedReported) {
+            return;
+        }
+        long due = lastUsed + expires + 1; // unused for longer than the expiry: see expired(long)
+        if (due < lastUsed) {
+            return;
+        }
+        if (now < due) {
+            scheduleWake(due, now);
+            return;
+        }
+        unusedReported = true; // once: should the deletion fail, the broker's tick tries again
+        onUnused.apply(this);
     }
 
     /** Makes the returned messages whose retry delay is over ready again, and wakes for the next. */
@@ -676,7 +771,7 @@ public final class Queue {
         touch(); // now, not when the task runs: the expiry check must not find the queue unused meanwhile
         return call(() -> {
             requireRunning();
-            appendInbox();
+            appendAndDeliver();
             while (cursor.hasReady()) {
                 boolean requeued = cursor.nextIsRequeued();
                 long offset = cursor.take();
@@ -712,18 +807,17 @@ public final class Queue {
     public CompletableFuture<QueueInfo> info() {
         return call(() -> {
             requireRunning();
-            appendInbox();
-            dispatch();
-            limits.dropExpiredHead(cursor, readAhead, clock.millis(), this::dispose);
+            appendAndDeliver();
+            dropExpired(clock.millis());
             return new QueueInfo(name(), cursor.readyCount(), consumers.size());
         });
     }
 
-    /** Drops every ready message; returns how many. */
+    /** Drops every ready message, once consumers with credit took what they could; returns how many. */
     public CompletableFuture<Long> purge() {
         return call(() -> {
             requireRunning();
-            appendInbox();
+            appendAndDeliver();
             readAhead.clear();
             limits.emptied();
             return cursor.purge();
@@ -738,7 +832,7 @@ public final class Queue {
     public CompletableFuture<Long> checkDeletable(boolean ifUnused, boolean ifEmpty) {
         return call(() -> {
             requireRunning();
-            appendInbox();
+            appendAndDeliver();
             if (ifUnused && consumers.size() > 0) {
                 throw new BrokerException(
                         ErrorCode.PRECONDITION_FAILED,
@@ -878,6 +972,16 @@ public final class Queue {
         });
     }
 
+    /**
+     * Appends everything in the inbox and hands what consumers with credit can take to them, before a command answers
+     * from what is left: RabbitMQ's queue process delivers each message to a waiting consumer as it arrives, so a get,
+     * a purge or a declare after a publish finds only what no consumer could take.
+     */
+    private void appendAndDeliver() {
+        appendInbox();
+        dispatch();
+    }
+
     /** Appends everything in the inbox, in batches; returns whether there was anything. */
     private boolean appendInbox() {
         return appendBatches(Integer.MAX_VALUE);
@@ -954,6 +1058,7 @@ public final class Queue {
             return;
         }
         cursor.appended(result.lastOffset() + 1);
+        freshFrom = Math.min(freshFrom, result.firstOffset());
         stats.onPublished(batch.size());
         long appendedOffset = result.firstOffset();
         for (Pending pending : batch) {
@@ -1032,21 +1137,12 @@ public final class Queue {
         return limits.hasMessageTtl() || sawMessageWithTtl || retry != null || sawNotBefore;
     }
 
-    /** Drops the messages that have expired at the head of the queue, with or without consumers. Any thread. */
+    /**
+     * Drops the messages that have expired, with or without consumers: what the queue's timer does on time, for the
+     * broker's tick, a safety net. Any thread.
+     */
     public void expireMessages() {
-        executor.execute(() -> {
-            if (state != State.RUNNING) {
-                return;
-            }
-            long now = clock.millis();
-            releaseDue(); // the timer's wake-up does this on time; the tick is a safety net
-            limits.dropExpiredHead(cursor, readAhead, now, this::dispose);
-            // messages with a TTL of their own go wherever they stand, not only at the head (RabbitMQ's limit)
-            expiries.pollDue(now, this::discardExpired);
-            if (expiries.size() > PRUNE_EXPIRIES_ABOVE && expiries.size() > 2 * cursor.readyCount()) {
-                expiries.retain(cursor::isReady); // most entries are of messages already delivered
-            }
-        });
+        executor.execute(this::onTimer);
     }
 
     /**
@@ -1146,8 +1242,22 @@ public final class Queue {
         return new BrokerException(ErrorCode.STORAGE_FAILED, "message not stored: " + cause.getMessage(), cause);
     }
 
+    /**
+     * Hands ready messages to the consumers with credit. Those appended since the last round go out whatever their
+     * TTL, as rabbit_amqqueue_process:deliver_or_enqueue delivers to a waiting consumer before any expiry check (so a
+     * message with a TTL of 0 reaches a consumer with credit); what no consumer took then stands in the queue and is
+     * dropped at once if expired, the TTL 0 included. Older ones are checked as they are taken.
+     */
     private void dispatch() {
         long now = clock.millis();
+        deliver(now);
+        if (freshFrom != Long.MAX_VALUE) {
+            freshFrom = Long.MAX_VALUE;
+            dropExpired(now); // and arms the timer for a new head
+        }
+    }
+
+    private void deliver(long now) {
         while (consumers.size() > 0 && cursor.hasReady()) {
             QueueConsumer consumer = consumers.next();
             if (consumer == null) {
@@ -1164,7 +1274,8 @@ public final class Queue {
                 continue;
             }
             limits.unreadied(m.body().remaining());
-            if (dropIfExpired(m, now)) {
+            boolean arrived = offset >= freshFrom && !redelivered;
+            if (!arrived && dropIfExpired(m, now)) {
                 continue;
             }
             m = withDeliveryCount(m);

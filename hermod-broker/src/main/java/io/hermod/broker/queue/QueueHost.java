@@ -5,8 +5,8 @@ import io.hermod.broker.definitions.QueueDefinition;
 
 /**
  * What a queue needs from the broker around it: its vhost, to dead-letter messages through the dead-letter exchange;
- * the protocol's {@link PropertiesFormat}, to add the {@code x-delivery-count} header; a timer, for retry delays; and
- * its {@link QueueStats}.
+ * the protocol's {@link PropertiesFormat}, to add the {@code x-delivery-count} header; a timer, for the times a queue
+ * waits for (retry delays, {@code x-not-before}, message expiry, {@code x-expires}); and its {@link QueueStats}.
  */
 public interface QueueHost {
 

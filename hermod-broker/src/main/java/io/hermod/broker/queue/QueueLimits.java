@@ -8,7 +8,8 @@ import io.hermod.storage.StorageException;
  * What a queue's arguments limit about its ready messages, and how the queue enforces it: {@code x-max-length} and
  * {@code x-max-length-bytes} (the ready messages' body bytes, as RabbitMQ counts them) with their overflow behaviour
  * (drop-head drops the oldest, reject-publish refuses the publish, reject-publish-dlx refuses and dead-letters it) and
- * {@code x-message-ttl} with the messages' own TTLs (a message older than the shorter is dropped, never delivered).
+ * {@code x-message-ttl} with the messages' own TTLs (a message whose shorter TTL has run out since its append is
+ * dropped, never delivered).
  * Ready messages count, as in RabbitMQ, not the unacknowledged ones. What goes is handed to the queue's {@link
  * Disposer}, which dead-letters it when the queue has a dead-letter exchange.
  *
@@ -135,20 +136,32 @@ final class QueueLimits {
     }
 
     /**
-     * Whether a message is older than its TTL at {@code now}: the queue's or its own, whichever is shorter (its age
-     * counts from its append).
+     * Whether a message has expired at {@code now}: its expiry ({@link #dueAt(StoredMessage)}) has come, as
+     * rabbit_amqqueue_process:drop_expired_msgs decides it ({@code Now >= Expiry}). So a message with a TTL of 0 has
+     * expired as soon as it stands in the queue: it lives only if a consumer takes it as it arrives.
      */
     boolean expired(StoredMessage m, long now) {
-        long ttl = ttl(m.ttlMillis());
-        return ttl != QueueArguments.NONE && now - m.enqueuedAt() > ttl;
+        return now >= dueAt(m);
     }
 
     /**
-     * When a message with a TTL of its own, appended at {@code enqueuedAt}, expires: it is expired from the first
-     * millisecond after that.
+     * When a message expires: its append plus the TTL that applies to it (the queue's or its own, whichever is
+     * shorter); {@link Long#MAX_VALUE} without one. A requeued message keeps it.
      */
+    long dueAt(StoredMessage m) {
+        long ttl = ttl(m.ttlMillis());
+        return ttl == QueueArguments.NONE ? Long.MAX_VALUE : plus(m.enqueuedAt(), ttl);
+    }
+
+    /** When a message with a TTL of its own, appended at {@code enqueuedAt}, expires (see {@link #expired}). */
     long dueAt(long enqueuedAt, long ownTtl) {
-        return enqueuedAt + ttl(ownTtl);
+        return plus(enqueuedAt, ttl(ownTtl));
+    }
+
+    /** A time plus a TTL; an expiry beyond the end of time is none. */
+    private static long plus(long time, long ttl) {
+        long due = time + ttl;
+        return due < time ? Long.MAX_VALUE : due;
     }
 
     /** The TTL that applies to a message: the queue's or its own, whichever is shorter; NONE for none. */
@@ -160,25 +173,31 @@ final class QueueLimits {
     }
 
     /**
-     * Drops the expired messages at the head. With one TTL for the whole queue the oldest messages expire first, and
-     * requeued messages, which keep their age, are the head: so those expired are all at the head, as in RabbitMQ.
-     * A message with a TTL of its own shorter than those ahead of it is not found here; the queue's {@link DueIndex}
-     * of such messages takes it out wherever it stands.
+     * Drops the expired messages at the head and returns when the message left at the head expires ({@link
+     * Long#MAX_VALUE} when there is none, it has no TTL or cannot be read): the queue arms its timer for then, as
+     * rabbit_amqqueue_process:ensure_ttl_timer does. With one TTL for the whole queue the oldest messages expire
+     * first, and requeued messages, which keep their age, are the head: so those expired are all at the head, as in
+     * RabbitMQ. A message with a TTL of its own shorter than those ahead of it is not found here; the queue's {@link
+     * DueIndex} of such messages takes it out wherever it stands.
      */
-    void dropExpiredHead(SharedCursor cursor, ReadAhead readAhead, long now, Disposer disposer) {
+    long dropExpiredHead(SharedCursor cursor, ReadAhead readAhead, long now, Disposer disposer) {
         for (long offset = cursor.peek(); offset >= 0; offset = cursor.peek()) {
             StoredMessage head;
             try {
                 head = cursor.nextIsRequeued() ? readAhead.readOne(offset) : readAhead.peek(offset);
             } catch (StorageException | IllegalStateException e) {
-                return; // the delivery path reports and skips an unreadable message
+                return Long.MAX_VALUE; // the delivery path reports and skips an unreadable message
             }
-            if (head == null || !expired(head, now)) {
-                return;
+            if (head == null) {
+                return Long.MAX_VALUE;
+            }
+            if (!expired(head, now)) {
+                return dueAt(head);
             }
             unreadied(head.body().remaining());
             cursor.take();
             disposer.dispose(offset, head, DeadLetterReason.EXPIRED);
         }
+        return Long.MAX_VALUE;
     }
 }
