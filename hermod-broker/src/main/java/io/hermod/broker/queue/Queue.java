@@ -491,6 +491,9 @@ public final class Queue {
     /** Settles handed-out messages; offsets that are not unacknowledged here are ignored. */
     public void settle(long[] offsets, Outcome outcome) {
         executor.execute(() -> {
+            if (state != State.RUNNING) {
+                return; // deleted or stopped meanwhile: nothing left to settle (its log is gone or closed)
+            }
             for (long offset : offsets) {
                 SharedCursor.Handout h = switch (outcome) {
                     case ACK -> cursor.isUnacked(offset) ? cursor.settle(offset) : null;
