@@ -201,6 +201,7 @@ public final class Channel implements AutoCloseable {
                 // as rabbit_channel: a connection-level NOT_ALLOWED
                 throw new BrokerException(ErrorCode.NOT_ALLOWED, "attempt to reuse consumer tag '" + tag + "'");
             }
+            Sink sink = new Sink(handler, options.autoAck());
             QueueConsumer qc = new QueueConsumer(
                     tag,
                     options.priority(),
@@ -208,8 +209,8 @@ public final class Channel implements AutoCloseable {
                     options.prefetchBytes(),
                     options.exclusive(),
                     options.autoAck(),
-                    new Sink(handler));
-            consumer = new ChannelConsumer(queue, qc);
+                    sink);
+            consumer = new ChannelConsumer(queue, qc, sink);
             consumers.put(tag, consumer);
         }
         try {
@@ -270,6 +271,7 @@ public final class Channel implements AutoCloseable {
             if (c == null) {
                 return false;
             }
+            c.sink().cancelled = true; // its queue may still ask it before it takes the removal
             // deliveries waiting for the channel-wide prefetch must not follow the cancel: back to their queue
             undelivered = prefetch.remove(w -> w.consumer() == c.queueConsumer());
         }
@@ -662,14 +664,20 @@ public final class Channel implements AutoCloseable {
         }
     }
 
-    private record ChannelConsumer(Queue queue, QueueConsumer queueConsumer) {}
+    private record ChannelConsumer(Queue queue, QueueConsumer queueConsumer, Sink sink) {}
 
     /** Turns a queue's hand-over into a numbered delivery for the consumer's handler. */
     private final class Sink implements DeliverySink {
         private final DeliveryHandler handler;
+        private final boolean autoAck;
+        /** Whether a delivery of this consumer waits in the channel-wide prefetch's line (set under the lock). */
+        private volatile boolean parked;
+        /** Cancelled on the channel; its queue may hand it a message before it takes the removal. */
+        private volatile boolean cancelled;
 
-        Sink(DeliveryHandler handler) {
+        Sink(DeliveryHandler handler, boolean autoAck) {
             this.handler = handler;
+            this.autoAck = autoAck;
         }
 
         @Override
@@ -678,12 +686,14 @@ public final class Channel implements AutoCloseable {
                 long tag;
                 if (consumer.autoAck()) {
                     tag = nextTag++;
-                } else if (closed) {
+                } else if (closed || cancelled) {
                     queue.settle(new long[] {m.offset()}, Queue.Outcome.REQUEUE);
                     return;
                 } else if (prefetch.mustWait()) {
                     // another queue took the channel-wide prefetch's last place since this consumer said it was ready
-                    prefetch.await(new ChannelPrefetch.Waiting(queue, consumer, m, redelivered, handler));
+                    parked = true;
+                    prefetch.await(new ChannelPrefetch.Waiting(
+                            queue, consumer, m, redelivered, handler, () -> parked = false));
                     return;
                 } else {
                     tag = trackLocked(queue, m.offset(), true);
@@ -698,7 +708,10 @@ public final class Channel implements AutoCloseable {
         public boolean ready() {
             // a closing channel's messages go back to the queue before its consumers leave it: handing them to these
             // consumers again would only bounce them back (track), and keep a single active consumer's successor idle
-            return !closed && !prefetch.full() && handler.ready();
+            // at a full channel-wide prefetch, a consumer that acknowledges may still take one delivery, which waits
+            // its
+            // turn in the channel's line (ChannelPrefetch); auto-acknowledging ones wait, as rabbit_limiter has it
+            return !closed && !cancelled && (!prefetch.full() || !autoAck && !parked) && handler.ready();
         }
 
         @Override

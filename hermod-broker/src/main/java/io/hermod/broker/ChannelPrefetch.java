@@ -19,16 +19,27 @@ import java.util.function.Predicate;
  * <p>Queues check readiness and then deliver, each on its own thread, so two queues may both see the last free place.
  * The delivery that comes second waits here, before the channel numbers it, until an acknowledgement makes room: the
  * client never has more than {@code limit} outstanding, and a waiting delivery cannot be settled by an ack-multiple
- * it was never part of. Deliveries that auto-acknowledge never wait and never count. Polling gets do not count either
+ * it was never part of. At the limit each consumer that acknowledges may also put one delivery in this line (its
+ * place in turn): freed places go to the line first, in order, so that the queue that took the last place, still
+ * running when the acknowledgement comes, does not take the next one too and starve the others (rabbit_limiter wakes
+ * blocked queues in random order for the same reason). Deliveries that auto-acknowledge never wait and never count. Polling gets do not count either
  * (RabbitMQ counts them in a quirk its own source calls "not strictly right").
  *
  * <p>Threading: guarded by the owning channel's lock, except {@link #full}, which queue threads read without it.
  */
 final class ChannelPrefetch {
 
-    /** A delivery that found no room: what the channel needs to number and hand it over later. */
+    /**
+     * A delivery that found no room: what the channel needs to number and hand it over later; {@code onLeft} runs when
+     * it leaves the waiting line (handed over or taken out).
+     */
     record Waiting(
-            Queue queue, QueueConsumer consumer, StoredMessage message, boolean redelivered, DeliveryHandler handler) {}
+            Queue queue,
+            QueueConsumer consumer,
+            StoredMessage message,
+            boolean redelivered,
+            DeliveryHandler handler,
+            Runnable onLeft) {}
 
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private int limit;
@@ -72,6 +83,7 @@ final class ChannelPrefetch {
         }
         Waiting next = waiting.poll();
         update();
+        next.onLeft().run();
         return next;
     }
 
@@ -95,6 +107,7 @@ final class ChannelPrefetch {
             if (which.test(w)) {
                 it.remove();
                 removed.add(w);
+                w.onLeft().run();
             }
         }
         update();

@@ -7,10 +7,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hermod.broker.BrokerFixture.Got;
 import io.hermod.broker.BrokerFixture.Received;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -127,5 +131,50 @@ class ChannelPrefetchTest {
         fixture.awaitReady("a", 1);
         fixture.awaitReady("b", 1);
         assertThat(fromA.deliveries).isEmpty();
+    }
+
+    @Test
+    void everyQueueGetsItsTurnAtTheSharedPlace() {
+        // the Java client's QosTests.fairness: one place shared by three queues, acknowledged one at a time from
+        // another thread; the queue that took the last place must not take every next one
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            Channel fair = fixture.channel();
+            fair.channelPrefetch(1);
+            AtomicInteger delivered = new AtomicInteger();
+            List<String> queues = List.of("f1", "f2", "f3");
+            for (String q : queues) {
+                setup.declareQueue(QueueSpec.durable(q));
+                for (int i = 0; i < 100; i++) {
+                    publish(setup, "", q, q + "-" + i);
+                }
+            }
+            for (String q : queues) {
+                fair.consume(q, new ConsumeOptions("", false, false, 0, 0, Map.of()), new DeliveryHandler() {
+                    @Override
+                    public void onDelivery(Delivery d) {
+                        if (delivered.incrementAndGet() < 100) {
+                            client.execute(() -> fair.ack(d.deliveryTag(), false));
+                        }
+                    }
+                });
+            }
+
+            eventually().until(() -> delivered.get() >= 100);
+
+            // counters lag their queue's run a little; a starved queue stays at 100 for good
+            eventually().untilAsserted(() -> {
+                for (String q : queues) {
+                    assertThat(fixture.vhost().queueInfo(q).orElseThrow().messageCount())
+                            .as("ready in %s", q)
+                            .isLessThan(100);
+                }
+            });
+            assertThat(fair.unackedCount())
+                    .as("never more than the shared place")
+                    .isEqualTo(1);
+        } finally {
+            client.shutdownNow();
+        }
     }
 }
