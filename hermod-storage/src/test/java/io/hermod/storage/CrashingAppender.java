@@ -1,5 +1,6 @@
 package io.hermod.storage;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -14,6 +15,21 @@ public final class CrashingAppender {
 
     static final int MAX_VALUE = 3000;
     static final String LOG_NAME = "crash";
+
+    /** Starts the child on {@code dir}, numbering its records from {@code firstSeq}; its output is its stdout. */
+    static Process start(Path dir, long firstSeq) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(
+                        java,
+                        "-Xmx128m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        CrashingAppender.class.getName(),
+                        dir.toString(),
+                        Long.toString(firstSeq))
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+    }
 
     static LogConfig logConfig() {
         return LogConfig.builder()

@@ -51,17 +51,7 @@ class DirectoryLockTest {
 
     @Test
     void anotherProcessHoldsTheLockUntilItIsKilled() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(
-                        java,
-                        "-Xmx64m",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        CrashingAppender.class.getName(),
-                        dir.toString(),
-                        "1")
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process child = CrashingAppender.start(dir, 1);
         try {
             BufferedReader out =
                     new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));

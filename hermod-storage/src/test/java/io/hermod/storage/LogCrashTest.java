@@ -58,17 +58,7 @@ class LogCrashTest {
 
     /** Starts the child, lets it append for a random while after its first acknowledgement, and SIGKILLs it. */
     private void runAndKill(long firstSeq, Random random, Map<Long, Long> acked) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(
-                        java,
-                        "-Xmx128m",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        CrashingAppender.class.getName(),
-                        dir.toString(),
-                        Long.toString(firstSeq))
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process child = CrashingAppender.start(dir, firstSeq);
         CountDownLatch firstAck = new CountDownLatch(1);
         Map<Long, Long> seen = new HashMap<>();
         Thread reader = new Thread(() -> {
