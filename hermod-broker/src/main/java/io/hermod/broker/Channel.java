@@ -709,8 +709,7 @@ public final class Channel implements AutoCloseable {
             // a closing channel's messages go back to the queue before its consumers leave it: handing them to these
             // consumers again would only bounce them back (track), and keep a single active consumer's successor idle
             // at a full channel-wide prefetch, a consumer that acknowledges may still take one delivery, which waits
-            // its
-            // turn in the channel's line (ChannelPrefetch); auto-acknowledging ones wait, as rabbit_limiter has it
+            // its turn in the channel's line (ChannelPrefetch); auto-acknowledging ones wait, as rabbit_limiter has it
             return !closed && !cancelled && (!prefetch.full() || !autoAck && !parked) && handler.ready();
         }
 
