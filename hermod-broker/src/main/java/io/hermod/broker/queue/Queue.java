@@ -3,31 +3,22 @@ package io.hermod.broker.queue;
 import io.hermod.broker.BrokerException;
 import io.hermod.broker.ErrorCode;
 import io.hermod.broker.Message;
-import io.hermod.broker.PropertiesFormat;
 import io.hermod.broker.QueueInfo;
 import io.hermod.broker.dedup.DedupWindow;
 import io.hermod.broker.dedup.Deduplication;
 import io.hermod.broker.definitions.QueueDefinition;
-import io.hermod.storage.AppendResult;
 import io.hermod.storage.Durability;
 import io.hermod.storage.Log;
 import io.hermod.storage.LogConfig;
 import io.hermod.storage.LogStore;
 import io.hermod.storage.StorageException;
 import io.hermod.storage.record.Record;
-import io.hermod.storage.record.RecordBatchBuilder;
-import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -40,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * consumers of the highest priority that have credit (or to the single active consumer, see {@link ConsumerRing}), and
  * settlements (ack, requeue, discard) return credit.
  *
+ * <p>Parts of it live in classes of their own, which the queue owns and calls on its executor: {@link QueueAppender}
+ * (the inbox and its append batches), {@link CursorStore} (the cursor log and trimming), {@link QueueTimers} (the one
+ * timer: held messages, TTLs, {@code x-expires}), {@link Redeliveries} ({@code x-delivery-limit}, retry back-off) and
+ * {@link DeadLettering} (how messages leave other than by an acknowledgement).
+ *
  * <p>Threading: every change runs on the queue's own serial executor ({@link SerialExecutor}), a task queue drained by
  * one pool thread at a time; no lock is held on the publish or deliver path. Public methods may be called from any
  * thread: they enqueue a task and answer through a future (completed on the queue's executor) or a callback. {@link
@@ -48,15 +44,10 @@ import org.slf4j.LoggerFactory;
 public final class Queue {
 
     private static final Logger LOG = LoggerFactory.getLogger(Queue.class);
-    private static final int MAX_BATCH_MESSAGES = 4096;
-    private static final int MAX_BATCH_BYTES = 1 << 20;
     private static final int SEGMENT_BYTES = 64 << 20;
-    private static final long TRIM_EVERY_OFFSETS = 8192;
     /** What {@link #removeConsumer} waits for when the queue stays: nothing. */
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
-    private static final long HANDOUT_MARK_AHEAD = 256;
-    private static final int PRUNE_EXPIRIES_ABOVE = 4096;
     /** The header that tells a consumer how often a message came back before (RabbitMQ's quorum queues'). */
     public static final String DELIVERY_COUNT = "x-delivery-count";
     /**
@@ -64,14 +55,6 @@ public final class Queue {
      * timestamp): it is stored at once and becomes ready then.
      */
     public static final String NOT_BEFORE = "x-not-before";
-    /**
-     * The buffer each pool thread builds its append batches in: the log has written a batch when {@code append}
-     * returns, so one buffer serves every batch the thread appends (a batch too large for it gets its own). Direct, so
-     * that the file channel writes it as it is instead of copying it into a temporary direct buffer first.
-     */
-    private static final ThreadLocal<ByteBuffer> APPEND_BUFFER =
-            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(2 * MAX_BATCH_BYTES));
-
     /** What settling a handed-out message does to it. */
     public enum Outcome {
         /** Acknowledged: gone for good. */
@@ -83,7 +66,7 @@ public final class Queue {
     }
 
     /** The lifecycle of a queue; only {@code RUNNING} takes messages and consumers. */
-    private enum State {
+    enum State {
         RUNNING,
         DELETED,
         CLOSED
@@ -91,8 +74,6 @@ public final class Queue {
 
     /** A message taken by a polling get, with the number of ready messages left behind it. */
     public record GetResult(StoredMessage message, boolean redelivered, long messagesLeft) {}
-
-    private record Pending(Message message, EnqueueCallback callback) {}
 
     private final QueueDefinition definition;
     private final Log log;
@@ -103,51 +84,28 @@ public final class Queue {
     private final InstantSource clock;
     private final Function<Queue, CompletableFuture<Void>> onUnused;
     private final QueueHost host;
-    // x-message-deduplication: the window of recent keys and how keys are found; null without it
-    private final DedupWindow dedupWindow;
-    private final Deduplication dedup;
-    private QueueHost deadLetters; // the host, or null without x-dead-letter-exchange
+    private final DedupWindow dedupWindow; // x-message-deduplication's window of recent keys; null without it
     private final QueueStats stats;
 
     private final SerialExecutor executor;
-    private final ConcurrentLinkedQueue<Pending> inbox = new ConcurrentLinkedQueue<>();
+    private final QueueAppender appender; // the inbox, and the batches it is appended to the log in
 
     // owned by the executor
     private State state = State.RUNNING;
     private final SharedCursor cursor;
     private final ReadAhead readAhead;
+    private final DeadLettering deadLettering; // x-dead-letter-exchange: how messages leave other than by an ack
     private final ConsumerRing consumers;
-    private final OffsetRanges transientLive = new OffsetRanges();
-    private final OffsetRanges transientSinceFlush = new OffsetRanges();
-    private final OffsetRanges settledScratch = new OffsetRanges();
-    private final OffsetRanges noRanges = new OffsetRanges();
-    private final MessageCodec.NameHeaders nameHeaders = new MessageCodec.NameHeaders();
-    private long handedOutWritten;
-    private long trimmedAt;
+    private final CursorStore cursorStore; // writes the cursor to the cursor log, trims the message log
     private boolean hadConsumers;
 
     // the arguments it runs with: its own, and what policies set (see reconfigure); volatile where the tick reads them
     private volatile QueueLimits limits; // x-max-length and x-overflow, x-message-ttl
-    // x-delivery-limit and retry back-off: how often messages came back, and those waiting out a retry delay
-    private long deliveryLimit;
-    private volatile RetryBackoff retry;
-    private boolean countsReturns;
     private final Returns returns = new Returns();
-    // messages held until a time: returned ones waiting out their retry delay, and those published with x-not-before
-    private final DueIndex waiting = new DueIndex();
-    private volatile boolean sawNotBefore; // a message with x-not-before was appended since the start
-    // the queue's one timer (see scheduleWake): when its earliest wake-up is due; acts on TTLs and x-expires once
-    // started (after the broker's recovery)
-    private long wakeAt = Long.MAX_VALUE;
-    private boolean timerStarted;
-    private volatile boolean sawMessageWithTtl; // a message with a TTL of its own was appended since the start
-    private final DueIndex expiries = new DueIndex(); // those messages by due time, to drop them anywhere
-    // the head whose expiry the timer is armed for, so that it is not read again while it stays the head
-    private long checkedHead = -1;
-    private long checkedHeadDue = Long.MAX_VALUE;
+    private final Redeliveries redeliveries; // x-delivery-limit and retry back-off
+    private final QueueTimers timers; // the one timer, TTLs, held messages, x-expires
     // the first offset appended since the last delivery round: consumers may take those without an expiry check
     private long freshFrom = Long.MAX_VALUE;
-    private boolean unusedReported; // x-expires: the queue asked to be deleted
     // x-expires: unused (no consumer, no get, no declare) for this long, the queue is deleted; NONE for never
     private volatile long expiresMillis;
     // x-consumer-timeout, read by the broker's tick for its channels' oldest deliveries; NONE for the broker's own.
@@ -172,12 +130,21 @@ public final class Queue {
             DedupWindow dedupWindow) {
         this.definition = definition;
         this.dedupWindow = dedupWindow;
-        this.dedup = dedupWindow == null ? null : Deduplication.ofDefined(definition.arguments());
         this.log = log;
         this.cursorLog = cursorLog;
         this.persistent = cursorLog != null;
         this.pool = pool;
         this.executor = new SerialExecutor(pool, new Runs());
+        this.appender = new QueueAppender(
+                log,
+                persistent,
+                pool,
+                clock,
+                host,
+                dedupWindow == null ? null : Deduplication.ofDefined(definition.arguments()),
+                dedupWindow,
+                toString(),
+                new Appended());
         this.cache = cache;
         this.clock = clock;
         this.onUnused = onUnused;
@@ -189,75 +156,31 @@ public final class Queue {
         this.limits = new QueueLimits(arguments);
         this.host = host;
         this.stats = host == null ? new QueueStats() : host.stats(); // tests open queues without a host
-        this.deadLetters = arguments.deadLetterExchange() == null ? null : host;
-        this.deliveryLimit = arguments.deliveryLimit();
-        this.retry = arguments.retry();
-        this.countsReturns = deliveryLimit != QueueArguments.NONE || retry != null;
         this.lastUsed = clock.millis(); // as RabbitMQ: a queue's expiry starts again when the broker starts
-        OffsetRanges settled = new OffsetRanges();
-        long redeliveredBelow = 0;
-        Map<Long, Returns.Entry> recoveredReturns = Map.of();
-        long ttlMessagesFrom = -1;
-        if (cursorLog != null) {
-            CursorLog.Recovered recovered = cursorLog.recover();
-            recoveredReturns = recovered.returns();
-            ttlMessagesFrom = recovered.ttlMessagesFrom();
-            long end = log.endOffset();
-            // the cursor log is not synced: after a machine crash it may speak of offsets the message log lost
-            boolean beyondEnd = recovered.settled().removeFrom(end)
-                    | recovered.transients().removeFrom(end)
-                    | recovered.handedOutBelow() > end
-                    | recovered.returns().keySet().removeIf(offset -> offset >= end);
-            recovered.settled().forEachRange(settled::addRange);
-            // transient messages of a durable queue do not survive a restart
-            recovered.transients().forEachRange(settled::addRange);
-            redeliveredBelow = Math.min(recovered.handedOutBelow(), end);
-            if (beyondEnd) {
-                LOG.warn(
-                        "Queue {}: its cursor log ran ahead of its message log (a machine crash?); cut at {}",
-                        definition.name(),
-                        end);
-                cursorLog.rewriteAfterRecovery(settled, new OffsetRanges(), redeliveredBelow, recovered.returns());
-            }
-        }
-        this.cursor = new SharedCursor(log.startOffset(), log.endOffset(), settled, redeliveredBelow);
+        CursorStore.Recovered recovered = CursorStore.recover(definition.name(), log, cursorLog);
+        this.cursor =
+                new SharedCursor(log.startOffset(), log.endOffset(), recovered.settled(), recovered.redeliveredBelow());
         this.readAhead = new ReadAhead(log, cache);
+        this.deadLettering = new DeadLettering(definition, host, cursor, readAhead, executor, stats);
+        deadLettering.configure(arguments);
+        this.timers = new QueueTimers(
+                definition.name(), clock, host, executor, cursor, readAhead, returns, deadLettering, new Timed());
+        this.redeliveries = new Redeliveries(cursor, returns, timers, clock, host, () -> limits, deadLettering);
+        redeliveries.configure(arguments);
         if (limits.tracksBytes()) {
             limits.readied(readyBodyBytes());
         }
-        if (ttlMessagesFrom >= 0) {
-            findTtlMessages(ttlMessagesFrom);
+        if (recovered.ttlMessagesFrom() >= 0) {
+            timers.findTtlMessages(recovered.ttlMessagesFrom());
         }
         if (arguments.maxPriority() > 0) {
             cursor.usePriorities(arguments.maxPriority());
             sortReadyByPriority();
         }
-        this.handedOutWritten = redeliveredBelow;
-        this.trimmedAt = log.startOffset();
-        recoverReturns(recoveredReturns);
+        this.cursorStore =
+                new CursorStore(definition.name(), log, cursorLog, cursor, returns, recovered.redeliveredBelow());
+        timers.recoverReturns(recovered.returns());
         publishCounters();
-    }
-
-    /**
-     * Takes back the delivery counts and the times before which messages wait (retry delays, {@code x-not-before}) of
-     * the messages not settled; those still waiting wait on.
-     */
-    private void recoverReturns(Map<Long, Returns.Entry> recovered) {
-        long now = clock.millis();
-        recovered.forEach((offset, e) -> {
-            if (!cursor.isReady(offset)) {
-                return; // settled meanwhile
-            }
-            returns.recovered(offset, e);
-            if (e.notBefore() > now) {
-                sawNotBefore = true;
-                cursor.hold(offset);
-                waiting.add(e.notBefore(), offset);
-            }
-        });
-        if (waiting.size() > 0) {
-            scheduleWake(waiting.nextDue(), now);
-        }
     }
 
     /**
@@ -374,7 +297,7 @@ public final class Queue {
 
     /** Adds a published message; {@code callback} hears when it is safely in the queue. */
     public void enqueue(Message message, EnqueueCallback callback) {
-        inbox.add(new Pending(message, callback));
+        appender.offer(message, callback);
         executor.schedule();
     }
 
@@ -426,13 +349,10 @@ public final class Queue {
                 next.readied(limits.tracksBytes() ? limits.readyBytes() : readyBodyBytes());
             }
             limits = next;
-            deadLetters = a.deadLetterExchange() == null ? null : host;
-            deliveryLimit = a.deliveryLimit();
-            retry = a.retry();
-            countsReturns = deliveryLimit != QueueArguments.NONE || retry != null;
-            limits.dropHeadOverLimit(cursor, this::read, this::dispose, deadLetters != null);
-            checkedHead = -1; // the TTL may have changed, and with it the head's expiry
-            onTimer();
+            deadLettering.configure(a);
+            redeliveries.configure(a);
+            limits.dropHeadOverLimit(cursor, this::read, deadLettering, deadLettering.enabled());
+            timers.reconfigured();
         });
     }
 
@@ -477,7 +397,7 @@ public final class Queue {
                             && state == State.RUNNING) {
                         return onUnused.apply(this);
                     }
-                    deleteIfUnused(clock.millis()); // arms the x-expires timer once the last consumer went
+                    timers.deleteIfUnused(clock.millis()); // arms the x-expires timer once the last consumer went
                     return DONE;
                 })
                 .thenCompose(Function.identity());
@@ -498,7 +418,7 @@ public final class Queue {
                 SharedCursor.Handout h = switch (outcome) {
                     case ACK -> cursor.isUnacked(offset) ? cursor.settle(offset) : null;
                     case DISCARD -> cursor.isUnacked(offset) ? reject(offset) : null;
-                    case REQUEUE -> cursor.isUnacked(offset) ? returned(offset) : null;
+                    case REQUEUE -> cursor.isUnacked(offset) ? redeliveries.returned(offset) : null;
                 };
                 if (h != null && h.consumer() != null) {
                     h.consumer().refund(h.size());
@@ -508,265 +428,20 @@ public final class Queue {
                 }
             }
             if (outcome == Outcome.REQUEUE) {
-                limits.dropHeadOverLimit(cursor, this::read, this::dispose, deadLetters != null);
-                persistReturns();
+                limits.dropHeadOverLimit(cursor, this::read, deadLettering, deadLettering.enabled());
+                cursorStore.persistReturns();
                 // a requeued message keeps its expiry: one past it goes now, not to a consumer (RabbitMQ's
                 // requeue_and_run), so a message with a TTL of 0 never comes back
-                dropExpired(clock.millis());
+                timers.dropExpired(clock.millis());
             }
         });
-    }
-
-    /**
-     * An unacknowledged message came back (nacked or rejected with requeue, its channel closed, its consumer timed
-     * out). Where returns count: past {@code x-delivery-limit} it is dead-lettered (reason {@code delivery_limit}),
-     * under a retry back-off it waits out its delay, held; otherwise, and in every other queue, it is ready again
-     * ahead of newer messages.
-     */
-    private SharedCursor.Handout returned(long offset) {
-        SharedCursor.Handout h = cursor.handout(offset);
-        if (!countsReturns) {
-            cursor.requeue(offset);
-            limits.readied(h.bodySize());
-            return h;
-        }
-        int count = returns.count(offset) + 1;
-        if (deliveryLimit != QueueArguments.NONE && count > deliveryLimit) {
-            returns.returned(offset, 0);
-            dispose(offset, null, DeadLetterReason.DELIVERY_LIMIT);
-            return h;
-        }
-        if (retry == null) {
-            returns.returned(offset, 0);
-            cursor.requeue(offset);
-            limits.readied(h.bodySize());
-            return h;
-        }
-        long now = clock.millis();
-        long due = now + retry.delay(count, ThreadLocalRandom.current().nextDouble());
-        returns.returned(offset, due);
-        cursor.hold(offset);
-        waiting.add(due, offset);
-        scheduleWake(due, now);
-        return h;
-    }
-
-    /**
-     * The time before which a message must not be delivered: its {@code x-not-before} header, in milliseconds since
-     * the epoch (an integer) or an AMQP timestamp (seconds); 0 for none or a value of another type.
-     */
-    static long notBefore(Message m) {
-        if (m.headers().isEmpty()) {
-            return 0;
-        }
-        return switch (m.headers().get(NOT_BEFORE)) {
-            case Long l -> l;
-            case Integer i -> i;
-            case Instant t -> t.toEpochMilli();
-            case null, default -> 0;
-        };
-    }
-
-    /** Holds a just-appended message out of the ready set until {@code notBefore} ({@code x-not-before}). */
-    private void holdUntil(long offset, long notBefore, long now) {
-        sawNotBefore = true;
-        returns.waitUntil(offset, notBefore);
-        cursor.hold(offset);
-        waiting.add(notBefore, offset);
-        scheduleWake(notBefore, now);
-    }
-
-    /**
-     * Has the queue's timer wake it at {@code due} ({@link #onTimer}) unless a wake-up is due by then already. One
-     * timer serves every time the queue waits for — messages held until a time, the head's expiry, the earliest
-     * expiry of messages with TTLs of their own, {@code x-expires} — and is armed only for the earliest: each wake-up
-     * arms it again for the next. So a queue schedules a task when its earliest due time moves earlier, never one per
-     * message (RabbitMQ's ensure_ttl_timer and ensure_expiry_timer likewise keep one timer each per queue). A wake-up
-     * made needless by an earlier one still comes, and finds nothing to do.
-     */
-    private void scheduleWake(long due, long now) {
-        if (wakeAt <= due || host == null) {
-            return; // without a host (tests' queues) only the calls the broker's tick makes act on time
-        }
-        wakeAt = due;
-        host.schedule(
-                () -> executor.execute(() -> {
-                    if (wakeAt == due) {
-                        wakeAt = Long.MAX_VALUE; // this wake-up is no longer pending
-                    }
-                    onTimer();
-                }),
-                Math.max(0, due - now));
-    }
-
-    /**
-     * Starts acting on time: expiring messages (dead-lettering them) and deleting the queue when {@code x-expires}
-     * says so. The broker calls this once it has recovered its definitions, so that nothing is dead-lettered to an
-     * exchange not recovered yet; until then a wake-up only releases messages whose wait is over. Any thread.
-     */
-    public void startTimer() {
-        executor.execute(() -> {
-            timerStarted = true;
-            onTimer();
-        });
-    }
-
-    /**
-     * What the timer does when it wakes the queue, and the broker's once-a-second tick as a safety net: releases the
-     * messages whose wait is over, drops those expired, deletes the queue when unused for longer than {@code
-     * x-expires}, and arms the timer for the next of these.
-     */
-    private void onTimer() {
-        releaseDue(); // before expiring: a message released from a retry delay may be past its TTL
-        if (state != State.RUNNING || !timerStarted) {
-            return;
-        }
-        long now = clock.millis();
-        dropExpired(now);
-        if (expiries.size() > PRUNE_EXPIRIES_ABOVE && expiries.size() > 2 * cursor.readyCount()) {
-            expiries.retain(cursor::isReady); // most entries are of messages already delivered
-        }
-        deleteIfUnused(now);
-    }
-
-    /**
-     * Drops what has expired at {@code now} — messages with TTLs of their own wherever they stand, then the expired
-     * head — and arms the timer for the next expiry, as rabbit_amqqueue_process's drop_expired_msgs and
-     * ensure_ttl_timer do. The head is read only when it is not the one the timer is already armed for, so a queue
-     * taking a steady stream of messages with a TTL reads none of them here.
-     */
-    private void dropExpired(long now) {
-        if (!limits.hasMessageTtl() && !sawMessageWithTtl) {
-            return;
-        }
-        expiries.pollDue(now + 1, this::discardExpired); // due at or before now
-        scheduleWake(expiries.nextDue(), now);
-        long head = cursor.peek();
-        if (head < 0 || head != checkedHead || now >= checkedHeadDue) {
-            checkedHeadDue = limits.dropExpiredHead(cursor, readAhead, now, this::dispose);
-            checkedHead = cursor.peek();
-        }
-        scheduleWake(checkedHeadDue, now);
-    }
-
-    /**
-     * {@code x-expires}: asks the broker to delete the queue once it has been unused (no consumer, no polling get, no
-     * declare) for longer than its expiry, or arms the timer for when it would be (RabbitMQ's ensure_expiry_timer).
-     * A use after the timer was armed moves the expiry later: the wake-up finds the queue used and arms it again.
-     */
-    private void deleteIfUnused(long now) {
-        long expires = expiresMillis;
-        if (expires <= 0 || !timerStarted || state != State.RUNNING || consumers.size() > 0 || unusedReported) {
-            return;
-        }
-        long due = lastUsed + expires + 1; // unused for longer than the expiry: see expired(long)
-        if (due < lastUsed) {
-            return;
-        }
-        if (now < due) {
-            scheduleWake(due, now);
-            return;
-        }
-        unusedReported = true; // once: should the deletion fail, the broker's tick tries again
-        onUnused.apply(this);
-    }
-
-    /** Makes the returned messages whose retry delay is over ready again, and wakes for the next. */
-    private void releaseDue() {
-        if (state != State.RUNNING || waiting.size() == 0) {
-            return;
-        }
-        long now = clock.millis();
-        waiting.pollDue(now + 1, offset -> {
-            long bodySize = cursor.release(offset);
-            if (bodySize > 0) {
-                limits.readied(bodySize);
-            }
-        });
-        if (waiting.size() > 0) {
-            scheduleWake(waiting.nextDue(), now);
-        }
-    }
-
-    /**
-     * Writes the delivery counts and waiting times changed since the last write, before the messages can go out again
-     * or their publishers hear they are stored (a crash keeps them).
-     */
-    private void persistReturns() {
-        if (cursorLog != null) {
-            Map<Long, Returns.Entry> changed = returns.drainChanged();
-            if (!changed.isEmpty() || cursorLog.hasUnwrittenTtlMark()) {
-                cursorLog.writeDelta(noRanges, noRanges, handedOutWritten, changed);
-            }
-        }
-    }
-
-    /**
-     * The message as a consumer gets it: where returns count and it came back before, with the {@code
-     * x-delivery-count} header (the number of returns, as RabbitMQ's quorum queues give it).
-     */
-    private StoredMessage withDeliveryCount(StoredMessage m) {
-        int count = countsReturns ? returns.count(m.offset()) : 0;
-        if (count == 0) {
-            return m;
-        }
-        PropertiesFormat format = host.propertiesFormat();
-        Map<String, Object> headers =
-                new LinkedHashMap<>(format.headers(m.properties().duplicate()));
-        headers.put(DELIVERY_COUNT, (long) count);
-        byte[] properties = format.withHeaders(m.properties().duplicate(), headers, false);
-        return new StoredMessage(
-                m.offset(),
-                m.exchange(),
-                m.routingKey(),
-                m.persistent(),
-                ByteBuffer.wrap(properties).asReadOnlyBuffer(),
-                m.body(),
-                m.enqueuedAt(),
-                m.ttlMillis(),
-                m.priority());
     }
 
     /** A consumer rejected an unacknowledged message without requeue: it goes, dead-lettered if the queue can. */
     private SharedCursor.Handout reject(long offset) {
         SharedCursor.Handout h = cursor.handout(offset);
-        dispose(offset, null, DeadLetterReason.REJECTED);
+        deadLettering.dispose(offset, null, DeadLetterReason.REJECTED);
         return h;
-    }
-
-    /**
-     * Disposes of a message leaving the queue other than by an acknowledgement — rejected, expired, over a length
-     * limit — wherever it stands (ready, taken, unacknowledged). With a dead-letter exchange a copy goes there and the
-     * original is held, neither ready nor settled, until the copy is safe in the queues it reached (then settled: at
-     * least once, a crash before brings it back); without one it is settled at once.
-     *
-     * @param m the message if already read, else null (read here when it is to be dead-lettered)
-     */
-    private void dispose(long offset, StoredMessage m, DeadLetterReason reason) {
-        cursor.hold(offset);
-        if (deadLetters == null) {
-            cursor.settle(offset);
-            return;
-        }
-        StoredMessage message = m;
-        if (message == null) {
-            try {
-                message = readAhead.readOne(offset);
-            } catch (StorageException | IllegalStateException e) {
-                LOG.error("Queue {} cannot read the message at {} to dead-letter it: {}", name(), offset, e.toString());
-            }
-        }
-        if (message == null) {
-            cursor.settle(offset);
-            return;
-        }
-        try {
-            stats.onDeadLettered(reason);
-            deadLetters.deadLetter(definition, message, reason, () -> executor.execute(() -> cursor.settle(offset)));
-        } catch (RuntimeException e) {
-            LOG.error("Queue {} failed to dead-letter the message at offset {}", name(), offset, e);
-            cursor.settle(offset);
-        }
     }
 
     /** Takes one ready message for a polling get; empty when there is none. */
@@ -787,8 +462,8 @@ public final class Queue {
                 if (dropIfExpired(m, clock.millis())) {
                     continue;
                 }
-                m = withDeliveryCount(m);
-                markHandedOut(offset);
+                m = redeliveries.withDeliveryCount(m);
+                cursorStore.markHandedOut(offset);
                 if (autoAck) {
                     cursor.settle(offset);
                 } else {
@@ -811,7 +486,7 @@ public final class Queue {
         return call(() -> {
             requireRunning();
             appendAndDeliver();
-            dropExpired(clock.millis());
+            timers.dropExpired(clock.millis());
             return new QueueInfo(name(), cursor.readyCount(), consumers.size());
         });
     }
@@ -890,7 +565,7 @@ public final class Queue {
                 return null;
             }
             appendInbox();
-            flushCursor(true);
+            cursorStore.flush(true);
             state = State.CLOSED;
             readAhead.clear();
             log.close();
@@ -924,7 +599,7 @@ public final class Queue {
         @Override
         public boolean afterRound() {
             // one batch per round, then deliveries: a steady stream of publishes must not starve the consumers
-            boolean appended = appendBatches(1);
+            boolean appended = appender.appendBatches(1);
             if (state == State.RUNNING) {
                 dispatch();
             }
@@ -934,8 +609,8 @@ public final class Queue {
         @Override
         public void afterRounds() {
             if (state == State.RUNNING) {
-                flushCursor(false);
-                trim();
+                cursorStore.flush(false);
+                cursorStore.trim();
             }
         }
 
@@ -946,7 +621,7 @@ public final class Queue {
 
         @Override
         public boolean hasQueuedWork() {
-            return !inbox.isEmpty();
+            return appender.hasPending();
         }
 
         @Override
@@ -955,24 +630,79 @@ public final class Queue {
         }
     }
 
+    /** What the queue's publish path ({@link QueueAppender}) sees of it; called on the queue's executor. */
+    private final class Appended implements QueueAppender.Owner {
+
+        @Override
+        public State state() {
+            return state;
+        }
+
+        @Override
+        public boolean refusesPublish(int batchMessages, long batchBodyBytes) {
+            return limits.refusesPublish(cursor, batchMessages, batchBodyBytes);
+        }
+
+        @Override
+        public BrokerException full() {
+            return limits.full(Queue.this);
+        }
+
+        @Override
+        public void refused(Message message, long now) {
+            deadLettering.refused(message, now, limits.deadLettersRefused()); // x-overflow reject-publish-dlx
+        }
+
+        @Override
+        public void appended(List<QueueAppender.Pending> batch, long firstOffset, long lastOffset, long now) {
+            Queue.this.appended(batch, firstOffset, lastOffset, now);
+        }
+    }
+
+    /** What the queue's timers ({@link QueueTimers}) see of it; called on the queue's executor. */
+    private final class Timed implements QueueTimers.Owner {
+
+        @Override
+        public boolean running() {
+            return state == State.RUNNING;
+        }
+
+        @Override
+        public QueueLimits limits() {
+            return limits;
+        }
+
+        @Override
+        public void forEachReadyRecord(long start, Consumer<Record> action) {
+            Queue.this.forEachReadyRecord(start, action);
+        }
+
+        @Override
+        public long expiresMillis() {
+            return expiresMillis;
+        }
+
+        @Override
+        public long lastUsed() {
+            return lastUsed;
+        }
+
+        @Override
+        public boolean hasConsumers() {
+            return consumers.size() > 0;
+        }
+
+        @Override
+        public void onUnused() {
+            onUnused.apply(Queue.this);
+        }
+    }
+
     private void requireRunning() {
         if (state != State.RUNNING) {
             throw new BrokerException(
                     ErrorCode.NOT_FOUND, "no queue '" + name() + "' in vhost '" + definition.vhost() + "'");
         }
-    }
-
-    /** A pending publish whose key entered the window: once stored the key is kept, if it fails it leaves. */
-    private Pending admitted(Pending p, String key) {
-        EnqueueCallback callback = p.callback();
-        return new Pending(p.message(), failure -> {
-            if (failure == null) {
-                dedupWindow.stored(key);
-            } else {
-                dedupWindow.failed(key);
-            }
-            callback.onEnqueued(failure);
-        });
     }
 
     /**
@@ -987,148 +717,51 @@ public final class Queue {
 
     /** Appends everything in the inbox, in batches; returns whether there was anything. */
     private boolean appendInbox() {
-        return appendBatches(Integer.MAX_VALUE);
+        return appender.appendBatches(Integer.MAX_VALUE);
     }
 
-    /** Appends up to {@code batches} batches from the inbox; returns whether there was anything. */
-    private boolean appendBatches(int batches) {
-        boolean any = false;
-        for (int appended = 0; appended < batches && !inbox.isEmpty(); appended++) {
-            any = true;
-            List<Pending> batch = new ArrayList<>();
-            RecordBatchBuilder builder = new RecordBatchBuilder();
-            long now = clock.millis();
-            long batchBodyBytes = 0;
-            Pending p;
-            while (batch.size() < MAX_BATCH_MESSAGES
-                    && builder.sizeInBytes() < MAX_BATCH_BYTES
-                    && (p = inbox.poll()) != null) {
-                String dedupKey = null;
-                if (dedup != null && state == State.RUNNING) {
-                    dedupKey = dedup.key(p.message(), host.propertiesFormat());
-                    if (dedupKey != null && !dedupWindow.admit(dedupKey)) {
-                        p.callback().onEnqueued(null); // a duplicate: taken, and dropped
-                        continue;
-                    }
-                    if (dedupKey != null) {
-                        p = admitted(p, dedupKey);
-                    }
-                }
-                if (state == State.RUNNING && limits.refusesPublish(cursor, batch.size(), batchBodyBytes)) {
-                    if (dedupKey != null) {
-                        dedupWindow.failed(dedupKey);
-                    }
-                    p.callback().onEnqueued(limits.full(this));
-                    if (limits.deadLettersRefused() && deadLetters != null) {
-                        // x-overflow reject-publish-dlx: refused, and dead-lettered as RabbitMQ does (never stored
-                        // here)
-                        deadLetters.deadLetter(
-                                definition,
-                                MessageCodec.stored(p.message(), -1, now),
-                                DeadLetterReason.MAXLEN,
-                                () -> {});
-                    }
-                    continue;
-                }
-                batchBodyBytes += p.message().body().length;
-                batch.add(p);
-                MessageCodec.add(builder, p.message(), now, nameHeaders);
-            }
-            if (batch.isEmpty()) {
-                continue; // every message was refused: nothing to append
-            }
-            switch (state) {
-                case RUNNING -> append(batch, builder, now);
-                // a queue deleted after routing drops the message, as RabbitMQ does; one closed with the broker
-                // did not store it, so its publisher must not be told otherwise
-                case DELETED -> batch.forEach(pending -> pending.callback().onEnqueued(null));
-                case CLOSED -> {
-                    BrokerException closed = new BrokerException(ErrorCode.CLOSED, this + " is closed");
-                    batch.forEach(pending -> pending.callback().onEnqueued(closed));
-                }
-            }
-        }
-        return any;
-    }
-
-    private void append(List<Pending> batch, RecordBatchBuilder builder, long now) {
-        AppendResult result;
-        try {
-            result = log.append(builder.build(APPEND_BUFFER.get()));
-        } catch (StorageException e) {
-            BrokerException failure = storageFailure(e);
-            batch.forEach(pending -> pending.callback().onEnqueued(failure));
-            return;
-        }
-        cursor.appended(result.lastOffset() + 1);
-        freshFrom = Math.min(freshFrom, result.firstOffset());
+    /**
+     * Takes in a batch just appended to the log from {@code firstOffset}: its messages become ready (or held, or
+     * expiring), then what must be in the cursor log before their publishers hear they are stored is written there.
+     */
+    private void appended(List<QueueAppender.Pending> batch, long firstOffset, long lastOffset, long now) {
+        cursor.appended(lastOffset + 1);
+        freshFrom = Math.min(freshFrom, firstOffset);
         stats.onPublished(batch.size());
-        long appendedOffset = result.firstOffset();
-        for (Pending pending : batch) {
+        long appendedOffset = firstOffset;
+        for (QueueAppender.Pending pending : batch) {
             limits.readied(pending.message().body().length);
             if (cursor.hasPriorities()) {
                 cursor.enqueue(appendedOffset++, pending.message().priority());
             }
         }
-        limits.dropHeadOverLimit(cursor, this::read, this::dispose, deadLetters != null);
+        limits.dropHeadOverLimit(cursor, this::read, deadLettering, deadLettering.enabled());
         publishCounters();
-        long offset = result.firstOffset();
-        List<Pending> awaitingSync = null;
-        List<Pending> taken = null;
-        for (Pending pending : batch) {
-            if (persistent && pending.message().persistent()) {
-                if (awaitingSync == null) {
-                    awaitingSync = new ArrayList<>();
-                }
-                awaitingSync.add(pending);
-            } else {
-                if (persistent) {
-                    transientLive.add(offset);
-                    transientSinceFlush.add(offset);
-                }
-                if (taken == null) {
-                    taken = new ArrayList<>();
-                }
-                taken.add(pending);
+        long offset = firstOffset;
+        for (QueueAppender.Pending pending : batch) {
+            if (persistent && !pending.message().persistent()) {
+                cursorStore.transientAppended(offset);
             }
             if (pending.message().ttlMillis() != Message.NO_TTL) {
-                sawMessageWithTtl = true; // the broker's timer now looks at this queue
                 if (cursorLog != null) {
                     cursorLog.ttlMessagesFrom(offset); // a restart reads from here to find them again
                 }
-                expiries.add(limits.dueAt(now, pending.message().ttlMillis()), offset);
+                timers.expiresAt(offset, limits.dueAt(now, pending.message().ttlMillis()));
             }
             if (!cursor.hasPriorities()) {
                 // a priority queue reads its messages back one by one in priority order: a run would never be taken
                 readAhead.offerAppended(MessageCodec.stored(pending.message(), offset, now), cursor.streamPosition());
             }
-            long notBefore = notBefore(pending.message());
+            long notBefore = QueueTimers.notBefore(pending.message());
             if (notBefore > now) {
-                holdUntil(offset, notBefore, now);
+                timers.holdUntil(offset, notBefore, now);
                 limits.unreadied(pending.message().body().length);
             }
             offset++;
         }
-        persistReturns(); // the times x-not-before messages wait, before their publishers hear they are stored
-        if (!transientSinceFlush.isEmpty()) {
-            // right behind the append, not at the end of the run: a process killed in between would let transient
-            // messages of a durable queue survive the restart (and every later one)
-            cursorLog.writeDelta(noRanges, transientSinceFlush, handedOutWritten);
-            transientSinceFlush.clear();
-        }
-        if (taken != null) {
-            taken.forEach(pending -> pending.callback().onEnqueued(null));
-        }
-        if (awaitingSync != null) {
-            List<Pending> durable = awaitingSync;
-            result.durable()
-                    .whenCompleteAsync(
-                            (ok, e) -> {
-                                BrokerException failure = e == null ? null : storageFailure(e);
-                                durable.forEach(pending -> pending.callback().onEnqueued(failure));
-                            },
-                            pool);
-        }
+        // the times x-not-before messages wait, before their publishers hear they are stored
+        cursorStore.persistReturns();
+        cursorStore.writeTransients(); // right behind the append, not at the end of the run
     }
 
     /**
@@ -1137,7 +770,7 @@ public final class Queue {
      * wait for a time (retry back-off, {@code x-not-before}; the queue's own timer acts on time, this is a safety net).
      */
     public boolean hasMessageTtl() {
-        return limits.hasMessageTtl() || sawMessageWithTtl || retry != null || sawNotBefore;
+        return limits.hasMessageTtl() || timers.sawMessageWithTtl() || redeliveries.retries() || timers.sawNotBefore();
     }
 
     /**
@@ -1145,7 +778,16 @@ public final class Queue {
      * broker's tick, a safety net. Any thread.
      */
     public void expireMessages() {
-        executor.execute(this::onTimer);
+        executor.execute(timers::onTimer);
+    }
+
+    /**
+     * Starts acting on time: expiring messages (dead-lettering them) and deleting the queue when {@code x-expires}
+     * says so. The broker calls this once it has recovered its definitions, so that nothing is dead-lettered to an
+     * exchange not recovered yet; until then a wake-up only releases messages whose wait is over. Any thread.
+     */
+    public void startTimer() {
+        executor.execute(timers::start);
     }
 
     /**
@@ -1176,27 +818,6 @@ public final class Queue {
         }
     }
 
-    /**
-     * After a restart: the ready messages with a TTL of their own, appended at or after {@code from}, go back into the
-     * index that drops them when they expire wherever they stand (one read of that part of the log).
-     */
-    private void findTtlMessages(long from) {
-        sawMessageWithTtl = true;
-        try {
-            forEachReadyRecord(Math.max(from, cursor.streamPosition()), r -> {
-                long ttl = MessageCodec.ttl(r);
-                if (ttl != Message.NO_TTL) {
-                    expiries.add(limits.dueAt(r.timestamp(), ttl), r.offset());
-                }
-            });
-        } catch (StorageException | IllegalStateException e) {
-            LOG.warn(
-                    "Queue {} could not find its messages with TTLs; they expire at the head: {}",
-                    name(),
-                    e.getMessage());
-        }
-    }
-
     /** Calls {@code action} with each record of a ready message on the stream, in offset order. */
     private void forEachReadyRecord(Consumer<Record> action) {
         forEachReadyRecord(cursor.streamPosition(), action);
@@ -1210,39 +831,13 @@ public final class Queue {
         });
     }
 
-    /** Takes an expired message out of the ready set wherever it stands (with its bytes, under a byte limit). */
-    private void discardExpired(long offset) {
-        if (!cursor.isReady(offset)) {
-            return;
-        }
-        StoredMessage m = null;
-        if (limits.tracksBytes() || deadLetters != null) {
-            try {
-                m = readAhead.readOne(offset);
-            } catch (StorageException | IllegalStateException e) {
-                return; // the delivery path reports and skips an unreadable message
-            }
-            if (m == null) {
-                return;
-            }
-            limits.unreadied(m.body().remaining());
-        }
-        dispose(offset, m, DeadLetterReason.EXPIRED);
-    }
-
     /** Disposes of a taken message instead of delivering it when it is older than its TTL. */
     private boolean dropIfExpired(StoredMessage m, long now) {
         if (limits.expired(m, now)) {
-            dispose(m.offset(), m, DeadLetterReason.EXPIRED);
+            deadLettering.dispose(m.offset(), m, DeadLetterReason.EXPIRED);
             return true;
         }
         return false;
-    }
-
-    private static BrokerException storageFailure(Throwable e) {
-        Throwable cause =
-                e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-        return new BrokerException(ErrorCode.STORAGE_FAILED, "message not stored: " + cause.getMessage(), cause);
     }
 
     /**
@@ -1256,7 +851,7 @@ public final class Queue {
         deliver(now);
         if (freshFrom != Long.MAX_VALUE) {
             freshFrom = Long.MAX_VALUE;
-            dropExpired(now); // and arms the timer for a new head
+            timers.dropExpired(now); // and arms the timer for a new head
         }
     }
 
@@ -1281,8 +876,8 @@ public final class Queue {
             if (!arrived && dropIfExpired(m, now)) {
                 continue;
             }
-            m = withDeliveryCount(m);
-            markHandedOut(offset);
+            m = redeliveries.withDeliveryCount(m);
+            cursorStore.markHandedOut(offset);
             if (consumer.autoAck()) {
                 cursor.settle(offset);
             } else {
@@ -1312,69 +907,6 @@ public final class Queue {
         }
         cursor.settle(offset);
         return null;
-    }
-
-    /**
-     * Makes the cursor log say that {@code offset} was handed out before it goes out: after a crash that follows the
-     * hand-over, the message must come back flagged redelivered (DESIGN.md), so this cannot wait for the lazy flush at
-     * the end of the run. One mark covers the next {@value #HANDOUT_MARK_AHEAD} offsets (within the log), to keep the
-     * writes few; after a crash the few of those not handed out yet come back flagged too, which the flag allows (it
-     * means "may have been delivered before"). Written like the rest of the cursor log: without fsync.
-     */
-    private void markHandedOut(long offset) {
-        if (cursorLog == null || offset < handedOutWritten) {
-            return;
-        }
-        long mark = Math.min(cursor.end(), offset + HANDOUT_MARK_AHEAD);
-        cursorLog.writeDelta(noRanges, noRanges, mark);
-        handedOutWritten = mark;
-    }
-
-    private void flushCursor(boolean snapshot) {
-        if (cursorLog == null) {
-            cursor.drainSettledSinceFlush(settledScratch);
-            settledScratch.clear();
-            return;
-        }
-        long handedOut = cursor.handedOutBelow();
-        cursor.drainSettledSinceFlush(settledScratch);
-        // a snapshot writes the settled set, which counts held messages (being dead-lettered) as settled: it waits
-        returns.prune(cursor::isSettled);
-        Map<Long, Returns.Entry> changed = returns.drainChanged();
-        boolean snapshotWritten = false;
-        if ((snapshot || cursorLog.snapshotDue()) && cursor.heldCount() == 0) {
-            transientLive.removeBelow(cursor.lowWatermark());
-            snapshotWritten = cursorLog.writeSnapshot(
-                    cursor.settled(), transientLive, Math.max(handedOut, handedOutWritten), returns.all());
-        }
-        // without a snapshot (none due, or one too large for an entry) the changes go as a delta, or they would be lost
-        if (!snapshotWritten
-                && (!settledScratch.isEmpty()
-                        || !transientSinceFlush.isEmpty()
-                        || handedOut > handedOutWritten
-                        || !changed.isEmpty())) {
-            cursorLog.writeDelta(settledScratch, transientSinceFlush, Math.max(handedOut, handedOutWritten), changed);
-        }
-        settledScratch.clear();
-        transientSinceFlush.clear();
-        handedOutWritten = Math.max(handedOut, handedOutWritten); // never below a mark written ahead
-    }
-
-    /** Deletes log segments every message of which is settled. */
-    private void trim() {
-        long low = cursor.lowWatermark();
-        if (low - trimmedAt < TRIM_EVERY_OFFSETS) {
-            return;
-        }
-        try {
-            if (log.deleteSegmentsBelow(low) > 0) {
-                cursor.logStartMovedTo(log.startOffset());
-                transientLive.removeBelow(log.startOffset());
-            }
-            trimmedAt = low;
-        } catch (StorageException e) {
-            LOG.warn("Queue {} could not delete settled segments: {}", name(), e.getMessage());
-        }
     }
 
     private void publishCounters() {
