@@ -344,49 +344,38 @@ public final class Channel implements AutoCloseable {
 
     private void settle(long deliveryTag, boolean multiple, Queue.Outcome outcome) {
         List<Unacked> settled;
-        synchronized (this) {
-            ensureOpen();
-            settled = takeLocked(deliveryTag, multiple);
-        }
-        settleTaken(settled, outcome);
-    }
-
-    /** Counts {@code settled} off the prefetch and settles them on their queues. */
-    private void settleTaken(List<Unacked> settled, Queue.Outcome outcome) {
         boolean wake;
         synchronized (this) {
+            ensureOpen();
+            NavigableMap<Long, Unacked> named = namedLocked(deliveryTag, multiple);
+            settled = new ArrayList<>(named.values());
+            named.clear();
             wake = settledLocked(settled);
         }
+        settledOnQueues(settled, outcome, wake);
+    }
+
+    /**
+     * The unacknowledged deliveries an ack, nack or reject names, checked: a view of them, which the caller copies and
+     * clears. Under the lock.
+     */
+    private NavigableMap<Long, Unacked> namedLocked(long deliveryTag, boolean multiple) {
+        if (multiple && deliveryTag == 0) {
+            return unacked; // AMQP: multiple with tag 0 means everything outstanding
+        }
+        // the tag itself must be outstanding, as in rabbit_channel:collect_acks; else nothing is settled
+        if (!unacked.containsKey(deliveryTag)) {
+            throw unknownTag(deliveryTag);
+        }
+        return multiple ? unacked.headMap(deliveryTag, true) : unacked.subMap(deliveryTag, true, deliveryTag, true);
+    }
+
+    /** Settles on their queues deliveries already counted off the prefetch; {@code wake}: the channel has room again. */
+    private void settledOnQueues(List<Unacked> settled, Queue.Outcome outcome, boolean wake) {
         settleOnQueues(settled, outcome);
         if (wake) {
             resumeDeliveries();
         }
-    }
-
-    /** Removes the deliveries an ack, nack or reject names from the unacknowledged ones, checked. Under the lock. */
-    private List<Unacked> takeLocked(long deliveryTag, boolean multiple) {
-        List<Unacked> taken = new ArrayList<>();
-        if (multiple) {
-            if (deliveryTag == 0) {
-                taken.addAll(unacked.values()); // AMQP: multiple with tag 0 means everything outstanding
-                unacked.clear();
-            } else {
-                // the tag itself must be outstanding, as in rabbit_channel:collect_acks; else nothing is settled
-                if (!unacked.containsKey(deliveryTag)) {
-                    throw unknownTag(deliveryTag);
-                }
-                NavigableMap<Long, Unacked> upTo = unacked.headMap(deliveryTag, true);
-                taken.addAll(upTo.values());
-                upTo.clear();
-            }
-        } else {
-            Unacked u = unacked.remove(deliveryTag);
-            if (u == null) {
-                throw unknownTag(deliveryTag);
-            }
-            taken.add(u);
-        }
-        return taken;
     }
 
     // ------------------------------------------------------------------ transactions
@@ -417,21 +406,16 @@ public final class Channel implements AutoCloseable {
         Queue.Outcome outcome = ack ? Queue.Outcome.ACK : requeue ? Queue.Outcome.REQUEUE : Queue.Outcome.DISCARD;
         synchronized (this) {
             ensureOpen();
-            if (!(multiple && deliveryTag == 0) && !unacked.containsKey(deliveryTag)) {
-                throw unknownTag(deliveryTag); // as takeLocked
-            }
-            NavigableMap<Long, Unacked> span = !multiple
-                    ? unacked.subMap(deliveryTag, true, deliveryTag, true)
-                    : deliveryTag == 0 ? unacked : unacked.headMap(deliveryTag, true);
-            NavigableMap<Long, Unacked> taken = new TreeMap<>(span);
-            span.clear();
-            return new Taken(taken, outcome);
+            NavigableMap<Long, Unacked> named = namedLocked(deliveryTag, multiple);
+            Taken taken = new Taken(new TreeMap<>(named), outcome);
+            named.clear();
+            return taken;
         }
     }
 
     /** Settles what a committed transaction took, as the ack, nack or reject would have outside one. */
     public void commit(Taken taken) {
-        settleTaken(new ArrayList<>(taken.deliveries.values()), taken.outcome);
+        settleTaken(taken, taken.outcome);
     }
 
     /**
@@ -445,7 +429,16 @@ public final class Channel implements AutoCloseable {
                 return;
             }
         }
-        settleTaken(new ArrayList<>(taken.deliveries.values()), Queue.Outcome.REQUEUE);
+        settleTaken(taken, Queue.Outcome.REQUEUE);
+    }
+
+    private void settleTaken(Taken taken, Queue.Outcome outcome) {
+        List<Unacked> settled = new ArrayList<>(taken.deliveries.values());
+        boolean wake;
+        synchronized (this) {
+            wake = settledLocked(settled);
+        }
+        settledOnQueues(settled, outcome, wake);
     }
 
     /**

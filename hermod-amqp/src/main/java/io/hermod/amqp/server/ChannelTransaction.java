@@ -58,12 +58,16 @@ final class ChannelTransaction {
 
     /** Discards the current transaction: its acks, nacks and rejects are undone. */
     void rollback() {
-        for (Operation operation : operations) {
+        undo(operations);
+        operations.clear();
+    }
+
+    private void undo(List<Operation> discarded) {
+        for (Operation operation : discarded) {
             if (operation instanceof Operation.Settle s) {
                 channel.rollback(s.taken());
             }
         }
-        operations.clear();
     }
 
     /**
@@ -78,20 +82,15 @@ final class ChannelTransaction {
         List<Operation> applying = List.copyOf(operations);
         operations.clear();
         List<CompletableFuture<?>> published = new ArrayList<>();
-        int applied = 0;
-        try {
-            for (Operation operation : applying) {
-                switch (operation) {
+        for (int i = 0; i < applying.size(); i++) {
+            try {
+                switch (applying.get(i)) {
                     case Operation.Publish p -> published.add(publisher.apply(p));
                     case Operation.Settle s -> channel.commit(s.taken());
                 }
-                applied++;
-            }
-        } finally {
-            for (Operation rest : applying.subList(Math.min(applied + 1, applying.size()), applying.size())) {
-                if (rest instanceof Operation.Settle s) {
-                    channel.rollback(s.taken());
-                }
+            } catch (RuntimeException e) {
+                undo(applying.subList(i + 1, applying.size()));
+                throw e;
             }
         }
         committing = true;
