@@ -86,6 +86,7 @@ public final class Broker implements AutoCloseable {
     private final ExecutorService definitionsCompletions;
     private final ScheduledExecutorService ticker;
     private final ResourceAlarms alarms;
+    private final CpuPressure cpu;
     private final MessageCache cache;
     private final DefinitionsLog definitions;
     private final AccessControl access;
@@ -100,6 +101,7 @@ public final class Broker implements AutoCloseable {
     private Broker(BrokerConfig config, ResourceAlarms alarms, StorageFileSystem fileSystem) {
         this.config = config;
         this.alarms = alarms;
+        this.cpu = CpuPressure.forJvm(config.pacingCpuLoad());
         this.access = new AccessControl(config.loopbackUsers());
         this.pool = Executors.newFixedThreadPool(config.threads(), daemonThreads("hermod-queue-"));
         this.admin = Executors.newSingleThreadExecutor(daemonThreads("hermod-admin-"));
@@ -176,12 +178,17 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    /** The broker's once-a-second work: resource alarms, consumer timeouts, queue and message expiry. */
+    /** The broker's once-a-second work: resource alarms, CPU pressure, consumer timeouts, queue and message expiry. */
     private void tick() {
         try {
             alarms.check();
         } catch (RuntimeException e) {
             LOG.warn("Checking the resource alarms failed", e);
+        }
+        try {
+            cpu.check();
+        } catch (RuntimeException e) {
+            LOG.warn("Measuring the CPU load failed", e);
         }
         try {
             checkConsumerTimeouts();
@@ -588,6 +595,11 @@ public final class Broker implements AutoCloseable {
                     }
 
                     @Override
+                    public boolean cpuSaturated() {
+                        return cpu.saturated();
+                    }
+
+                    @Override
                     public QueueStats stats() {
                         return stats;
                     }
@@ -737,6 +749,11 @@ public final class Broker implements AutoCloseable {
     /** The memory and disk alarms that block publishers. */
     public ResourceAlarms alarms() {
         return alarms;
+    }
+
+    /** Whether the CPU is saturated, which paces publishers of queues whose consumers fall behind. */
+    public CpuPressure cpuPressure() {
+        return cpu;
     }
 
     /** Whether the calling thread is one of the broker's own (which must never wait for publishing to open). */

@@ -32,6 +32,9 @@ import java.util.Set;
  *     (written to the OS, fsynced every {@code queueFlushInterval}) or {@code OS} (written to the OS only). Transient
  *     queues always use {@code OS}; the definitions log is always {@code FSYNC_ALWAYS}
  * @param queueFlushInterval under {@code FSYNC_INTERVAL}, how often each durable queue's log is fsynced
+ * @param pacingCpuLoad the CPU load (of the machine, or of the container where it has a limit) at and above which a
+ *     queue whose consumers drain it at speed but fall behind takes publishes at their pace (publisher pacing, see
+ *     {@link CpuPressure}); 0 turns pacing off, so that queues always take publishes as fast as they come
  */
 public record BrokerConfig(
         Path dataDirectory,
@@ -45,7 +48,8 @@ public record BrokerConfig(
         Duration consumerTimeout,
         int maxQueues,
         Durability queueDurability,
-        Duration queueFlushInterval) {
+        Duration queueFlushInterval,
+        double pacingCpuLoad) {
 
     /** RabbitMQ's default watermark. */
     public static final double DEFAULT_MEMORY_HIGH_WATERMARK = 0.6;
@@ -59,6 +63,8 @@ public record BrokerConfig(
     public static final int NO_QUEUE_LIMIT = 0;
     /** The storage's default flush interval under {@code fsync-interval}: one second. */
     public static final Duration DEFAULT_QUEUE_FLUSH_INTERVAL = Duration.ofSeconds(1);
+    /** The CPU load at which publishers of queues whose consumers fall behind are paced: 90%. */
+    public static final double DEFAULT_PACING_CPU_LOAD = 0.9;
 
     public BrokerConfig {
         Objects.requireNonNull(dataDirectory, "dataDirectory");
@@ -88,6 +94,9 @@ public record BrokerConfig(
         if (queueFlushInterval.toMillis() < 1) {
             throw new IllegalArgumentException("queueFlushInterval must be >= 1 ms: " + queueFlushInterval);
         }
+        if (!(pacingCpuLoad >= 0 && pacingCpuLoad <= 1)) {
+            throw new IllegalArgumentException("pacingCpuLoad must be in [0, 1]: " + pacingCpuLoad);
+        }
     }
 
     /**
@@ -108,7 +117,8 @@ public record BrokerConfig(
                 DEFAULT_CONSUMER_TIMEOUT,
                 NO_QUEUE_LIMIT,
                 Durability.FSYNC_ALWAYS,
-                DEFAULT_QUEUE_FLUSH_INTERVAL);
+                DEFAULT_QUEUE_FLUSH_INTERVAL,
+                DEFAULT_PACING_CPU_LOAD);
     }
 
     public BrokerConfig withThreads(int count) {
@@ -124,7 +134,8 @@ public record BrokerConfig(
                 consumerTimeout,
                 maxQueues,
                 queueDurability,
-                queueFlushInterval);
+                queueFlushInterval,
+                pacingCpuLoad);
     }
 
     public BrokerConfig withMessageCache(long totalBytes, long perQueueBytes) {
@@ -140,7 +151,8 @@ public record BrokerConfig(
                 consumerTimeout,
                 maxQueues,
                 queueDurability,
-                queueFlushInterval);
+                queueFlushInterval,
+                pacingCpuLoad);
     }
 
     public BrokerConfig withAlarms(double memoryWatermark, long diskFreeLimit) {
@@ -156,7 +168,8 @@ public record BrokerConfig(
                 consumerTimeout,
                 maxQueues,
                 queueDurability,
-                queueFlushInterval);
+                queueFlushInterval,
+                pacingCpuLoad);
     }
 
     public BrokerConfig withClock(InstantSource source) {
@@ -172,7 +185,8 @@ public record BrokerConfig(
                 consumerTimeout,
                 maxQueues,
                 queueDurability,
-                queueFlushInterval);
+                queueFlushInterval,
+                pacingCpuLoad);
     }
 
     /** The users that may connect from loopback addresses only; empty lets every user connect from anywhere. */
@@ -189,7 +203,8 @@ public record BrokerConfig(
                 consumerTimeout,
                 maxQueues,
                 queueDurability,
-                queueFlushInterval);
+                queueFlushInterval,
+                pacingCpuLoad);
     }
 
     /** The most queues the broker holds over all vhosts; {@link #NO_QUEUE_LIMIT} (0) for none. */
@@ -206,7 +221,8 @@ public record BrokerConfig(
                 consumerTimeout,
                 count,
                 queueDurability,
-                queueFlushInterval);
+                queueFlushInterval,
+                pacingCpuLoad);
     }
 
     /**
@@ -226,7 +242,8 @@ public record BrokerConfig(
                 consumerTimeout,
                 maxQueues,
                 policy,
-                flushInterval);
+                flushInterval,
+                pacingCpuLoad);
     }
 
     /** How long a delivery may stay unacknowledged before its channel is closed; zero turns the timeout off. */
@@ -243,6 +260,25 @@ public record BrokerConfig(
                 timeout,
                 maxQueues,
                 queueDurability,
-                queueFlushInterval);
+                queueFlushInterval,
+                pacingCpuLoad);
+    }
+
+    /** The CPU load at which queues whose consumers fall behind take publishes at their pace; 0 turns pacing off. */
+    public BrokerConfig withPacingCpuLoad(double load) {
+        return new BrokerConfig(
+                dataDirectory,
+                threads,
+                messageCacheBytes,
+                queueCacheBytes,
+                memoryHighWatermark,
+                diskFreeLimitBytes,
+                clock,
+                loopbackUsers,
+                consumerTimeout,
+                maxQueues,
+                queueDurability,
+                queueFlushInterval,
+                load);
     }
 }

@@ -9,5 +9,7 @@ import io.hermod.broker.definitions.QueueDefinition;
  * @param messagesReady messages waiting to be handed out
  * @param messagesUnacknowledged messages handed out and not yet settled
  * @param consumers the consumers attached
+ * @param paced whether the queue takes publishes at its consumers' pace (publisher pacing; RabbitMQ's {@code flow})
  */
-public record QueueStatus(QueueDefinition definition, long messagesReady, long messagesUnacknowledged, int consumers) {}
+public record QueueStatus(
+        QueueDefinition definition, long messagesReady, long messagesUnacknowledged, int consumers, boolean paced) {}

@@ -317,7 +317,8 @@ public final class VirtualHost {
         Queue q = queues.get(queueName);
         return q == null
                 ? Optional.empty()
-                : Optional.of(new QueueStatus(q.definition(), q.messageCount(), q.unackedCount(), q.consumerCount()));
+                : Optional.of(new QueueStatus(
+                        q.definition(), q.messageCount(), q.unackedCount(), q.consumerCount(), q.paced()));
     }
 
     /** What flowed through the queue by this name, if there is one, for metrics. */

@@ -79,6 +79,11 @@ enum ConfigKey {
             "publishers are blocked above this fraction of the max heap in use after GC (0: off)"),
     DISK_FREE_LIMIT(
             "alarms.disk_free_limit", "50MB", "publishers are blocked below this free space on the data disk (0: off)"),
+    PACING_CPU_LOAD(
+            "pacing.cpu_load",
+            "0.9",
+            "CPU load (0-1) at which a queue whose consumers drain it fast but fall behind takes publishes at their"
+                    + " pace: its publishers wait instead of growing a backlog (0: off)"),
     CONSUMER_TIMEOUT(
             "consumer_timeout",
             "1800000",

@@ -23,6 +23,7 @@ import java.util.stream.Stream;
  * @param httpPort the management HTTP listener's port ({@link #NO_PORT}: no listener)
  * @param memoryHighWatermark the memory alarm threshold, a fraction of the maximum heap (0: off)
  * @param diskFreeLimitBytes the disk alarm threshold (0: off)
+ * @param pacingCpuLoad the CPU load at which queues whose consumers fall behind take publishes at their pace (0: off)
  * @param consumerTimeout how long a delivery may stay unacknowledged (RabbitMQ's {@code consumer_timeout}; zero: off)
  * @param defaultUser the administrator a new data directory gets (RabbitMQ's {@code default_user})
  * @param defaultPassword its password (RabbitMQ's {@code default_pass})
@@ -44,6 +45,7 @@ record ServerConfig(
         int httpPort,
         double memoryHighWatermark,
         long diskFreeLimitBytes,
+        double pacingCpuLoad,
         Duration consumerTimeout,
         String defaultUser,
         String defaultPassword,
@@ -146,6 +148,7 @@ record ServerConfig(
                 ConfigValues.fraction(ConfigKey.MEMORY_HIGH_WATERMARK, settings.get(ConfigKey.MEMORY_HIGH_WATERMARK)),
                 ConfigValues.bytes(
                         ConfigKey.DISK_FREE_LIMIT, settings.get(ConfigKey.DISK_FREE_LIMIT), 0, Long.MAX_VALUE),
+                ConfigValues.fraction(ConfigKey.PACING_CPU_LOAD, settings.get(ConfigKey.PACING_CPU_LOAD)),
                 Duration.ofMillis(ConfigValues.integer(
                         ConfigKey.CONSUMER_TIMEOUT, settings.get(ConfigKey.CONSUMER_TIMEOUT), 0, Integer.MAX_VALUE)),
                 ConfigValues.nonEmpty(ConfigKey.DEFAULT_USER_NAME, settings.get(ConfigKey.DEFAULT_USER_NAME)),
@@ -175,12 +178,13 @@ record ServerConfig(
     }
 
     /**
-     * What the broker takes of it: the data directory, RabbitMQ's alarm thresholds, the consumer timeout, the loopback
-     * users, the queue limit, the durability policy of durable queues.
+     * What the broker takes of it: the data directory, RabbitMQ's alarm thresholds, the pacing threshold, the consumer
+     * timeout, the loopback users, the queue limit, the durability policy of durable queues.
      */
     BrokerConfig brokerConfig() {
         return BrokerConfig.of(dataDirectory)
                 .withAlarms(memoryHighWatermark, diskFreeLimitBytes)
+                .withPacingCpuLoad(pacingCpuLoad)
                 .withConsumerTimeout(consumerTimeout)
                 .withLoopbackUsers(loopbackUsers)
                 .withMaxQueues(maxQueues)
@@ -193,6 +197,7 @@ record ServerConfig(
         return "ServerConfig[dataDirectory=" + dataDirectory + ", amqp=" + amqp + ", httpHost=" + httpHost
                 + ", httpPort=" + httpPort
                 + ", memoryHighWatermark=" + memoryHighWatermark + ", diskFreeLimitBytes=" + diskFreeLimitBytes
+                + ", pacingCpuLoad=" + pacingCpuLoad
                 + ", consumerTimeout=" + consumerTimeout
                 + ", defaultUser=" + defaultUser + ", loopbackUsers=" + loopbackUsers + ", logLevel=" + logLevel
                 + ", tls=" + tls + ", maxQueues=" + maxQueues + ", durability=" + durability.configName()

@@ -34,6 +34,7 @@ class ConfigLoaderTest {
         assertThat(config.httpPort()).isEqualTo(15672);
         assertThat(config.memoryHighWatermark()).isEqualTo(0.6);
         assertThat(config.diskFreeLimitBytes()).isEqualTo(50_000_000L);
+        assertThat(config.brokerConfig().pacingCpuLoad()).isEqualTo(0.9);
         assertThat(config.consumerTimeout()).isEqualTo(Duration.ofMinutes(30));
         assertThat(config.brokerConfig().consumerTimeout()).isEqualTo(Duration.ofMinutes(30));
         assertThat(config.defaultUser()).isEqualTo("guest");
@@ -57,6 +58,7 @@ class ConfigLoaderTest {
                 http.port = 15673
                 alarms.memory_high_watermark = 0.4
                 alarms.disk_free_limit = 2GB
+                pacing.cpu_load = 0.75
                 consumer_timeout = 60000
                 default_user.name = admin
                 default_user.password = s3cr=t#1
@@ -76,6 +78,7 @@ class ConfigLoaderTest {
         assertThat(config.httpPort()).isEqualTo(15673);
         assertThat(config.memoryHighWatermark()).isEqualTo(0.4);
         assertThat(config.diskFreeLimitBytes()).isEqualTo(2_000_000_000L);
+        assertThat(config.brokerConfig().pacingCpuLoad()).isEqualTo(0.75);
         assertThat(config.brokerConfig().consumerTimeout()).isEqualTo(Duration.ofMinutes(1));
         assertThat(config.defaultUser()).isEqualTo("admin");
         assertThat(config.defaultPassword()).isEqualTo("s3cr=t#1");
@@ -108,12 +111,14 @@ class ConfigLoaderTest {
                 Map.of(
                         "HERMOD_AMQP_MAX_MESSAGE_SIZE", "1024",
                         "HERMOD_ALARMS_MEMORY_HIGH_WATERMARK", "0",
+                        "HERMOD_PACING_CPU_LOAD", "0",
                         "HERMOD_DEFAULT_USER_NAME", "ops",
                         "HERMOD_LOOPBACK_USERS", "",
                         "HERMOD_LOG_LEVEL", "debug"));
 
         assertThat(config.amqp().maxMessageBytes()).isEqualTo(1024);
         assertThat(config.memoryHighWatermark()).isZero();
+        assertThat(config.pacingCpuLoad()).isZero();
         assertThat(config.defaultUser()).isEqualTo("ops");
         assertThat(config.loopbackUsers()).isEmpty();
         assertThat(config.logLevel()).isEqualTo("debug");
@@ -136,6 +141,8 @@ class ConfigLoaderTest {
                 "http.port             | -2      | must be an integer in [0, 65535]",
                 "alarms.memory_high_watermark | 1.5 | must be a number in [0, 1]",
                 "alarms.memory_high_watermark | 60% | must be a number in [0, 1]",
+                "pacing.cpu_load       | 1.01    | must be a number in [0, 1]",
+                "pacing.cpu_load       | -0.5    | must be a number in [0, 1]",
                 "alarms.disk_free_limit | 99999999999999999999 | must be a size of at least 0 bytes",
                 "consumer_timeout      | -1      | must be an integer in [0, 2147483647]",
                 "consumer_timeout      | 30m     | must be an integer in [0, 2147483647]",

@@ -172,6 +172,7 @@ class MetricsEndpointTest {
         assertThat(m.value("hermod_disk_free_limit_bytes")).hasValue(50_000_000);
         assertThat(m.value("hermod_alarm", "alarm", "memory")).hasValue(0);
         assertThat(m.value("hermod_alarm", "alarm", "disk")).hasValue(0);
+        assertThat(m.value("hermod_cpu_pressure")).isPresent();
         // durable queues under fsync-always: their confirms waited for group commits
         assertThat(m.types()).containsEntry("hermod_storage_fsync_seconds", "histogram");
         assertThat(m.value("hermod_storage_fsync_seconds_count").orElseThrow()).isPositive();

@@ -89,6 +89,7 @@ public final class Queue {
 
     private final SerialExecutor executor;
     private final QueueAppender appender; // the inbox, and the batches it is appended to the log in
+    private final Pacing pacing; // publishes taken at the consumers' pace while the CPU is saturated
 
     // owned by the executor
     private State state = State.RUNNING;
@@ -98,6 +99,7 @@ public final class Queue {
     private final ConsumerRing consumers;
     private final CursorStore cursorStore; // writes the cursor to the cursor log, trims the message log
     private boolean hadConsumers;
+    private boolean pacingRecheckArmed; // a held inbox is looked at again after Pacing.WINDOW_MILLIS
 
     // the arguments it runs with: its own, and what policies set (see reconfigure); volatile where the tick reads them
     private volatile QueueLimits limits; // x-max-length and x-overflow, x-message-ttl
@@ -155,6 +157,7 @@ public final class Queue {
         this.consumerTimeout = arguments.consumerTimeout();
         this.limits = new QueueLimits(arguments);
         this.host = host;
+        this.pacing = new Pacing(host == null ? () -> false : host::cpuSaturated);
         this.stats = host == null ? new QueueStats() : host.stats(); // tests open queues without a host
         this.lastUsed = clock.millis(); // as RabbitMQ: a queue's expiry starts again when the broker starts
         CursorStore.Recovered recovered = CursorStore.recover(definition.name(), log, cursorLog);
@@ -291,6 +294,11 @@ public final class Queue {
     /** Messages handed out and not yet settled, as of the last run. */
     public int unackedCount() {
         return unackedCount;
+    }
+
+    /** Whether the queue takes publishes at its consumers' pace now (see {@link Pacing}; RabbitMQ's {@code flow}). */
+    public boolean paced() {
+        return pacing.paced();
     }
 
     // ------------------------------------------------------------------ commands (any thread)
@@ -599,11 +607,18 @@ public final class Queue {
         @Override
         public boolean afterRound() {
             // one batch per round, then deliveries: a steady stream of publishes must not starve the consumers
-            boolean appended = appender.appendBatches(1);
+            int took = appender.appendBatches(
+                    1,
+                    pacing.allowance(
+                            state == State.RUNNING && consumers.size() > 0, cursor.readyCount(), clock.millis()));
             if (state == State.RUNNING) {
                 dispatch();
             }
-            return appended;
+            if (pacing.hold(cursor.readyCount(), appender.hasPending()) && !pacingRecheckArmed) {
+                pacingRecheckArmed = true;
+                host.schedule(() -> executor.execute(() -> pacingRecheckArmed = false), Pacing.WINDOW_MILLIS);
+            }
+            return took > 0;
         }
 
         @Override
@@ -621,7 +636,7 @@ public final class Queue {
 
         @Override
         public boolean hasQueuedWork() {
-            return appender.hasPending();
+            return appender.hasPending() && !pacing.holding();
         }
 
         @Override
@@ -717,7 +732,7 @@ public final class Queue {
 
     /** Appends everything in the inbox, in batches; returns whether there was anything. */
     private boolean appendInbox() {
-        return appender.appendBatches(Integer.MAX_VALUE);
+        return appender.appendBatches(Integer.MAX_VALUE, Integer.MAX_VALUE) > 0;
     }
 
     /**
@@ -885,6 +900,7 @@ public final class Queue {
                 consumer.spend(m.size());
             }
             stats.onDelivered(redelivered, now - m.enqueuedAt());
+            pacing.delivered();
             try {
                 consumer.sink().onDelivery(this, consumer, m, redelivered);
             } catch (RuntimeException e) {

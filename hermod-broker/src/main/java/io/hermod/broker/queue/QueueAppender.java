@@ -107,11 +107,13 @@ final class QueueAppender {
         return !inbox.isEmpty();
     }
 
-    /** Appends up to {@code batches} batches from the inbox; returns whether there was anything. */
-    boolean appendBatches(int batches) {
-        boolean any = false;
-        for (int appended = 0; appended < batches && !inbox.isEmpty(); appended++) {
-            any = true;
+    /**
+     * Appends up to {@code batches} batches from the inbox, taking at most {@code maxMessages} publishes (refused and
+     * duplicate ones count); returns how many it took.
+     */
+    int appendBatches(int batches, int maxMessages) {
+        int took = 0;
+        for (int appended = 0; appended < batches && took < maxMessages && !inbox.isEmpty(); appended++) {
             List<Pending> batch = new ArrayList<>();
             RecordBatchBuilder builder = new RecordBatchBuilder();
             long now = clock.millis();
@@ -119,7 +121,9 @@ final class QueueAppender {
             Pending p;
             while (batch.size() < MAX_BATCH_MESSAGES
                     && builder.sizeInBytes() < MAX_BATCH_BYTES
+                    && took < maxMessages
                     && (p = inbox.poll()) != null) {
+                took++;
                 String dedupKey = null;
                 if (dedup != null && owner.state() == Queue.State.RUNNING) {
                     dedupKey = dedup.key(p.message(), host.propertiesFormat());
@@ -157,7 +161,7 @@ final class QueueAppender {
                 }
             }
         }
-        return any;
+        return took;
     }
 
     /** A pending publish whose key entered the window: once stored the key is kept, if it fails it leaves. */

@@ -29,6 +29,14 @@ public interface QueueHost {
     /** Runs {@code task} on a broker thread after {@code delayMillis} (it must only hand work to the queue). */
     void schedule(Runnable task, long delayMillis);
 
+    /**
+     * Whether the machine's CPU is saturated now: a queue whose consumers fall behind then takes publishes at their
+     * pace ({@link Pacing}). Any thread; cheap.
+     */
+    default boolean cpuSaturated() {
+        return false;
+    }
+
     /** Where the queue counts what flows through it, for metrics (its vhost's totals behind it); asked once. */
     default QueueStats stats() {
         return new QueueStats();

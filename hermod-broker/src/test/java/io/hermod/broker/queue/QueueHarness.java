@@ -35,11 +35,16 @@ final class QueueHarness implements AutoCloseable {
     final AtomicLong now = new AtomicLong(1_700_000_000_000L);
     /** When set, every read of the clock moves it on by 1 ms: time passes between any two steps of the queue. */
     boolean clockMovesOnEveryRead;
+    /** What the host answers when the queue asks whether the CPU is saturated (publisher pacing). */
+    boolean cpuSaturated;
 
     final List<String> delivered = new ArrayList<>();
     final List<Long> deliveredOffsets = new ArrayList<>();
     final List<String> deadLettered = new ArrayList<>();
     int wakeUpsScheduled;
+    /** Publishes the queue answered as stored. */
+    int stored;
+
     int deletionsAsked;
 
     private final ArrayDeque<Runnable> pool = new ArrayDeque<>();
@@ -101,11 +106,21 @@ final class QueueHarness implements AutoCloseable {
 
     /** Publishes a transient message with a TTL of its own ({@link Message#NO_TTL} for none); nothing runs yet. */
     void publish(String body, long ttl) {
+        publish(body, ttl, failure -> {
+            if (failure != null) {
+                throw new AssertionError("publish failed", failure);
+            }
+        });
+    }
+
+    /** Publishes a transient message; {@code answer} hears the queue's answer (counted in {@link #stored}). */
+    void publish(String body, long ttl, EnqueueCallback answer) {
         queue.enqueue(
                 new Message("", "q", Map.of(), false, null, body.getBytes(StandardCharsets.UTF_8), ttl), failure -> {
-                    if (failure != null) {
-                        throw new AssertionError("publish failed", failure);
+                    if (failure == null) {
+                        stored++;
                     }
+                    answer.onEnqueued(failure);
                 });
     }
 
@@ -158,6 +173,11 @@ final class QueueHarness implements AutoCloseable {
         @Override
         public PropertiesFormat propertiesFormat() {
             return PropertiesFormat.OPAQUE;
+        }
+
+        @Override
+        public boolean cpuSaturated() {
+            return cpuSaturated;
         }
 
         @Override

@@ -119,7 +119,8 @@ final class QueueResource {
         m.put("exclusive", d.exclusive());
         m.put("arguments", Json.toJson(d.arguments()));
         m.put("node", Nodes.NAME);
-        m.put("state", "running");
+        // RabbitMQ's name for a queue whose publishers are held back by flow control
+        m.put("state", s.paced() ? "flow" : "running");
         m.put("messages", s.messagesReady() + s.messagesUnacknowledged());
         m.put("messages_ready", s.messagesReady());
         m.put("messages_unacknowledged", s.messagesUnacknowledged());

@@ -2,6 +2,7 @@ package io.hermod.server.metrics;
 
 import io.hermod.broker.Broker;
 import io.hermod.broker.BrokerConfig;
+import io.hermod.broker.CpuPressure;
 import io.hermod.broker.ResourceAlarms;
 import io.netty.util.internal.PlatformDependent;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -70,6 +71,18 @@ final class NodeCollector implements MultiCollector {
         families.gauge("hermod_alarm", "1 while a resource alarm blocks publishers, else 0")
                 .add(active.contains(ResourceAlarms.Alarm.MEMORY) ? 1 : 0, Labels.of("alarm", "memory"))
                 .add(active.contains(ResourceAlarms.Alarm.DISK) ? 1 : 0, Labels.of("alarm", "disk"))
+                .done();
+        CpuPressure cpu = broker.cpuPressure();
+        if (cpu.load() >= 0) {
+            families.gauge("hermod_cpu_load", "Share of the CPU busy at the last measurement (0-1), all processes")
+                    .add(cpu.load(), Labels.EMPTY)
+                    .done();
+        }
+        families.gauge(
+                        "hermod_cpu_pressure",
+                        "1 while the CPU load is at the pacing threshold: queues whose consumers fall behind take"
+                                + " publishes at their pace")
+                .add(cpu.saturated() ? 1 : 0, Labels.EMPTY)
                 .done();
         families.histogram(
                         "hermod_storage_fsync_seconds",
