@@ -9,7 +9,8 @@ import io.hermod.broker.definitions.QueueDefinition;
  * @param messagesReady messages waiting to be handed out
  * @param messagesUnacknowledged messages handed out and not yet settled
  * @param consumers the consumers attached
- * @param paced whether the queue takes publishes at its consumers' pace (publisher pacing; RabbitMQ's {@code flow})
+ * @param paced whether the queue holds publishes back, taking them at its consumers' pace (publisher pacing; RabbitMQ's
+ *     {@code flow})
  */
 public record QueueStatus(
         QueueDefinition definition, long messagesReady, long messagesUnacknowledged, int consumers, boolean paced) {}

@@ -24,7 +24,7 @@ import java.util.function.BooleanSupplier;
  *   <li>consumers at all: a queue without consumers buffers.
  * </ul>
  *
- * <p>Threading: owned by the queue's executor, but for {@link #holding} and {@link #paced}, which any thread reads.
+ * <p>Threading: owned by the queue's executor, but for {@link #holding}, which any thread reads.
  */
 final class Pacing {
 
@@ -39,7 +39,7 @@ final class Pacing {
     private long windowStart = Long.MIN_VALUE;
     private int deliveriesThisWindow;
     private int deliveriesLastWindow;
-    private volatile boolean paced;
+    private boolean paced;
     private volatile boolean holding;
 
     /** @param cpuSaturated whether the machine's CPU is saturated now (any thread, cheap) */
@@ -77,14 +77,9 @@ final class Pacing {
         return holding;
     }
 
-    /** Whether the inbox is held back. Any thread. */
+    /** Whether the inbox is held back: publishers wait for the consumers (RabbitMQ's {@code flow}). Any thread. */
     boolean holding() {
         return holding;
-    }
-
-    /** Whether the queue takes publishes at its consumers' pace (RabbitMQ would show it in state {@code flow}). */
-    boolean paced() {
-        return paced;
     }
 
     private void roll(long now) {

@@ -296,9 +296,12 @@ public final class Queue {
         return unackedCount;
     }
 
-    /** Whether the queue takes publishes at its consumers' pace now (see {@link Pacing}; RabbitMQ's {@code flow}). */
+    /**
+     * Whether the queue holds publishes back now, taking them at its consumers' pace (see {@link Pacing}; RabbitMQ's
+     * {@code flow}), as of its last run.
+     */
     public boolean paced() {
-        return pacing.paced();
+        return pacing.holding();
     }
 
     // ------------------------------------------------------------------ commands (any thread)
