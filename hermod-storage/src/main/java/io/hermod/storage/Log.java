@@ -60,6 +60,8 @@ public final class Log implements AutoCloseable {
     private final CompletableFuture<Void> closeDone = new CompletableFuture<>();
     private volatile boolean closed;
     private long checkpointed;
+    // the unlinks of trimmed segments, in order (written under appendLock; read by delete once closed)
+    private volatile CompletableFuture<Void> unlinked = CompletableFuture.completedFuture(null);
     private final AtomicBoolean directoryUnsynced = new AtomicBoolean();
 
     Log(String name, Path dir, LogConfig config, LogStore store, LogLoader.Loaded loaded) {
@@ -628,18 +630,32 @@ public final class Log implements AutoCloseable {
         return delete(doomed, "by retention");
     }
 
+    /**
+     * Takes {@code doomed} out of the log at once and has the store's unlinker delete their files: the file system takes
+     * tens of milliseconds to free a full segment, which must not hold up appends (under the append lock) or the caller
+     * (a queue's executor trimming what its consumers acknowledged). A crash before the unlink leaves the files, as a
+     * crash before a synchronous unlink's directory update reached the disk always could. Under the append lock.
+     */
     private int delete(List<Segment> doomed, String why) {
+        if (doomed.isEmpty()) {
+            return 0;
+        }
         for (Segment seg : doomed) {
             segments.remove(seg.baseOffset());
-            try {
-                seg.deleteFiles();
-            } catch (IOException e) {
-                LOG.warn("Could not delete {} of log {}: {}", seg.path(), name, e.getMessage());
-            }
+            seg.retire();
         }
-        if (!doomed.isEmpty()) {
-            LOG.debug("Deleted {} segments of log {} {}", doomed.size(), name, why);
-        }
+        unlinked = unlinked.thenRunAsync(
+                () -> {
+                    for (Segment seg : doomed) {
+                        try {
+                            seg.unlinkFiles();
+                        } catch (IOException | RuntimeException e) { // never fail the chain: later unlinks follow
+                            LOG.warn("Could not delete {} of log {}: {}", seg.path(), name, e.getMessage());
+                        }
+                    }
+                    LOG.debug("Deleted {} segments of log {} {}", doomed.size(), name, why);
+                },
+                store::unlinkLater);
         return doomed.size();
     }
 
@@ -732,6 +748,7 @@ public final class Log implements AutoCloseable {
     /** Closes the log, without syncing what is about to go, and deletes its directory. */
     public void delete() {
         close(false);
+        unlinked.join(); // segments trimmed before: their files go first, so the walk below does not race them
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

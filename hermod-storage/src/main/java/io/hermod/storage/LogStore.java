@@ -38,6 +38,12 @@ public final class LogStore implements AutoCloseable {
     private final LogStoreConfig config;
     private final FileHandlePool filePool;
     private final ScheduledThreadPoolExecutor scheduler;
+    // deletes the files of trimmed segments, away from appends and from the storage threads' fsyncs
+    private final ExecutorService unlinker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "hermod-storage-unlink");
+        t.setDaemon(true);
+        return t;
+    });
     private final Map<String, Log> logs = new ConcurrentHashMap<>();
     private final LatencyHistogram fsyncLatency = new LatencyHistogram(LatencyHistogram.FSYNC_BOUNDS_NANOS);
     private final DirectoryLock directoryLock;
@@ -192,6 +198,15 @@ public final class LogStore implements AutoCloseable {
         }
     }
 
+    /** Runs {@code unlink} on the unlinker thread; inline once the store is closing (the thread takes no more). */
+    void unlinkLater(Runnable unlink) {
+        try {
+            unlinker.execute(unlink);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            unlink.run();
+        }
+    }
+
     /** Closes every open log (syncing and checkpointing each) and stops the storage threads. */
     @Override
     public void close() {
@@ -216,12 +231,18 @@ public final class LogStore implements AutoCloseable {
             }
         }
         scheduler.shutdown();
+        unlinker.shutdown(); // the unlinks already asked for still run
         try {
             if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
                 scheduler.shutdownNow();
             }
+            if (!unlinker.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("Deleting trimmed segments took over 30 s; the rest are left to the next start");
+                unlinker.shutdownNow();
+            }
         } catch (InterruptedException e) {
             scheduler.shutdownNow();
+            unlinker.shutdownNow();
             Thread.currentThread().interrupt();
         } finally {
             directoryLock.close(); // last: nothing of this store writes to the directory any more

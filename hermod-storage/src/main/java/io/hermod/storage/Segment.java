@@ -441,9 +441,20 @@ final class Segment {
         file.close();
     }
 
+    /** Retires the segment and deletes its files now (recovery, which syncs the directory next). */
     void deleteFiles() throws IOException {
+        retire();
+        unlinkFiles();
+    }
+
+    /** Takes the segment out of use: no read or sync touches its file again ({@link #unlinkFiles} removes it). */
+    void retire() {
         deleted = true;
         file.close();
+    }
+
+    /** Deletes the files of a retired segment. */
+    void unlinkFiles() throws IOException {
         Files.deleteIfExists(file.path());
         offsetIndex.delete();
         timeIndex.delete();

@@ -296,6 +296,36 @@ class LogTest {
     }
 
     @Test
+    void trimmedSegmentsLeaveTheLogAtOnceAndTheirFilesSoonAfterAndBeforeTheLogsDirectoryGoes() throws Exception {
+        Log log = store.openLog("q", small());
+        for (int i = 0; i < 100; i++) {
+            appendBatch(log, 2);
+        }
+        Path logDir = dir.resolve("q");
+        long filesBefore = segmentFiles(logDir);
+
+        int deleted = log.deleteSegmentsBelow(Long.MAX_VALUE);
+
+        assertThat(log.segmentCount()).isEqualTo(1);
+        org.awaitility.Awaitility.await().until(() -> segmentFiles(logDir) == filesBefore - deleted);
+        appendBatch(log, 2);
+        log.deleteSegmentsBelow(Long.MAX_VALUE); // nothing but the active segment: nothing to unlink
+        for (int i = 0; i < 100; i++) {
+            appendBatch(log, 2);
+        }
+        log.deleteSegmentsBelow(log.endOffset()); // unlinks pending while the whole log goes
+        log.delete();
+        assertThat(logDir).doesNotExist();
+    }
+
+    private static long segmentFiles(Path logDir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(logDir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(Segment.LOG_SUFFIX))
+                    .count();
+        }
+    }
+
+    @Test
     void retentionByAgeDeletesSegmentsWhoseNewestRecordIsTooOld() {
         Log log = store.openLog("s", small().toBuilder().retentionMs(60_000).build());
         for (int i = 0; i < 60; i++) {
