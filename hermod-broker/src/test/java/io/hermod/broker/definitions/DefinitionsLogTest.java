@@ -197,6 +197,11 @@ class DefinitionsLogTest {
         }
     }
 
+    private void awaitSegmentFiles(int count) {
+        org.awaitility.Awaitility.await()
+                .untilAsserted(() -> assertThat(segmentFiles(dir)).hasSize(count));
+    }
+
     @Test
     void segmentsBelowASnapshotAreDeleted() throws Exception {
         List<DefinitionRecord> state = new ArrayList<>();
@@ -212,14 +217,14 @@ class DefinitionsLogTest {
             // when a snapshot is written, then only the segment holding it is left
             List<DefinitionRecord> snapshot = state.subList(state.size() - 30, state.size());
             log.snapshot(snapshot);
-            assertThat(segmentFiles(dir)).hasSize(1);
+            awaitSegmentFiles(1); // the store unlinks trimmed segments on a thread of its own
 
             // and again after the log has rolled past that snapshot
             for (int i = 0; segmentFiles(dir).size() < 3; i++) {
                 await(log.append(queues(10_000 + i * 10, 10)));
             }
             log.snapshot(queues(20_000, 30));
-            assertThat(segmentFiles(dir)).hasSize(1);
+            awaitSegmentFiles(1);
             await(log.append(List.of(queue(30_000))));
         }
 
