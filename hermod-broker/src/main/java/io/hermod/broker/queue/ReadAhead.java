@@ -43,9 +43,9 @@ final class ReadAhead {
         boolean continues = messages.isEmpty()
                 ? message.offset() == streamPosition
                 : messages.peekLast().offset() + 1 == message.offset();
-        if (continues && cache.reserve(heldBytes + requeuedBytes, message.size())) {
+        if (continues && cache.reserve(heldBytes + requeuedBytes, message.heapBytes())) {
             messages.addLast(message);
-            heldBytes += message.size();
+            heldBytes += message.heapBytes();
         }
     }
 
@@ -72,9 +72,9 @@ final class ReadAhead {
      */
     StoredMessage peek(long offset) {
         StoredMessage m = take(offset);
-        if (m != null && cache.reserve(heldBytes + requeuedBytes, m.size())) {
+        if (m != null && cache.reserve(heldBytes + requeuedBytes, m.heapBytes())) {
             messages.addFirst(m);
-            heldBytes += m.size();
+            heldBytes += m.heapBytes();
         }
         return m;
     }
@@ -115,10 +115,11 @@ final class ReadAhead {
                 found = r;
             }
         }
-        if (cache.reserve(heldBytes + requeuedBytes, bytes)) {
+        long held = bytes + (long) records.length * StoredMessage.HEAP_OVERHEAD; // each decoded when it is asked for
+        if (held <= Integer.MAX_VALUE && cache.reserve(heldBytes + requeuedBytes, (int) held)) {
             requeuedBatch = records;
             requeuedBase = batch.baseOffset();
-            requeuedBytes = bytes;
+            requeuedBytes = held;
         }
         return found == null ? null : MessageCodec.decode(found);
     }
@@ -144,9 +145,9 @@ final class ReadAhead {
                     StoredMessage m = MessageCodec.decode(r);
                     if (first == null) {
                         first = m;
-                    } else if (cache.reserve(heldBytes + requeuedBytes, m.size())) {
+                    } else if (cache.reserve(heldBytes + requeuedBytes, m.heapBytes())) {
                         messages.addLast(m);
-                        heldBytes += m.size();
+                        heldBytes += m.heapBytes();
                     } else {
                         return first;
                     }
@@ -157,8 +158,8 @@ final class ReadAhead {
     }
 
     private void drop(StoredMessage m) {
-        heldBytes -= m.size();
-        cache.release(m.size());
+        heldBytes -= m.heapBytes();
+        cache.release(m.heapBytes());
     }
 
     void clear() {

@@ -21,8 +21,19 @@ public record StoredMessage(
         long ttlMillis,
         int priority) {
 
-    /** The bytes this message holds on the heap, for cache and prefetch accounting. */
+    /**
+     * What holding one message costs the heap besides its bytes: this record, its two buffer views and, for one read
+     * from the log, its exchange and routing key. Small messages are mostly this.
+     */
+    static final int HEAP_OVERHEAD = 192;
+
+    /** The bytes of its properties and body, for prefetch accounting ({@code prefetch_size}). */
     public int size() {
         return body.remaining() + properties.remaining();
+    }
+
+    /** What a queue holding it costs the heap, for the message cache's budget: empty messages are not free. */
+    int heapBytes() {
+        return size() + HEAP_OVERHEAD;
     }
 }
