@@ -163,6 +163,14 @@ public final class Channel implements AutoCloseable {
      *     without write permission on the exchange
      */
     public CompletableFuture<PublishResult> publish(Message message) {
+        return publishRouted(message).result();
+    }
+
+    /**
+     * {@link #publish}, telling at once how many queues the message reached: what a protocol module weighs its
+     * publishers' flow control by.
+     */
+    public Publication publishRouted(Message message) {
         ensureOpen();
         access.publish(session, message.exchange());
         if (session.waitsOnAlarm() && !Broker.onBrokerThread()) {

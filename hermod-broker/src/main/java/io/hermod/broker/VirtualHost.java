@@ -565,7 +565,7 @@ public final class VirtualHost {
      * @throws BrokerException {@code NOT_FOUND} for an unknown exchange, {@code ACCESS_REFUSED} for an internal one,
      *     {@code PRECONDITION_FAILED} for a {@code CC} or {@code BCC} header that is not an array
      */
-    CompletableFuture<PublishResult> publish(Message message) {
+    Publication publish(Message message) {
         Exchange x = exchange(message.exchange());
         if (x.definition().internal()) {
             throw new BrokerException(ErrorCode.ACCESS_REFUSED, "cannot publish to internal " + describe(x.name()));
@@ -576,22 +576,22 @@ public final class VirtualHost {
         }
         String dedupKey = x.dedup() == null ? null : x.dedup().key(message, broker.propertiesFormat());
         if (dedupKey != null && !x.dedupWindow().admit(dedupKey)) {
-            return CompletableFuture.completedFuture(PublishResult.DUPLICATE);
+            return new Publication(0, CompletableFuture.completedFuture(PublishResult.DUPLICATE));
         }
-        CompletableFuture<PublishResult> result;
+        Publication publication;
         if (x.isDefault() && !senderSelected) { // the hot path of work queues, without a route's lists
             Queue q = queues.get(message.routingKey());
             PublishTracker tracker = new PublishTracker(q == null ? 0 : 1);
             if (q != null) {
                 q.enqueue(message, tracker);
             }
-            result = tracker.result();
+            publication = new Publication(q == null ? 0 : 1, tracker.result());
         } else {
-            result = deliver(routeAll(x, message), message);
+            publication = deliver(routeAll(x, message), message);
         }
         if (dedupKey != null) {
             // the key stays once the message is stored; a publish that failed may be retried, not refused
-            result.whenComplete((r, e) -> {
+            publication.result().whenComplete((r, e) -> {
                 if (e == null) {
                     x.dedupWindow().stored(dedupKey);
                 } else {
@@ -599,7 +599,7 @@ public final class VirtualHost {
                 }
             });
         }
-        return result;
+        return publication;
     }
 
     /** The broker closes: exchanges close their deduplication windows. */
@@ -614,9 +614,10 @@ public final class VirtualHost {
      * Queues take it without its {@code BCC} header; a delay store keeps that, to route with its keys when the message
      * falls due.
      */
-    private CompletableFuture<PublishResult> deliver(Route route, Message message) {
+    private Publication deliver(Route route, Message message) {
         List<Queue> targets = route.queues();
-        PublishTracker tracker = new PublishTracker(targets.size() + route.delayed.size());
+        int count = targets.size() + route.delayed.size();
+        PublishTracker tracker = new PublishTracker(count);
         Message stored = targets.isEmpty() ? message : SenderSelected.withoutBcc(message, broker.propertiesFormat());
         for (Queue q : targets) {
             q.enqueue(stored, tracker);
@@ -624,7 +625,7 @@ public final class VirtualHost {
         for (Exchange d : route.delayed) {
             d.delayStore().schedule(message, route.delay, tracker);
         }
-        return tracker.result();
+        return new Publication(count, tracker.result());
     }
 
     /**
@@ -637,7 +638,7 @@ public final class VirtualHost {
             done.onEnqueued(null); // deleted meanwhile: its store is going
             return;
         }
-        deliver(routeAll(x, message), message).whenComplete((r, e) -> {
+        deliver(routeAll(x, message), message).result().whenComplete((r, e) -> {
             Throwable cause = e instanceof java.util.concurrent.CompletionException c ? c.getCause() : e;
             done.onEnqueued(
                     cause == null
@@ -767,7 +768,7 @@ public final class VirtualHost {
             if (reason != DeadLetterReason.REJECTED) {
                 route.keepOnly(withoutCycles(route.queues(), headers, source.name()));
             }
-            deliver(route, copy).whenComplete((r, e) -> {
+            deliver(route, copy).result().whenComplete((r, e) -> {
                 if (e != null) {
                     LOG.warn(
                             "Dead-lettering from queue '{}' in vhost '{}' failed: {}",

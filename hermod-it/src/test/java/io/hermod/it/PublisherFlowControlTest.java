@@ -30,8 +30,8 @@ class PublisherFlowControlTest extends ServerTestSupport {
 
     private static final int MESSAGES = 40_000;
     private static final int CREDIT = 256;
-    /** What one socket read may still hold when reading pauses: Netty's read batch. */
-    private static final int READ_SLACK = 2048;
+    /** Queue entries a connection may have in flight: a message counts once per queue it reached. */
+    private static final int ENTRY_CREDIT = 4096;
 
     private final FaultyFileSystem disk = new FaultyFileSystem();
 
@@ -90,7 +90,8 @@ class PublisherFlowControlTest extends ServerTestSupport {
         publishWhileTheDiskIsHeld(channel(), "slow-disk", MESSAGES, (observer, publishing) -> {
             await().during(Duration.ofSeconds(2))
                     .atMost(Duration.ofSeconds(5))
-                    .until(() -> observer.messageCount("slow-disk") <= CREDIT + READ_SLACK);
+                    // not one message more: frames read in the same socket read as the last one wait unprocessed
+                    .until(() -> observer.messageCount("slow-disk") <= CREDIT);
             assertThat(publishing).as("the publisher is held back by TCP").isNotDone();
         });
     }
@@ -112,6 +113,51 @@ class PublisherFlowControlTest extends ServerTestSupport {
                             .as("the publisher is held back by TCP")
                             .isNotDone();
                 });
+    }
+
+    /**
+     * A message fanned out to many queues waits in every one's inbox, so it costs the publisher's credit once per queue
+     * (Bug19219 of the RabbitMQ Java client's suite, 100 publishers of empty messages to a fanout over 1,500 queues,
+     * ran Hermod out of heap before).
+     */
+    @Test
+    void aPublisherToAWideFanoutIsHeldAfterAsManyMessagesAsItsEntryCreditAllows() throws Exception {
+        int queues = 200;
+        Channel setup = channel();
+        setup.exchangeDeclare("wide", "fanout");
+        for (int i = 0; i < queues; i++) {
+            setup.queueDeclare("wide-" + i, true, false, false, null);
+            setup.queueBind("wide-" + i, "wide", "");
+        }
+        Channel publisher = newConnection().createChannel();
+        CountDownLatch fsyncs = new CountDownLatch(1);
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        disk.forceGate = fsyncs;
+        int messages = 500;
+        try {
+            Future<?> publishing = thread.submit(() -> {
+                for (int i = 0; i < messages; i++) {
+                    publisher.basicPublish("wide", "", MessageProperties.PERSISTENT_BASIC, new byte[0]);
+                }
+                return null;
+            });
+            await().until(() -> setup.messageCount("wide-0") >= 1);
+
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(5))
+                    // the publish that reaches the bound is the last one taken in
+                    .until(() -> setup.messageCount("wide-0") <= (ENTRY_CREDIT + queues - 1) / queues);
+            // (the 500 small publishes fit in the sockets' buffers: the client may be done writing them)
+
+            fsyncs.countDown();
+            disk.forceGate = null;
+            publishing.get(20, TimeUnit.SECONDS);
+            await().until(() -> setup.messageCount("wide-" + (queues - 1)) == messages);
+        } finally {
+            disk.forceGate = null;
+            fsyncs.countDown();
+            thread.shutdownNow();
+        }
     }
 
     @Test

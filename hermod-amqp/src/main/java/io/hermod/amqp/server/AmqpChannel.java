@@ -64,6 +64,7 @@ import io.hermod.broker.DeliveryHandler;
 import io.hermod.broker.ErrorCode;
 import io.hermod.broker.ExchangeSpec;
 import io.hermod.broker.Message;
+import io.hermod.broker.Publication;
 import io.hermod.broker.PublishResult;
 import io.hermod.broker.QueueInfo;
 import io.hermod.broker.QueueSpec;
@@ -589,9 +590,9 @@ final class AmqpChannel {
             boolean delivered = connection.directReplyTo().deliver(connection.vhost(), channel.withoutBcc(message));
             return CompletableFuture.completedFuture(PublishResult.routedTo(delivered ? 1 : 0));
         }
-        CompletableFuture<PublishResult> result = channel.publish(message);
-        connection.publishing(message.body().length, result);
-        return result;
+        Publication publication = channel.publishRouted(message);
+        connection.publishing(message.body().length, publication.targets(), publication.result());
+        return publication.result();
     }
 
     /** What the broker checks on publish before routing: the exchange exists and is not internal. */

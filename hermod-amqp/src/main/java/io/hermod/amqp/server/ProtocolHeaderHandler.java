@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.flow.FlowControlHandler;
 import java.util.List;
 
 /**
@@ -53,7 +54,11 @@ final class ProtocolHeaderHandler extends ByteToMessageDecoder {
         FrameDecoder frames = new FrameDecoder(Math.min(INITIAL_FRAME_MAX, config.frameMax()));
         AmqpConnection connection = new AmqpConnection(broker, config, frames, directReplyTo, connectionLimit);
         ctx.pipeline().addAfter(ctx.name(), "frames", frames);
-        ctx.pipeline().addAfter("frames", "connection", connection);
+        // once the connection stops reading (publish credit, an alarm), the frames already decoded from the same
+        // socket read wait here instead of reaching the broker: one read holds thousands of small publishes, each of
+        // which a fanout would multiply into every queue's inbox
+        ctx.pipeline().addAfter("frames", "flow", new FlowControlHandler());
+        ctx.pipeline().addAfter("flow", "connection", connection);
         // the bytes after the header (a pipelining client) go on to the frame decoder when this handler leaves
         ctx.pipeline().remove(this);
     }

@@ -17,45 +17,57 @@ class PublishCreditTest {
 
     @Test
     void pausesAtTheMessageBoundAndResumesAtHalf() {
-        PublishCredit credit = new PublishCredit(4, 1_000_000);
-        assertThat(credit.publish(10)).isFalse();
-        assertThat(credit.publish(10)).isFalse();
-        assertThat(credit.publish(10)).isFalse();
-        assertThat(credit.publish(10)).as("the fourth reaches the bound").isTrue();
+        PublishCredit credit = new PublishCredit(4, 1_000_000, 1_000_000);
+        assertThat(credit.publish(10, 1)).isFalse();
+        assertThat(credit.publish(10, 1)).isFalse();
+        assertThat(credit.publish(10, 1)).isFalse();
+        assertThat(credit.publish(10, 1)).as("the fourth reaches the bound").isTrue();
         assertThat(credit.paused()).isTrue();
-        assertThat(credit.publish(10)).as("already paused: no second pause").isFalse();
-        assertThat(credit.taken(10)).isFalse(); // 4 left
-        assertThat(credit.taken(10)).isFalse(); // 3
-        assertThat(credit.taken(10)).as("down to half").isTrue();
+        assertThat(credit.publish(10, 1)).as("already paused: no second pause").isFalse();
+        assertThat(credit.taken(10, 1)).isFalse(); // 4 left
+        assertThat(credit.taken(10, 1)).isFalse(); // 3
+        assertThat(credit.taken(10, 1)).as("down to half").isTrue();
         assertThat(credit.paused()).isFalse();
-        assertThat(credit.taken(10)).as("one resume per pause").isFalse();
+        assertThat(credit.taken(10, 1)).as("one resume per pause").isFalse();
         assertThat(credit.inFlight()).isOne();
     }
 
     @Test
     void pausesAtTheByteBoundAndResumesWhenTheBytesAreDownToHalf() {
-        PublishCredit credit = new PublishCredit(1000, 100);
-        assertThat(credit.publish(60)).isFalse();
-        assertThat(credit.publish(40)).isTrue();
-        assertThat(credit.taken(40)).as("60 bytes left").isFalse();
-        assertThat(credit.taken(60)).isTrue();
+        PublishCredit credit = new PublishCredit(1000, 100, 1_000_000);
+        assertThat(credit.publish(60, 1)).isFalse();
+        assertThat(credit.publish(40, 1)).isTrue();
+        assertThat(credit.taken(40, 1)).as("60 bytes left").isFalse();
+        assertThat(credit.taken(60, 1)).isTrue();
+    }
+
+    @Test
+    void aMessageCountsOncePerQueueItReachedAgainstTheEntryBound() {
+        PublishCredit credit = new PublishCredit(256, 1_000_000, 3000);
+        assertThat(credit.publish(0, 1500)).isFalse();
+        assertThat(credit.publish(0, 1500))
+                .as("two messages, 3,000 queue entries")
+                .isTrue();
+        assertThat(credit.taken(0, 1500)).as("1,500 entries left: down to half").isTrue();
+        assertThat(credit.publish(0, 0)).as("unroutable: one entry").isFalse();
+        assertThat(credit.inFlight()).isEqualTo(2);
     }
 
     @Test
     void aMessageLargerThanTheByteBoundPausesUntilItIsTaken() {
-        PublishCredit credit = new PublishCredit(1000, 100);
-        assertThat(credit.publish(500)).isTrue();
-        assertThat(credit.taken(500)).isTrue();
+        PublishCredit credit = new PublishCredit(1000, 100, 1_000_000);
+        assertThat(credit.publish(500, 1)).isTrue();
+        assertThat(credit.taken(500, 1)).isTrue();
         assertThat(credit.paused()).isFalse();
     }
 
     @Test
     void aPublishThatFindsEverythingTakenByTheTimeItPausesDoesNotPause() {
         // the state after: counted at the bound, then all taken before the pause was set
-        PublishCredit credit = new PublishCredit(2, 1000);
-        credit.publish(1);
-        credit.taken(1);
-        assertThat(credit.publish(1)).isFalse();
+        PublishCredit credit = new PublishCredit(2, 1000, 1_000_000);
+        credit.publish(1, 1);
+        credit.taken(1, 1);
+        assertThat(credit.publish(1, 1)).isFalse();
         assertThat(credit.paused()).isFalse();
     }
 
@@ -66,7 +78,7 @@ class PublishCreditTest {
     @RepeatedTest(20)
     @Timeout(20)
     void aPauseAlwaysEndsOnceEverythingIsTaken() throws Exception {
-        PublishCredit credit = new PublishCredit(8, 64);
+        PublishCredit credit = new PublishCredit(8, 64, 1_000_000);
         BlockingQueue<Integer> inFlight = new ArrayBlockingQueue<>(10_000);
         AtomicBoolean done = new AtomicBoolean();
         List<Thread> takers = new ArrayList<>();
@@ -80,7 +92,7 @@ class PublishCreditTest {
                         return;
                     }
                     if (size != null) {
-                        credit.taken(size);
+                        credit.taken(size, 1);
                     }
                 }
             });
@@ -97,7 +109,7 @@ class PublishCreditTest {
                 continue;
             }
             int size = random.nextInt(1, 20);
-            credit.publish(size);
+            credit.publish(size, 1);
             inFlight.add(size);
             published++;
         }
