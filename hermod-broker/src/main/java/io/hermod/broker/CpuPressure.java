@@ -68,9 +68,4 @@ public final class CpuPressure {
     public double load() {
         return lastLoad;
     }
-
-    /** The load at which the CPU counts as saturated; 0 when pacing is off. */
-    public double threshold() {
-        return threshold;
-    }
 }

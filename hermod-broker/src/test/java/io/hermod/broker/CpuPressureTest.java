@@ -65,13 +65,4 @@ class CpuPressureTest {
         assertThatThrownBy(() -> pressure(-0.1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> pressure(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
     }
-
-    @Test
-    void theJvmMeasuresALoad() {
-        CpuPressure cpu = CpuPressure.forJvm(0.9);
-
-        cpu.check();
-
-        assertThat(cpu.load()).isBetween(-1.0, 1.0);
-    }
 }
