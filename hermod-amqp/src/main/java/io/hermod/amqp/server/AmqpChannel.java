@@ -69,6 +69,7 @@ import io.hermod.broker.PublishResult;
 import io.hermod.broker.QueueInfo;
 import io.hermod.broker.QueueSpec;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.Map;
 import java.util.Optional;
@@ -90,7 +91,7 @@ import java.util.concurrent.CompletableFuture;
 final class AmqpChannel {
 
     private static final int BASIC_CLASS = 60;
-    private static final int INITIAL_BODY_BYTES = 64 << 10;
+    private static final byte[] EMPTY = {};
 
     private final AmqpConnection connection;
     private final int id;
@@ -108,17 +109,28 @@ final class AmqpChannel {
     private int prefetchCount;
     private long prefetchBytes;
 
-    /** A basic.publish whose content is still arriving. */
+    /**
+     * A basic.publish whose content is still arriving. A body in one frame is copied from it into its array, the one
+     * copy the message's bytes take on their way in; a body in several frames is gathered as retained slices of the
+     * frames (bounded by the bytes that arrived, not by what the header announced) and copied once when complete.
+     */
     private static final class PendingPublish {
         final BasicPublish method;
         byte[] properties;
         BasicProperties decoded;
-        byte[] body;
+        CompositeByteBuf parts; // the body frames so far, while the body spans several; event loop only
         int received;
         int size;
 
         PendingPublish(BasicPublish method) {
             this.method = method;
+        }
+
+        void discard() {
+            if (parts != null) {
+                parts.release();
+                parts = null;
+            }
         }
     }
 
@@ -184,6 +196,11 @@ final class AmqpChannel {
      * Channel#closeAsync}.
      */
     private CompletableFuture<Void> closeBrokerChannel() {
+        if (connection.inEventLoop()) {
+            discardPending();
+        } else {
+            connection.onEventLoop(this::discardPending);
+        }
         gate.shut();
         replies.cancel();
         if (tx != null) {
@@ -224,7 +241,6 @@ final class AmqpChannel {
             throw e;
         }
         closing = true;
-        pending = null;
         closeBrokerChannel(); // its unacknowledged messages go back to their queues now
         connection.send(id, new ChannelClose(e.replyCode(), e.replyText(), e.classId(), e.methodId()));
     }
@@ -488,7 +504,6 @@ final class AmqpChannel {
         }
         long size = header.bodySize();
         if (size > connection.maxMessageBytes()) {
-            pending = null;
             fail(new ProtocolError(
                     ReplyCodes.PRECONDITION_FAILED,
                     false,
@@ -502,10 +517,8 @@ final class AmqpChannel {
         props.getBytes(props.readerIndex(), pending.properties);
         pending.decoded = BasicProperties.decode(props.duplicate());
         pending.size = (int) size;
-        // grown as body frames arrive: a header announcing 128 MiB costs nothing until the bytes come
-        pending.body = new byte[(int) Math.min(size, INITIAL_BODY_BYTES)];
         if (size == 0) {
-            publish();
+            publish(EMPTY);
         }
     }
 
@@ -522,19 +535,35 @@ final class AmqpChannel {
             throw ProtocolError.connection(
                     ReplyCodes.FRAME_ERROR, "content body frames exceed the announced body size " + pending.size);
         }
-        if (pending.received + n > pending.body.length) {
-            int grown = (int) Math.min(pending.size, Math.max(pending.received + (long) n, 2L * pending.body.length));
-            pending.body = java.util.Arrays.copyOf(pending.body, grown);
+        if (pending.received == 0 && n == pending.size) {
+            byte[] body = new byte[n];
+            payload.getBytes(payload.readerIndex(), body);
+            publish(body);
+            return;
         }
-        payload.getBytes(payload.readerIndex(), pending.body, pending.received, n);
+        if (pending.parts == null) {
+            pending.parts = connection.alloc().compositeBuffer(Integer.MAX_VALUE);
+        }
+        pending.parts.addComponent(true, payload.retainedSlice());
         pending.received += n;
         if (pending.received == pending.size) {
-            publish();
+            byte[] body = new byte[pending.size];
+            pending.parts.getBytes(0, body);
+            publish(body);
         }
     }
 
-    private void publish() {
+    /** Drops a publish whose content had not all arrived when the channel closed. Event loop. */
+    private void discardPending() {
+        if (pending != null) {
+            pending.discard();
+            pending = null;
+        }
+    }
+
+    private void publish(byte[] body) {
         PendingPublish p = pending;
+        p.discard();
         pending = null;
         BasicPublish m = p.method;
         Map<String, Object> headers = p.decoded.headers() == null ? Map.of() : p.decoded.headers();
@@ -550,7 +579,7 @@ final class AmqpChannel {
                     headers,
                     mode != null && mode == 2,
                     replies.rewrite(p.decoded, p.properties),
-                    p.body,
+                    body,
                     Expiration.parse(p.decoded.expiration()),
                     p.decoded.priority() == null ? 0 : Math.max(0, Math.min(255, p.decoded.priority())));
             if (tx != null) {

@@ -26,6 +26,7 @@ import io.hermod.broker.BrokerException;
 import io.hermod.broker.ResourceAlarms;
 import io.hermod.broker.Session;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -540,6 +541,16 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     void channelClosed(int channelId) {
         channels.remove(channelId);
+    }
+
+    /** The allocator of the connection's buffers. */
+    ByteBufAllocator alloc() {
+        return ctx.alloc();
+    }
+
+    /** Whether the caller runs on the connection's event loop. */
+    boolean inEventLoop() {
+        return ctx.executor().inEventLoop();
     }
 
     /** Runs {@code task} on the connection's event loop, unless the server has shut it down (sockets closed). */
