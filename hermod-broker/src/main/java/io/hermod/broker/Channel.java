@@ -156,8 +156,9 @@ public final class Channel implements AutoCloseable {
      * Publishes a message. The future completes when every queue it reached has taken it — for a persistent message on
      * a durable queue, once on stable storage — which is when a publisher confirm may be sent; it fails (a negative
      * confirm) if any queue could not store it. A result that is not {@link PublishResult#routed() routed} is to be
-     * returned to a mandatory publisher. While a resource alarm is on, the call waits until it clears (for sessions
-     * that wait on alarms, and not on a broker thread).
+     * returned to a mandatory publisher. For sessions that wait on alarms (embedded ones), called off a broker thread,
+     * the call waits while a resource alarm is on, and while the session's publishes in flight are past its {@link
+     * PublishCredit} (the broker has not yet taken them).
      *
      * @throws BrokerException {@code NOT_FOUND} for an unknown exchange; {@code ACCESS_REFUSED} for an internal one, or
      *     without write permission on the exchange
@@ -173,10 +174,16 @@ public final class Channel implements AutoCloseable {
     public Publication publishRouted(Message message) {
         ensureOpen();
         access.publish(session, message.exchange());
-        if (session.waitsOnAlarm() && !Broker.onBrokerThread()) {
+        boolean waits = session.waitsOnAlarm() && !Broker.onBrokerThread();
+        if (waits) {
             broker.alarms().awaitOpen(0); // a memory or disk alarm blocks publishers until it clears
+            session.awaitPublishCredit();
         }
-        return vhost.publish(message);
+        Publication publication = vhost.publish(message);
+        if (waits) {
+            session.publishing(message.body().length, publication);
+        }
+        return publication;
     }
 
     /**

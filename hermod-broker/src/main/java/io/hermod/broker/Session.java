@@ -28,6 +28,8 @@ public final class Session implements AutoCloseable {
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private CompletableFuture<Void> closing; // under the session's lock
+    // the publish credit of a session whose publishers wait (an embedded one); waiters wait on the credit itself
+    private final PublishCredit credit;
 
     Session(Broker broker, VirtualHost vhost, String clientName, String user, boolean trusted, boolean waitOnAlarm) {
         this.broker = broker;
@@ -36,11 +38,44 @@ public final class Session implements AutoCloseable {
         this.user = user;
         this.trusted = trusted;
         this.waitOnAlarm = waitOnAlarm;
+        this.credit = waitOnAlarm ? PublishCredit.standard() : null;
     }
 
     /** Whether this session's publishes wait while a resource alarm is on. */
     boolean waitsOnAlarm() {
         return waitOnAlarm;
+    }
+
+    /**
+     * Waits while this session's publishes in flight are past its {@link PublishCredit}, until the broker has taken
+     * them down to half: an embedded publisher that outruns its queues waits, as an AMQP one waits on TCP. For
+     * sessions that wait on alarms, called off broker threads.
+     */
+    void awaitPublishCredit() {
+        synchronized (credit) {
+            while (credit.paused()) {
+                try {
+                    credit.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BrokerException(
+                            ErrorCode.CLOSED, "interrupted while publishing was held at the session's publish credit");
+                }
+            }
+        }
+    }
+
+    /** Counts a publish of {@code size} body bytes against the session's credit until every target has taken it. */
+    void publishing(long size, Publication publication) {
+        int targets = publication.targets();
+        credit.publish(size, targets);
+        publication.result().whenComplete((r, e) -> {
+            if (credit.taken(size, targets)) {
+                synchronized (credit) {
+                    credit.notifyAll();
+                }
+            }
+        });
     }
 
     public VirtualHost vhost() {

@@ -23,6 +23,7 @@ import io.hermod.amqp.codec.HeartbeatFrame;
 import io.hermod.amqp.codec.MethodFrame;
 import io.hermod.broker.Broker;
 import io.hermod.broker.BrokerException;
+import io.hermod.broker.PublishCredit;
 import io.hermod.broker.ResourceAlarms;
 import io.hermod.broker.Session;
 import io.netty.buffer.ByteBuf;
@@ -67,22 +68,6 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(AmqpConnection.class);
     /** How long the side that sent connection.close-ok has to close the socket: the client, or the server's wait. */
     private static final long CLOSE_OK_TIMEOUT_MILLIS = 3000;
-    /**
-     * Publish backlog that pauses reading (see {@link PublishCredit}). Small, as RabbitMQ's credit flow (400 messages
-     * per channel and queue): what a publisher has in flight waits in its queues' inboxes, on the heap and ahead of
-     * every later message. With 4,096 messages and 16 MiB, ten publishers that outran their queues kept 40,000
-     * messages waiting there: ~0.7 s of latency at saturation and a full collection every second; with 256 and 1 MiB,
-     * 30 ms and none, at the same throughput (hermod-bench/README.md).
-     */
-    private static final long PUBLISH_CREDIT_MESSAGES = 256;
-
-    private static final long PUBLISH_CREDIT_BYTES = 1 << 20;
-    /**
-     * Queue entries (a message times the queues it reached) that pause reading: a fanned-out message waits in each
-     * queue's inbox, so without this bound 256 messages to 1,500 queues each would be 384,000 entries per connection.
-     * Fan-out to 10 queues, as PerfTest's (d), stays within it at the full 256 messages.
-     */
-    private static final long PUBLISH_CREDIT_ENTRIES = 4096;
     /** Frames queued for the event loop past which consumers answer not ready (with the socket's own water marks). */
     private static final long OUTBOUND_QUEUED_BYTES = 1 << 20;
 
@@ -93,8 +78,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private final ConnectionLimit connectionLimit;
     private final Map<Integer, AmqpChannel> channels = new HashMap<>();
     private final Consumer<Set<ResourceAlarms.Alarm>> alarmListener = this::onAlarms;
-    private final PublishCredit credit =
-            new PublishCredit(PUBLISH_CREDIT_MESSAGES, PUBLISH_CREDIT_BYTES, PUBLISH_CREDIT_ENTRIES);
+    private final PublishCredit credit = PublishCredit.standard(); // past it, reading pauses
     private final java.util.Queue<ByteBuf> outbound = new ConcurrentLinkedQueue<>();
     private final AtomicLong outboundBytes = new AtomicLong();
     private final AtomicBoolean outboundScheduled = new AtomicBoolean();

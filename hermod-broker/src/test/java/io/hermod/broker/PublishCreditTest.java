@@ -1,4 +1,4 @@
-package io.hermod.amqp.server;
+package io.hermod.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
