@@ -101,7 +101,7 @@ class EmbeddedPublishCreditTest {
             return null;
         });
         int queues = exchange.isEmpty() ? 1 : 200;
-        long bound = Math.min(PublishCredit.MESSAGES, (PublishCredit.ENTRIES + queues - 1) / queues);
+        long bound = Math.min(Session.CREDIT_MESSAGES, (PublishCredit.ENTRIES + queues - 1) / queues);
 
         await().atMost(Duration.ofSeconds(5)).until(() -> returned.get() >= bound);
         await().during(Duration.ofSeconds(1))
