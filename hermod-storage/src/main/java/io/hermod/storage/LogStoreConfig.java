@@ -1,5 +1,7 @@
 package io.hermod.storage;
 
+import com.sun.management.UnixOperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.Objects;
@@ -39,16 +41,40 @@ public record LogStoreConfig(
         }
     }
 
-    /** Defaults: 1,024 open files, 2 threads (or one per core beyond that), checkpoints every 30 s, retention every 5 min. */
+    /**
+     * Defaults: open files as {@link #defaultMaxOpenFiles()}, 2 threads (or one per core beyond that), checkpoints every
+     * 30 s, retention every 5 min.
+     */
     public static LogStoreConfig of(Path directory) {
         return new LogStoreConfig(
                 directory,
-                1024,
+                defaultMaxOpenFiles(),
                 Math.max(2, Runtime.getRuntime().availableProcessors()),
                 30_000,
                 300_000,
                 StorageFileSystem.DEFAULT,
                 InstantSource.system());
+    }
+
+    /**
+     * Half the process's file descriptor limit (the JVM raises its soft limit to the hard one at start), between 64
+     * and 65,536; 1,024 where the limit cannot be read. Every log in use has a segment open: when more logs are busy
+     * than the pool holds, each append closes one file and opens another, and a broker with 1,500 busy queues (each
+     * with a message log and a cursor log) slowed to seconds per operation at a pool of 1,024. The other half is left
+     * to sockets and the JVM.
+     */
+    public static int defaultMaxOpenFiles() {
+        long limit = ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
+                ? unix.getMaxFileDescriptorCount()
+                : -1;
+        return maxOpenFiles(limit);
+    }
+
+    static int maxOpenFiles(long descriptorLimit) {
+        if (descriptorLimit <= 0) {
+            return 1024;
+        }
+        return (int) Math.max(64, Math.min(65_536, descriptorLimit / 2));
     }
 
     public LogStoreConfig withMaxOpenFiles(int files) {
