@@ -48,6 +48,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +94,10 @@ public final class Broker implements AutoCloseable {
     private final ConcurrentHashMap<String, VirtualHost> vhosts = new ConcurrentHashMap<>();
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final Object definitionsLock = new Object();
+    // the storage deletions of the command being applied (under the definitions lock); null outside commands
+    private List<CompletableFuture<Void>> commandDeletions;
+    // storage deletions not finished yet, which close waits for before it closes the store
+    private final Set<CompletableFuture<Void>> deletionsUnderWay = ConcurrentHashMap.newKeySet();
     private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
     private volatile boolean recovered; // definitions replayed: delay stores may release
@@ -469,38 +474,93 @@ public final class Broker implements AutoCloseable {
      * Returns the records applied.
      */
     List<DefinitionRecord> command(Supplier<List<DefinitionRecord>> check) {
+        Applied applied = apply(check);
+        await(applied.storageDeleted()); // outside the lock: each deleted queue's executor must get to it
+        return applied.records();
+    }
+
+    /**
+     * {@link #command} that does not wait for the storage of the queues it deletes: the future completes when it is
+     * gone. What waits for a queue's executor must not hold the definitions lock: under load that wait is long, and
+     * every declare, delete and session close of the broker would queue behind it (1,500 auto-delete queues of a
+     * closing channel, deleted one after another under the lock, took 150 s while publishers kept their queues
+     * busy).
+     */
+    CompletableFuture<Void> commandAsync(Supplier<List<DefinitionRecord>> check) {
+        return apply(check).storageDeleted();
+    }
+
+    /** The records a command applied, and its deleted queues' storage going. */
+    private record Applied(List<DefinitionRecord> records, CompletableFuture<Void> storageDeleted) {}
+
+    private Applied apply(Supplier<List<DefinitionRecord>> check) {
         synchronized (definitionsLock) {
-            ensureOpen();
-            List<DefinitionRecord> records = check.get();
-            if (records.isEmpty()) {
-                return records;
+            List<CompletableFuture<Void>> outer = commandDeletions;
+            commandDeletions = new ArrayList<>();
+            try {
+                List<DefinitionRecord> records = applyLocked(check);
+                return new Applied(
+                        records, CompletableFuture.allOf(commandDeletions.toArray(CompletableFuture<?>[]::new)));
+            } finally {
+                commandDeletions = outer;
             }
-            List<DefinitionRecord> durable = new ArrayList<>(records.size());
-            for (DefinitionRecord r : records) {
-                if (isPersisted(r)) {
-                    durable.add(r);
-                }
+        }
+    }
+
+    /**
+     * A queue removed from the definitions (under the definitions lock) is deleting its storage: a command's caller
+     * waits for it once the lock is released; recovery, which replays outside commands, waits now, so that the
+     * removal of leftover logs that follows does not race it. A failure is logged: the definitions already say the
+     * queue is gone, and what is left of its files goes at the next start.
+     */
+    void deleting(Queue q, CompletableFuture<Long> deletion) {
+        CompletableFuture<Void> gone = deletion.handle((count, e) -> {
+            if (e != null) {
+                LOG.warn("Deleting the storage of {} failed: {}", q, e.getMessage());
             }
-            if (!durable.isEmpty()) {
-                try {
-                    await(definitions.append(durable));
-                } catch (StorageException e) {
-                    throw new BrokerException(ErrorCode.STORAGE_FAILED, "definitions not stored: " + e.getMessage(), e);
-                }
-            }
-            for (DefinitionRecord r : records) {
-                replay(r);
-            }
-            if (definitions.snapshotDue()) {
-                try {
-                    definitions.snapshot(durableState());
-                } catch (RuntimeException e) {
-                    // the command itself is durable and applied; without a snapshot the log only grows longer
-                    LOG.error("Snapshot of the definitions failed: {}", e.getMessage(), e);
-                }
-            }
+            return null;
+        });
+        if (commandDeletions == null) {
+            gone.join();
+            return;
+        }
+        commandDeletions.add(gone);
+        deletionsUnderWay.add(gone);
+        gone.whenComplete((r, e) -> deletionsUnderWay.remove(gone));
+    }
+
+    /** A command's check and records, under the definitions lock. */
+    private List<DefinitionRecord> applyLocked(Supplier<List<DefinitionRecord>> check) {
+        ensureOpen();
+        List<DefinitionRecord> records = check.get();
+        if (records.isEmpty()) {
             return records;
         }
+        List<DefinitionRecord> durable = new ArrayList<>(records.size());
+        for (DefinitionRecord r : records) {
+            if (isPersisted(r)) {
+                durable.add(r);
+            }
+        }
+        if (!durable.isEmpty()) {
+            try {
+                await(definitions.append(durable));
+            } catch (StorageException e) {
+                throw new BrokerException(ErrorCode.STORAGE_FAILED, "definitions not stored: " + e.getMessage(), e);
+            }
+        }
+        for (DefinitionRecord r : records) {
+            replay(r);
+        }
+        if (definitions.snapshotDue()) {
+            try {
+                definitions.snapshot(durableState());
+            } catch (RuntimeException e) {
+                // the command itself is durable and applied; without a snapshot the log only grows longer
+                LOG.error("Snapshot of the definitions failed: {}", e.getMessage(), e);
+            }
+        }
+        return records;
     }
 
     private boolean isPersisted(DefinitionRecord r) {
@@ -563,15 +623,17 @@ public final class Broker implements AutoCloseable {
                 config.clock(),
                 config.queueDurability(),
                 config.queueFlushInterval().toMillis(),
-                q -> CompletableFuture.runAsync(
-                        () -> {
-                            try {
-                                vhost.deleteQueueIfCurrent(q);
-                            } catch (BrokerException e) {
-                                LOG.warn("Deleting unused {} failed: {}", q, e.getMessage());
-                            }
-                        },
-                        admin),
+                q -> CompletableFuture.supplyAsync(
+                                () -> {
+                                    try {
+                                        return vhost.deleteQueueIfCurrent(q);
+                                    } catch (BrokerException e) {
+                                        LOG.warn("Deleting unused {} failed: {}", q, e.getMessage());
+                                        return CompletableFuture.<Void>completedFuture(null);
+                                    }
+                                },
+                                admin)
+                        .thenCompose(Function.identity()),
                 new QueueHost() {
                     @Override
                     public Map<String, Object> effectiveArguments(QueueDefinition d) {
@@ -806,7 +868,7 @@ public final class Broker implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        List<CompletableFuture<Void>> closing = new ArrayList<>(deletionsUnderWay);
         for (VirtualHost v : vhosts.values()) {
             for (Queue q : v.queues()) {
                 closing.add(q.close());

@@ -39,6 +39,7 @@ public final class Session implements AutoCloseable {
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private CompletableFuture<Void> closing; // under the session's lock
+    private volatile CompletableFuture<Void> exclusiveQueuesGone; // set by the first close
     // the publish credit of a session whose publishers wait (an embedded one); waiters wait on the credit itself
     private final PublishCredit credit;
 
@@ -137,18 +138,23 @@ public final class Session implements AutoCloseable {
 
     /**
      * Closes every channel (their unacknowledged messages return to their queues) and deletes the session's exclusive
-     * queues. Idempotent; does not wait for the channels (see {@link #closeAsync}).
+     * queues. Idempotent; does not wait for the channels (see {@link #closeAsync}), but off broker threads it returns
+     * once the exclusive queues are gone.
      */
     @Override
     public void close() {
         closeAsync();
+        CompletableFuture<Void> exclusive = exclusiveQueuesGone;
+        if (exclusive != null && !Broker.onBrokerThread()) {
+            exclusive.join(); // the session's exclusive queues are gone when close returns (off broker threads)
+        }
     }
 
     /**
      * {@link #close()}, completing when every channel's close has completed ({@link Channel#closeAsync}), those closed
      * before and still closing included: the session's queues, exclusive and auto-delete ones, are gone and its
-     * unacknowledged messages are back in theirs. The exclusive queues are deleted before this returns. Idempotent:
-     * every call returns the same future.
+     * unacknowledged messages are back in theirs. It waits for no queue itself: a protocol's event loop calls it, and
+     * a busy queue can take seconds to get to a delete. Idempotent: every call returns the same future.
      */
     public CompletableFuture<Void> closeAsync() {
         CompletableFuture<Void> done;
@@ -164,7 +170,8 @@ public final class Session implements AutoCloseable {
             closes.add(c.closeAsync());
         }
         try {
-            vhost.sessionClosed(this);
+            exclusiveQueuesGone = vhost.sessionClosed(this);
+            closes.add(exclusiveQueuesGone);
             broker.sessionClosed(this);
         } finally {
             CompletableFuture.allOf(closes.toArray(CompletableFuture<?>[]::new))

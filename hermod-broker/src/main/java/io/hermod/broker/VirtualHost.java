@@ -271,7 +271,7 @@ public final class VirtualHost {
             // the owner closed while this declare ran and may have missed the queue: it goes with its owner
             Queue orphan = queues.get(queueName);
             if (orphan != null && exclusiveOwners.get(queueName) == owner) {
-                deleteQueueIfCurrent(orphan);
+                Broker.await(deleteQueueIfCurrent(orphan));
             }
             throw new BrokerException(ErrorCode.CLOSED, "session " + owner.clientName() + " is closed");
         }
@@ -384,8 +384,8 @@ public final class VirtualHost {
     }
 
     /** Deletes a queue without conditions (auto-delete, exclusive owner gone) if it is still this queue. */
-    void deleteQueueIfCurrent(Queue q) {
-        broker.command(() -> queues.get(q.name()) == q ? queueRemoval(q) : List.of());
+    CompletableFuture<Void> deleteQueueIfCurrent(Queue q) {
+        return broker.commandAsync(() -> queues.get(q.name()) == q ? queueRemoval(q) : List.of());
     }
 
     private List<DefinitionRecord> queueRemoval(Queue q) {
@@ -448,17 +448,19 @@ public final class VirtualHost {
         }
     }
 
-    /** Exclusive queues of a session that is closing: they go with it. */
-    void sessionClosed(Session session) {
+    /** Exclusive queues of a session that is closing: they go with it; the future completes when they are gone. */
+    CompletableFuture<Void> sessionClosed(Session session) {
+        List<CompletableFuture<Void>> deleted = new ArrayList<>();
         for (Map.Entry<String, Session> e : exclusiveOwners.entrySet()) {
             if (e.getValue() == session) {
                 Queue q = queues.get(e.getKey());
                 if (q != null) {
-                    deleteQueueIfCurrent(q);
+                    deleted.add(deleteQueueIfCurrent(q));
                 }
                 exclusiveOwners.remove(e.getKey(), session);
             }
         }
+        return CompletableFuture.allOf(deleted.toArray(CompletableFuture<?>[]::new));
     }
 
     // ------------------------------------------------------------------ bindings
@@ -978,7 +980,7 @@ public final class VirtualHost {
                 exclusiveOwners.remove(r.name());
                 Queue q = queues.remove(r.name());
                 if (q != null) {
-                    awaitDeletion(q);
+                    broker.deleting(q, q.delete());
                     retired.add(q.stats()); // the vhost's totals never go down
                 }
             }
@@ -992,21 +994,6 @@ public final class VirtualHost {
                 policies.remove(policyKey(r.name(), r.operator()));
                 reconfigureQueues();
             }
-        }
-    }
-
-    /**
-     * Waits until a removed queue's storage is gone. Recovery replays the deletions of queues declared and deleted
-     * since the last snapshot and then removes the logs of queues no longer defined; a deletion still under way then
-     * races that removal (the broker failed to start: a log "already open", or a segment vanishing under its loader).
-     * Live, it means a deleted queue's files are gone when the delete returns, and a broker closing does not race them.
-     */
-    private static void awaitDeletion(Queue q) {
-        try {
-            Broker.await(q.delete());
-        } catch (RuntimeException e) {
-            // the definitions already say it is gone; what is left of its files goes at the next start
-            LOG.warn("Deleting the storage of {} failed: {}", q, e.getMessage());
         }
     }
 

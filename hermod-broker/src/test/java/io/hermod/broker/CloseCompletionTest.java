@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hermod.broker.BrokerFixture.Received;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,6 +91,64 @@ class CloseCompletionTest {
             session.closeAsync().get(10, TimeUnit.SECONDS);
 
             assertThat(fixture.vhost().queueNames()).as("round %d", i).doesNotContain("ad");
+        }
+    }
+
+    /**
+     * A queue busy for long gets to its deletion late (here every queue thread is held by consumers that do not
+     * return): meanwhile the close that deletes it must not hold its caller (a protocol's event loop), nor the broker's
+     * other definitions. Deletions used to wait for their queue under the definitions lock: 1,500 auto-delete queues of
+     * a closing channel, deleted one after another, took 150 s under publishers, and every declare waited.
+     */
+    @Test
+    void aQueueSlowToGetToItsDeletionHoldsUpNeitherTheCloseCallNorOtherDefinitions() throws Exception {
+        CountDownLatch inHandlers = new CountDownLatch(2); // the fixture's broker has 2 queue threads
+        CountDownLatch release = new CountDownLatch(1);
+        Session session = fixture.session("closing");
+        session.openChannel().declareQueue(new QueueSpec("mine", false, true, false, Map.of()));
+        try {
+            for (String busy : List.of("busy-1", "busy-2")) {
+                Channel holder = fixture.channel(); // one each: a delivery holds its channel
+                holder.declareQueue(new QueueSpec(busy, false, false, false, Map.of()));
+                holder.consume(busy, ConsumeOptions.automaticAck(), delivery -> {
+                    inHandlers.countDown();
+                    awaitUninterruptibly(release); // a queue thread stays here
+                });
+                holder.publish(Message.of("", busy, false, new byte[1]));
+            }
+            assertThat(inHandlers.await(10, TimeUnit.SECONDS)).isTrue();
+
+            CompletableFuture<Void> closed =
+                    CompletableFuture.supplyAsync(session::closeAsync).get(5, TimeUnit.SECONDS);
+
+            // a definition that needs no queue thread: it only needs the definitions, which the deletion held
+            CompletableFuture.runAsync(() -> observer.declareExchange(ExchangeSpec.durable("other", "direct")))
+                    .get(5, TimeUnit.SECONDS);
+            assertThat(closed)
+                    .as("no queue thread got to the exclusive queue yet")
+                    .isNotDone();
+
+            release.countDown();
+            closed.get(10, TimeUnit.SECONDS);
+            assertThat(fixture.vhost().queueNames()).doesNotContain("mine");
+            assertThat(fixture.vhost().exchangeNames()).contains("other");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
