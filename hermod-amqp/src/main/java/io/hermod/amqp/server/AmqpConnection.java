@@ -215,7 +215,9 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         broker.alarms().removeListener(alarmListener);
         if (session != null) {
             try {
-                session.close(); // unacknowledged messages return to their queues; exclusive queues go
+                // unacknowledged messages return to their queues, exclusive queues go: not waited for on the event
+                // loop, where a busy queue getting to its deletion would hold every connection of the loop
+                session.closeAsync();
             } catch (BrokerException e) {
                 LOG.warn("Closing the session of {} failed: {}", clientName, e.getMessage());
             }
