@@ -351,17 +351,15 @@ public final class VirtualHost {
 
     long deleteQueue(String queueName, boolean ifUnused, boolean ifEmpty, Session session) {
         broker.access().queueDelete(session, queueName); // before the lookup, as rabbit_channel
-        long[] count = {0};
-        broker.command(() -> {
-            Queue q = queues.get(queueName);
-            if (q == null) {
-                return List.of(); // as RabbitMQ: deleting what is not there succeeds, with a count of 0
-            }
-            checkOwner(queueName, session);
-            count[0] = Broker.await(q.checkDeletable(ifUnused, ifEmpty));
-            return queueRemoval(q);
-        });
-        return count[0];
+        Queue q = queues.get(queueName);
+        if (q == null) {
+            return 0; // as RabbitMQ: deleting what is not there succeeds, with a count of 0
+        }
+        checkOwner(queueName, session);
+        // the queue decides on its executor, outside the definitions lock: a busy queue takes long to get to it
+        long count = Broker.await(q.prepareDelete(ifUnused, ifEmpty));
+        broker.command(() -> queues.get(queueName) == q ? queueRemoval(q) : List.of());
+        return count;
     }
 
     /**

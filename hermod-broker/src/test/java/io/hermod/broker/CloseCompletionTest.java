@@ -102,28 +102,15 @@ class CloseCompletionTest {
      */
     @Test
     void aQueueSlowToGetToItsDeletionHoldsUpNeitherTheCloseCallNorOtherDefinitions() throws Exception {
-        CountDownLatch inHandlers = new CountDownLatch(2); // the fixture's broker has 2 queue threads
-        CountDownLatch release = new CountDownLatch(1);
         Session session = fixture.session("closing");
         session.openChannel().declareQueue(new QueueSpec("mine", false, true, false, Map.of()));
+        CountDownLatch release = new CountDownLatch(1);
         try {
-            for (String busy : List.of("busy-1", "busy-2")) {
-                Channel holder = fixture.channel(); // one each: a delivery holds its channel
-                holder.declareQueue(new QueueSpec(busy, false, false, false, Map.of()));
-                holder.consume(busy, ConsumeOptions.automaticAck(), delivery -> {
-                    inHandlers.countDown();
-                    awaitUninterruptibly(release); // a queue thread stays here
-                });
-                holder.publish(Message.of("", busy, false, new byte[1]));
-            }
-            assertThat(inHandlers.await(10, TimeUnit.SECONDS)).isTrue();
+            holdEveryQueueThread(release);
 
             CompletableFuture<Void> closed =
                     CompletableFuture.supplyAsync(session::closeAsync).get(5, TimeUnit.SECONDS);
-
-            // a definition that needs no queue thread: it only needs the definitions, which the deletion held
-            CompletableFuture.runAsync(() -> observer.declareExchange(ExchangeSpec.durable("other", "direct")))
-                    .get(5, TimeUnit.SECONDS);
+            assertDefinitionsGoOn();
             assertThat(closed)
                     .as("no queue thread got to the exclusive queue yet")
                     .isNotDone();
@@ -131,10 +118,70 @@ class CloseCompletionTest {
             release.countDown();
             closed.get(10, TimeUnit.SECONDS);
             assertThat(fixture.vhost().queueNames()).doesNotContain("mine");
-            assertThat(fixture.vhost().exchangeNames()).contains("other");
         } finally {
             release.countDown();
         }
+    }
+
+    /** The same for queue.delete: the queue decides on its own thread, and the definitions wait for nobody meanwhile. */
+    @Test
+    void anExplicitDeleteOfAQueueSlowToGetToItHoldsUpNoOtherDefinitions() throws Exception {
+        Channel ch = fixture.channel();
+        ch.declareQueue(new QueueSpec("victim", false, false, false, Map.of()));
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            holdEveryQueueThread(release);
+
+            CompletableFuture<Long> deleted =
+                    CompletableFuture.supplyAsync(() -> ch.deleteQueue("victim", true, false));
+            assertDefinitionsGoOn();
+            assertThat(deleted).as("no queue thread got to the delete yet").isNotDone();
+
+            release.countDown();
+            assertThat(deleted.get(10, TimeUnit.SECONDS)).isZero();
+            assertThat(fixture.vhost().queueNames()).doesNotContain("victim");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /** Once a queue has decided to go for a delete, no consumer attaches to it before it is gone. */
+    @Test
+    void aQueueThatDecidedToGoTakesNoNewConsumer() throws Exception {
+        Session session = fixture.session("deleting");
+        Channel ch = session.openChannel();
+        ch.declareQueue(new QueueSpec("going", false, false, false, Map.of()));
+
+        fixture.vhost().queue("going", session).prepareDelete(true, false).get(10, TimeUnit.SECONDS);
+
+        BrokerFixture.assertFails(
+                ErrorCode.NOT_FOUND, () -> ch.consume("going", ConsumeOptions.automaticAck(), new Received()));
+    }
+
+    /**
+     * Holds both of the fixture broker's queue threads in consumers that do not return until {@code release}, each on
+     * a channel of its own (a delivery holds its channel).
+     */
+    private void holdEveryQueueThread(CountDownLatch release) throws InterruptedException {
+        CountDownLatch inHandlers = new CountDownLatch(2);
+        for (String busy : List.of("busy-1", "busy-2")) {
+            Channel holder = fixture.channel();
+            holder.declareQueue(new QueueSpec(busy, false, false, false, Map.of()));
+            holder.consume(busy, ConsumeOptions.automaticAck(), delivery -> {
+                inHandlers.countDown();
+                awaitUninterruptibly(release);
+            });
+            holder.publish(Message.of("", busy, false, new byte[1]));
+        }
+        assertThat(inHandlers.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** A definition that needs no queue thread goes through: it only needs the definitions, which deletions held. */
+    private void assertDefinitionsGoOn() throws Exception {
+        String name = "other-" + System.nanoTime();
+        CompletableFuture.runAsync(() -> observer.declareExchange(ExchangeSpec.durable(name, "direct")))
+                .get(5, TimeUnit.SECONDS);
+        assertThat(fixture.vhost().exchangeNames()).contains(name);
     }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {

@@ -99,6 +99,7 @@ public final class Queue {
     private final ConsumerRing consumers;
     private final CursorStore cursorStore; // writes the cursor to the cursor log, trims the message log
     private boolean hadConsumers;
+    private boolean going; // an explicit delete decided it goes (prepareDelete): no new consumer; executor only
     private boolean pacingRecheckArmed; // a held inbox is looked at again after Pacing.WINDOW_MILLIS
 
     // the arguments it runs with: its own, and what policies set (see reconfigure); volatile where the tick reads them
@@ -322,6 +323,10 @@ public final class Queue {
         touch(); // before the consumer counts: the expiry check must not find the queue unused meanwhile
         return call(() -> {
             requireRunning();
+            if (going) { // decided to go (prepareDelete): as if already gone
+                throw new BrokerException(
+                        ErrorCode.NOT_FOUND, "no queue '" + name() + "' in vhost '" + definition.vhost() + "'");
+            }
             // an exclusive consumer on a single-active-consumer queue is refused alike (RabbitMQ's classic queue
             // answers exclusive_consume_unavailable, which rabbit_channel turns into ACCESS_REFUSED "in exclusive use")
             if (consumer.exclusive() && (consumers.size() > 0 || consumers.singleActive())
@@ -514,11 +519,13 @@ public final class Queue {
     }
 
     /**
-     * Checks that the queue may be deleted under these conditions.
+     * Decides whether the queue may be deleted under these conditions, and if so takes no consumer from then on (as if
+     * it were gone already: {@code NOT_FOUND}), so that the decision holds until its deletion, which follows without
+     * the queue's executor in between: RabbitMQ's queue process decides and goes in one step.
      *
      * @return completes with the ready message count; fails with {@code PRECONDITION_FAILED} when in use or not empty
      */
-    public CompletableFuture<Long> checkDeletable(boolean ifUnused, boolean ifEmpty) {
+    public CompletableFuture<Long> prepareDelete(boolean ifUnused, boolean ifEmpty) {
         return call(() -> {
             requireRunning();
             appendAndDeliver();
@@ -532,6 +539,7 @@ public final class Queue {
                         ErrorCode.PRECONDITION_FAILED,
                         "queue '" + name() + "' in vhost '" + definition.vhost() + "' is not empty");
             }
+            going = true;
             return cursor.readyCount();
         });
     }
