@@ -520,8 +520,9 @@ public final class Queue {
 
     /**
      * Decides whether the queue may be deleted under these conditions, and if so takes no consumer from then on (as if
-     * it were gone already: {@code NOT_FOUND}), so that the decision holds until its deletion, which follows without
-     * the queue's executor in between: RabbitMQ's queue process decides and goes in one step.
+     * it were gone already: {@code NOT_FOUND}), so that an {@code if-unused} decision still holds when the deletion
+     * that follows gets here (RabbitMQ's queue process decides and goes in one step). Messages that arrive meanwhile go
+     * with the queue, as they would in RabbitMQ once it had decided.
      *
      * @return completes with the ready message count; fails with {@code PRECONDITION_FAILED} when in use or not empty
      */
