@@ -109,7 +109,7 @@ public final class PublishCredit {
     }
 
     /** Messages handed to the broker and not yet taken. */
-    public long inFlight() {
+    long inFlight() {
         return messages.get();
     }
 }

@@ -59,7 +59,7 @@ class EmbeddedPublishCreditTest {
         channel.declareQueue(QueueSpec.durable("slow-disk"));
 
         int messages = 2_000;
-        List<CompletableFuture<PublishResult>> confirms = publishWhileTheDiskIsHeld(messages, "", "slow-disk");
+        List<CompletableFuture<PublishResult>> confirms = publishWhileTheDiskIsHeld(messages, "", "slow-disk", 1);
 
         assertThat(broker.connect("/", "observer")
                         .openChannel()
@@ -78,18 +78,18 @@ class EmbeddedPublishCreditTest {
             channel.bindQueue("wide-" + i, "wide", "", Map.of());
         }
 
-        publishWhileTheDiskIsHeld(100, "wide", "");
+        publishWhileTheDiskIsHeld(100, "wide", "", queues);
 
         assertThat(channel.declareQueuePassive("wide-199").messageCount()).isEqualTo(100);
     }
 
     /**
-     * Publishes {@code messages} persistent messages from another thread while the disk holds its fsyncs, checks that
-     * the thread waits once its credit is spent (the publishes returned stop at the credit's bound), lets the disk go
-     * and waits until all are published; returns their confirms.
+     * Publishes {@code messages} persistent messages, each reaching {@code queues} queues, from another thread while the
+     * disk holds its fsyncs, checks that the thread waits once its credit is spent (the publishes returned stop at the
+     * credit's bound), lets the disk go and waits until all are published; returns their confirms.
      */
     private List<CompletableFuture<PublishResult>> publishWhileTheDiskIsHeld(
-            int messages, String exchange, String routingKey) throws Exception {
+            int messages, String exchange, String routingKey, int queues) throws Exception {
         List<CompletableFuture<PublishResult>> confirms = new ArrayList<>();
         AtomicInteger returned = new AtomicInteger();
         disk.forceGate = fsyncs;
@@ -100,7 +100,6 @@ class EmbeddedPublishCreditTest {
             }
             return null;
         });
-        int queues = exchange.isEmpty() ? 1 : 200;
         long bound = Math.min(Session.CREDIT_MESSAGES, (PublishCredit.ENTRIES + queues - 1) / queues);
 
         await().atMost(Duration.ofSeconds(5)).until(() -> returned.get() >= bound);

@@ -19,9 +19,4 @@ class LogStoreConfigTest {
         assertThat(LogStoreConfig.maxOpenFiles(-1)).isEqualTo(1_024);
         assertThat(LogStoreConfig.maxOpenFiles(0)).isEqualTo(1_024);
     }
-
-    @Test
-    void thisProcessGetsAPoolFromItsOwnLimit() {
-        assertThat(LogStoreConfig.defaultMaxOpenFiles()).isBetween(64, 65_536);
-    }
 }
