@@ -174,6 +174,7 @@ public final class Broker implements AutoCloseable {
         try {
             broker.recover();
             broker.ticker.scheduleWithFixedDelay(broker::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+            broker.ticker.scheduleWithFixedDelay(broker::checkCpu, 0, CpuPressure.CHECK_MILLIS, TimeUnit.MILLISECONDS);
             return broker;
         } catch (RuntimeException e) {
             broker.close();
@@ -183,17 +184,12 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    /** The broker's once-a-second work: resource alarms, CPU pressure, consumer timeouts, queue and message expiry. */
+    /** The broker's once-a-second work: resource alarms, consumer timeouts, queue and message expiry. */
     private void tick() {
         try {
             alarms.check();
         } catch (RuntimeException e) {
             LOG.warn("Checking the resource alarms failed", e);
-        }
-        try {
-            cpu.check();
-        } catch (RuntimeException e) {
-            LOG.warn("Measuring the CPU load failed", e);
         }
         try {
             checkConsumerTimeouts();
@@ -204,6 +200,15 @@ public final class Broker implements AutoCloseable {
             expire();
         } catch (RuntimeException e) {
             LOG.warn("Deleting expired queues failed", e);
+        }
+    }
+
+    /** Measures the CPU load for publisher pacing, every {@link CpuPressure#CHECK_MILLIS} ms. */
+    private void checkCpu() {
+        try {
+            cpu.check();
+        } catch (RuntimeException e) {
+            LOG.warn("Measuring the CPU load failed", e);
         }
     }
 

@@ -7,19 +7,31 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Whether this machine's CPU is saturated: the share of all its processors (of the container's, where it has a limit)
- * busy since the last {@link #check}, at or above a threshold. It goes off again only below the threshold less
- * {@value #HYSTERESIS}, so that a load hovering at the threshold does not flip it every second. While it is on, queues
- * whose consumers fall behind take publishes at their consumers' pace (publisher pacing, docs/concepts.md).
+ * busy, measured every {@value #CHECK_MILLIS} ms. It goes on quickly and off slowly: on once the last {@value
+ * #ON_SAMPLES} measurements ({@value #ON_SAMPLES}00 ms) averaged at or above a threshold, so that a burst of load is
+ * paced before it has built a backlog; off only once the last second's averaged below the threshold less {@value
+ * #HYSTERESIS}, so that a load hovering at the threshold does not flip it. While it is on, queues whose consumers fall
+ * behind take publishes at their consumers' pace (publisher pacing, docs/concepts.md).
  *
- * <p>Threading: {@link #check} on one thread (the broker's tick); the rest from any thread.
+ * <p>Threading: {@link #check} on one thread (the broker's ticker); the rest from any thread.
  */
 public final class CpuPressure {
 
     private static final Logger LOG = LoggerFactory.getLogger(CpuPressure.class);
     static final double HYSTERESIS = 0.1;
+    /** How often the load is measured. */
+    static final long CHECK_MILLIS = 100;
+    /** Measurements averaged to turn the pressure on (200 ms). */
+    static final int ON_SAMPLES = 2;
+    /** Measurements averaged to turn it off, and reported as the load (1 s). */
+    static final int OFF_SAMPLES = 10;
 
     private final DoubleSupplier load;
     private final double threshold;
+    // the last OFF_SAMPLES measurements, newest at (next - 1) mod length; only check's thread touches them
+    private final double[] samples = new double[OFF_SAMPLES];
+    private int next;
+    private int count;
     private volatile boolean saturated;
     private volatile double lastLoad = -1;
 
@@ -42,19 +54,45 @@ public final class CpuPressure {
         return new CpuPressure(load, threshold);
     }
 
-    /** Measures the load and turns the pressure on or off. */
+    /** Measures the load and turns the pressure on or off; every {@link #CHECK_MILLIS} ms. */
     void check() {
         if (threshold == 0) {
             return;
         }
         double now = load.getAsDouble();
-        lastLoad = now;
-        boolean on = saturated ? now >= threshold - HYSTERESIS : now >= threshold;
+        if (now < 0) { // cannot be measured (any more): never saturated, and start over
+            count = 0;
+            lastLoad = now;
+            set(false, now);
+            return;
+        }
+        samples[next] = now;
+        next = (next + 1) % samples.length;
+        count = Math.min(count + 1, samples.length);
+        double second = mean(count);
+        lastLoad = second;
+        if (saturated) {
+            set(count < OFF_SAMPLES || second >= threshold - HYSTERESIS, second);
+        } else {
+            set(count >= ON_SAMPLES && mean(ON_SAMPLES) >= threshold, mean(ON_SAMPLES));
+        }
+    }
+
+    /** The mean of the newest {@code n} measurements ({@code n <= count}). */
+    private double mean(int n) {
+        double sum = 0;
+        for (int i = 1; i <= n; i++) {
+            sum += samples[Math.floorMod(next - i, samples.length)];
+        }
+        return sum / n;
+    }
+
+    private void set(boolean on, double measured) {
         if (on != saturated) {
             saturated = on;
             LOG.debug(
                     "CPU load {}: {}",
-                    String.format("%.2f", now),
+                    String.format("%.2f", measured),
                     on ? "queues whose consumers fall behind take publishes at their pace" : "publishers unpaced");
         }
     }
@@ -64,7 +102,10 @@ public final class CpuPressure {
         return saturated;
     }
 
-    /** The load the last check measured, in [0, 1]; negative before the first or when it cannot be measured. */
+    /**
+     * The load over the last second (the measurements of up to the last second averaged), in [0, 1]; negative before
+     * the first check or when it cannot be measured.
+     */
     public double load() {
         return lastLoad;
     }

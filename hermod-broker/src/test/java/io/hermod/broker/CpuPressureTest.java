@@ -2,6 +2,7 @@ package io.hermod.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -14,25 +15,58 @@ class CpuPressureTest {
         return new CpuPressure(load::get, threshold);
     }
 
+    /** Feeds {@code times} measurements of {@code value}. */
+    private void measure(CpuPressure cpu, double value, int times) {
+        load.set(value);
+        for (int i = 0; i < times; i++) {
+            cpu.check();
+        }
+    }
+
     @Test
-    void goesOnAtTheThresholdAndOffOnlyWellBelowIt() {
+    void goesOnOnceTwoMeasurementsAverageAtTheThreshold() {
         CpuPressure cpu = pressure(0.9);
 
-        load.set(0.89);
-        cpu.check();
+        measure(cpu, 1.0, 1); // one measurement is not enough
         assertThat(cpu.saturated()).isFalse();
-        load.set(0.9);
-        cpu.check();
-        assertThat(cpu.saturated()).isTrue();
-        load.set(0.81); // inside the hysteresis band: stays on
-        cpu.check();
-        assertThat(cpu.saturated()).isTrue();
-        assertThat(cpu.load()).isEqualTo(0.81);
-        load.set(0.79);
-        cpu.check();
+        measure(cpu, 0.79, 1); // (1.0 + 0.79) / 2 < 0.9
         assertThat(cpu.saturated()).isFalse();
-        load.set(0.85); // below the threshold: stays off
-        cpu.check();
+        measure(cpu, 1.0, 1); // (0.79 + 1.0) / 2 < 0.9
+        assertThat(cpu.saturated()).isFalse();
+        measure(cpu, 0.8, 1); // (1.0 + 0.8) / 2 = 0.9
+        assertThat(cpu.saturated()).isTrue();
+    }
+
+    @Test
+    void goesOffOnlyOnceTheLastSecondAveragesWellBelowTheThreshold() {
+        CpuPressure cpu = pressure(0.9);
+        measure(cpu, 1.0, CpuPressure.OFF_SAMPLES);
+        assertThat(cpu.saturated()).isTrue();
+
+        measure(cpu, 0.5, 2); // a dip: the second still averages 0.9
+        assertThat(cpu.saturated()).isTrue();
+        assertThat(cpu.load()).isCloseTo(0.9, within(1e-9));
+        measure(cpu, 0.5, 2); // 0.8: inside the hysteresis band
+        assertThat(cpu.saturated()).isTrue();
+        measure(cpu, 0.5, 1); // 0.75
+        assertThat(cpu.saturated()).isFalse();
+        assertThat(cpu.load()).isCloseTo(0.75, within(1e-9));
+
+        measure(cpu, 0.85, CpuPressure.OFF_SAMPLES); // below the threshold: stays off
+        assertThat(cpu.saturated()).isFalse();
+        measure(cpu, 0.95, 2); // and comes back on within two measurements
+        assertThat(cpu.saturated()).isTrue();
+    }
+
+    @Test
+    void aSaturatedStartStaysOnForASecondWhateverFollows() {
+        CpuPressure cpu = pressure(0.9);
+        measure(cpu, 1.0, 2);
+        assertThat(cpu.saturated()).isTrue();
+
+        measure(cpu, 0.0, CpuPressure.OFF_SAMPLES - 3); // 9 measurements: (2 + 0) / 9 < 0.8, but not a second yet
+        assertThat(cpu.saturated()).isTrue();
+        measure(cpu, 0.0, 1);
         assertThat(cpu.saturated()).isFalse();
     }
 
@@ -49,14 +83,17 @@ class CpuPressureTest {
     @Test
     void aLoadThatCannotBeMeasuredIsNotSaturation() {
         CpuPressure cpu = pressure(0.5);
-        load.set(1.0);
-        cpu.check();
+        measure(cpu, 1.0, 2);
         assertThat(cpu.saturated()).isTrue();
 
-        load.set(-1.0);
-        cpu.check();
-
+        measure(cpu, -1.0, 1);
         assertThat(cpu.saturated()).isFalse();
+        assertThat(cpu.load()).isNegative();
+
+        measure(cpu, 1.0, 1); // measurable again: the samples start over
+        assertThat(cpu.saturated()).isFalse();
+        measure(cpu, 1.0, 1);
+        assertThat(cpu.saturated()).isTrue();
     }
 
     @Test

@@ -74,7 +74,7 @@ final class NodeCollector implements MultiCollector {
                 .done();
         CpuPressure cpu = broker.cpuPressure();
         if (cpu.load() >= 0) {
-            families.gauge("hermod_cpu_load", "Share of the CPU busy at the last measurement (0-1), all processes")
+            families.gauge("hermod_cpu_load", "Share of the CPU busy over the last second (0-1), all processes")
                     .add(cpu.load(), Labels.EMPTY)
                     .done();
         }
