@@ -19,7 +19,7 @@
 #
 # Environment: RABBITMQ_PORT (5682), HERMOD_PORT (5692), EPMD_PORT (4389, a private epmd for the RabbitMQ node),
 # HERMOD_JAVA_OPTS (JVM options for Hermod, after those ./hermod server adds for the JDK; default
-# -Xmx64m -Xmn20m -XX:+UseSerialGC: a heap sized for these workloads), PERF_TEST_VERSION (2.22.1), HERMOD_MVN_LOCK
+# -Xmx48m -Xmn16m -XX:+UseSerialGC: a heap sized for these workloads), PERF_TEST_VERSION (2.22.1), HERMOD_MVN_LOCK
 # (a lock file: Maven runs under flock on it when set).
 set -euo pipefail
 
@@ -47,10 +47,10 @@ RABBITMQ_PORT=${RABBITMQ_PORT:-5682}
 HERMOD_PORT=${HERMOD_PORT:-5692}
 EPMD_PORT=${EPMD_PORT:-4389}
 PERF_TEST_VERSION=${PERF_TEST_VERSION:-2.22.1}
-# a small-footprint broker: a 64 MiB heap (after a young collection these workloads use ~21 MiB) with the
-# serial collector, whose young collections of 20 MiB are short on two cores; ./hermod server's JDK options
-# come in start_hermod
-HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:--Xmx64m -Xmn20m -XX:+UseSerialGC}
+# a small-footprint broker: a 48 MiB heap (these workloads leave 10-14 MiB live after a full collection, so the
+# memory alarm at 60% has twice that to spare) with the serial collector, whose young collections of 16 MiB are
+# short on two cores; ./hermod server's JDK options come in start_hermod
+HERMOD_JAVA_OPTS=${HERMOD_JAVA_OPTS:--Xmx48m -Xmn16m -XX:+UseSerialGC}
 rabbitmq_server=/usr/lib/rabbitmq/bin/rabbitmq-server
 perf_test_dir=$root/hermod-bench/target/peer/perf-test-$PERF_TEST_VERSION
 jar=$root/hermod-server/target/hermod-server.jar
