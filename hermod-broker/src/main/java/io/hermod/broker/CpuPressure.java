@@ -9,8 +9,8 @@ import org.slf4j.LoggerFactory;
  * Whether this machine's CPU is saturated: the share of all its processors (of the container's, where it has a limit)
  * busy, measured every {@value #CHECK_MILLIS} ms. It goes on quickly and off slowly: on once the last {@value
  * #ON_SAMPLES} measurements ({@value #ON_SAMPLES}00 ms) averaged at or above a threshold, so that a burst of load is
- * paced before it has built a backlog; off only once the last second's averaged below the threshold less {@value
- * #HYSTERESIS}, so that a load hovering at the threshold does not flip it. While it is on, queues whose consumers fall
+ * paced before it has built a backlog; off only once a second measured since then averaged below the threshold less
+ * {@value #HYSTERESIS}, so that neither the quiet before a burst nor a load hovering at the threshold flips it. While it is on, queues whose consumers fall
  * behind take publishes at their consumers' pace (publisher pacing, docs/concepts.md).
  *
  * <p>Threading: {@link #check} on one thread (the broker's ticker); the rest from any thread.
@@ -32,6 +32,7 @@ public final class CpuPressure {
     private final double[] samples = new double[OFF_SAMPLES];
     private int next;
     private int count;
+    private int checksSinceOn; // while saturated: the checks since it went on
     private volatile boolean saturated;
     private volatile double lastLoad = -1;
 
@@ -72,9 +73,12 @@ public final class CpuPressure {
         double second = mean(count);
         lastLoad = second;
         if (saturated) {
-            set(count < OFF_SAMPLES || second >= threshold - HYSTERESIS, second);
-        } else {
-            set(count >= ON_SAMPLES && mean(ON_SAMPLES) >= threshold, mean(ON_SAMPLES));
+            // a whole second measured since it went on: the quiet before a burst must not turn it off
+            checksSinceOn++;
+            set(checksSinceOn < OFF_SAMPLES || second >= threshold - HYSTERESIS, second);
+        } else if (count >= ON_SAMPLES && mean(ON_SAMPLES) >= threshold) {
+            checksSinceOn = 0;
+            set(true, mean(ON_SAMPLES));
         }
     }
 

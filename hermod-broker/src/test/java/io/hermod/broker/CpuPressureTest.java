@@ -59,12 +59,30 @@ class CpuPressureTest {
     }
 
     @Test
+    void aBurstAfterAQuietSecondStaysOnForASecondAtLeast() {
+        CpuPressure cpu = pressure(0.9);
+        measure(cpu, 0.05, CpuPressure.OFF_SAMPLES);
+        measure(cpu, 1.0, 2);
+        assertThat(cpu.saturated()).isTrue();
+
+        // the last second averages far below the threshold, but most of it is the quiet before the burst
+        for (int i = 1; i < CpuPressure.OFF_SAMPLES; i++) {
+            measure(cpu, 1.0, 1);
+            assertThat(cpu.saturated()).as("measurement %d of the burst", i).isTrue();
+        }
+        measure(cpu, 1.0, CpuPressure.OFF_SAMPLES);
+        assertThat(cpu.saturated()).isTrue();
+        measure(cpu, 0.0, 3); // 0.7: off
+        assertThat(cpu.saturated()).isFalse();
+    }
+
+    @Test
     void aSaturatedStartStaysOnForASecondWhateverFollows() {
         CpuPressure cpu = pressure(0.9);
         measure(cpu, 1.0, 2);
         assertThat(cpu.saturated()).isTrue();
 
-        measure(cpu, 0.0, CpuPressure.OFF_SAMPLES - 3); // 9 measurements: (2 + 0) / 9 < 0.8, but not a second yet
+        measure(cpu, 0.0, CpuPressure.OFF_SAMPLES - 1); // far below, but not a second since it went on
         assertThat(cpu.saturated()).isTrue();
         measure(cpu, 0.0, 1);
         assertThat(cpu.saturated()).isFalse();
