@@ -8,10 +8,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Whether this machine's CPU is saturated: the share of all its processors (of the container's, where it has a limit)
  * busy, measured every {@value #CHECK_MILLIS} ms. It goes on quickly and off slowly: on once the last {@value
- * #ON_SAMPLES} measurements ({@value #ON_SAMPLES}00 ms) averaged at or above a threshold, so that a burst of load is
- * paced before it has built a backlog; off only once a second measured since then averaged below the threshold less
- * {@value #HYSTERESIS}, so that neither the quiet before a burst nor a load hovering at the threshold flips it. While it is on, queues whose consumers fall
- * behind take publishes at their consumers' pace (publisher pacing, docs/concepts.md).
+ * #ON_SAMPLES} measurements (200 ms) averaged at or above a threshold, so that a burst of load is paced before it has
+ * built a backlog; off only once a second measured since then averaged below the threshold less {@value #HYSTERESIS},
+ * so that neither the quiet before a burst nor a load hovering at the threshold flips it. While it is on, queues whose
+ * consumers fall behind take publishes at their consumers' pace (publisher pacing, docs/concepts.md).
  *
  * <p>Threading: {@link #check} on one thread (the broker's ticker); the rest from any thread.
  */
