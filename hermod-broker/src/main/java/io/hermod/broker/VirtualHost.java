@@ -358,7 +358,12 @@ public final class VirtualHost {
         checkOwner(queueName, session);
         // the queue decides on its executor, outside the definitions lock: a busy queue takes long to get to it
         long count = Broker.await(q.prepareDelete(ifUnused, ifEmpty));
-        broker.command(() -> queues.get(queueName) == q ? queueRemoval(q) : List.of());
+        try {
+            broker.command(() -> queues.get(queueName) == q ? queueRemoval(q) : List.of());
+        } catch (RuntimeException e) {
+            q.abandonDelete(); // not removed (the definitions could not be written): it takes consumers again
+            throw e;
+        }
         return count;
     }
 

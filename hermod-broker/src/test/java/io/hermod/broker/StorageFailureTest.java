@@ -60,6 +60,20 @@ class StorageFailureTest {
     }
 
     @Test
+    void aDeleteWhoseDefinitionsCannotBeWrittenLeavesTheQueueTakingConsumers() {
+        start();
+        disk.writeBudget.set(0);
+
+        assertThatThrownBy(() -> ch.deleteQueue("q", false, false))
+                .isInstanceOfSatisfying(
+                        BrokerException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE_FAILED));
+
+        // the definitions still hold the queue, so it must not stay "decided to go" (NOT_FOUND to consumers)
+        disk.writeBudget.set(Long.MAX_VALUE);
+        assertThat(ch.consume("q", ConsumeOptions.automaticAck(), d -> {})).isNotBlank();
+    }
+
+    @Test
     void aFailedFsyncGivesAPersistentPublishANegativeConfirm() {
         start();
         disk.forceError = "Input/output error";

@@ -545,6 +545,11 @@ public final class Queue {
         });
     }
 
+    /** The delete {@link #prepareDelete} allowed did not happen: the queue takes consumers again. */
+    public void abandonDelete() {
+        call(() -> going = false);
+    }
+
     /**
      * Deletes the queue and its storage: consumers are told they were cancelled, messages in flight to it are dropped
      * (their publishers are still told the message was taken, as a queue deleted after routing). Returns the number of
