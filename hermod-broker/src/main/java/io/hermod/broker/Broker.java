@@ -203,7 +203,7 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    /** Measures the CPU load for publisher pacing, every {@link CpuPressure#CHECK_MILLIS} ms. */
+    /** Measures the CPU load for publisher pacing and the metrics, every {@link CpuPressure#CHECK_MILLIS} ms. */
     private void checkCpu() {
         try {
             cpu.check();

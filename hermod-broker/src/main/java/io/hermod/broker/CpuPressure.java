@@ -48,18 +48,22 @@ public final class CpuPressure {
         this.threshold = threshold;
     }
 
-    /** Measured by the JVM: {@code com.sun.management.OperatingSystemMXBean#getCpuLoad}, container-aware. */
+    /**
+     * Measured by the JVM: {@code com.sun.management.OperatingSystemMXBean#getCpuLoad}, container-aware. That reading
+     * is the load since its last call by anyone in the process, so nothing else may call it: {@link #load} is this
+     * process's reading of the machine's load (the metrics' {@code system_cpu_usage} included).
+     */
     static CpuPressure forJvm(double threshold) {
         java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         DoubleSupplier load = os instanceof com.sun.management.OperatingSystemMXBean sun ? sun::getCpuLoad : () -> -1;
         return new CpuPressure(load, threshold);
     }
 
-    /** Measures the load and turns the pressure on or off; every {@link #CHECK_MILLIS} ms. */
+    /**
+     * Measures the load and turns the pressure on or off; every {@link #CHECK_MILLIS} ms. With pacing off (a threshold
+     * of 0) it still measures, for {@link #load}.
+     */
     void check() {
-        if (threshold == 0) {
-            return;
-        }
         double now = load.getAsDouble();
         if (now < 0) { // cannot be measured (any more): never saturated, and start over
             count = 0;
@@ -72,6 +76,9 @@ public final class CpuPressure {
         count = Math.min(count + 1, samples.length);
         double second = mean(count);
         lastLoad = second;
+        if (threshold == 0) {
+            return;
+        }
         if (saturated) {
             // a whole second measured since it went on: the quiet before a burst must not turn it off
             checksSinceOn++;

@@ -89,13 +89,14 @@ class CpuPressureTest {
     }
 
     @Test
-    void aThresholdOfZeroTurnsPacingOffWhateverTheLoad() {
+    void aThresholdOfZeroTurnsPacingOffWhateverTheLoadButStillMeasuresIt() {
         CpuPressure cpu = pressure(0);
-        load.set(1.0);
 
-        cpu.check();
-
+        measure(cpu, 1.0, CpuPressure.OFF_SAMPLES);
         assertThat(cpu.saturated()).isFalse();
+        assertThat(cpu.load()).isCloseTo(1.0, within(1e-9));
+        measure(cpu, 0.5, CpuPressure.OFF_SAMPLES / 2);
+        assertThat(cpu.load()).isCloseTo(0.75, within(1e-9));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.hermod.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.Channel;
@@ -173,6 +174,12 @@ class MetricsEndpointTest {
         assertThat(m.value("hermod_alarm", "alarm", "memory")).hasValue(0);
         assertThat(m.value("hermod_alarm", "alarm", "disk")).hasValue(0);
         assertThat(m.value("hermod_cpu_pressure")).isPresent();
+        // the machine's load is the broker's own measurement, Micrometer's system gauge included: Micrometer's
+        // reading would cut that measurement short at every scrape
+        double load = m.value("hermod_cpu_load").orElseThrow();
+        assertThat(load).isBetween(0.0, 1.0);
+        assertThat(m.value("system_cpu_usage").orElseThrow()).isCloseTo(load, within(0.11));
+        assertThat(response.body()).contains("# HELP system_cpu_usage The machine's CPU load over the last second");
         // durable queues under fsync-always: their confirms waited for group commits
         assertThat(m.types()).containsEntry("hermod_storage_fsync_seconds", "histogram");
         assertThat(m.value("hermod_storage_fsync_seconds_count").orElseThrow()).isPositive();

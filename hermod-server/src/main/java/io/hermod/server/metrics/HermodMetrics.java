@@ -2,6 +2,8 @@ package io.hermod.server.metrics;
 
 import io.hermod.amqp.server.AmqpServer;
 import io.hermod.broker.Broker;
+import io.hermod.broker.CpuPressure;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -9,6 +11,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +31,10 @@ public final class HermodMetrics implements AutoCloseable {
     /** OpenMetrics 1.0, for a scraper that asks for it. */
     public static final String OPEN_METRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
+    private static final String SYSTEM_CPU_USAGE = "system.cpu.usage";
+    private static final String SYSTEM_CPU_USAGE_HELP =
+            "The machine's CPU load over the last second (0-1), as the broker measures it";
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
@@ -44,7 +51,16 @@ public final class HermodMetrics implements AutoCloseable {
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
+        // Micrometer reads system.cpu.usage with getCpuLoad(), the load since anyone's last call, which would cut short
+        // the broker's own 0.1 s measurement at every scrape: the broker's reading stands in for it
+        registry.config()
+                .meterFilter(MeterFilter.deny(id ->
+                        id.getName().equals(SYSTEM_CPU_USAGE) && !SYSTEM_CPU_USAGE_HELP.equals(id.getDescription())));
         new ProcessorMetrics().bindTo(registry);
+        CpuPressure cpu = broker.cpuPressure();
+        Gauge.builder(SYSTEM_CPU_USAGE, cpu, c -> c.load() >= 0 ? c.load() : Double.NaN)
+                .description(SYSTEM_CPU_USAGE_HELP)
+                .register(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
         registry.getPrometheusRegistry().register(new BrokerCollector(broker, amqp, perQueue));
