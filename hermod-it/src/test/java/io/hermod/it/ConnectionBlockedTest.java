@@ -28,13 +28,15 @@ import org.junit.jupiter.api.Test;
 class ConnectionBlockedTest extends ServerTestSupport {
 
     private static final long MEMORY_LIMIT = 1_000;
+    private static final long DISK_FREE_LIMIT = 1_000_000;
 
     private final AtomicLong memoryUsed = new AtomicLong();
+    private final AtomicLong diskFree = new AtomicLong(Long.MAX_VALUE);
 
     @Override
     Broker openBroker(BrokerConfig config) throws Exception {
         java.nio.file.Files.createDirectories(config.dataDirectory());
-        return Broker.open(config, new ResourceAlarms(memoryUsed::get, MEMORY_LIMIT, () -> Long.MAX_VALUE, 0));
+        return Broker.open(config, new ResourceAlarms(memoryUsed::get, MEMORY_LIMIT, diskFree::get, DISK_FREE_LIMIT));
     }
 
     private void memory(long used) {
@@ -42,8 +44,22 @@ class ConnectionBlockedTest extends ServerTestSupport {
         broker.alarms().check();
     }
 
+    private void disk(long free) {
+        diskFree.set(free);
+        broker.alarms().check();
+    }
+
     @Test
     void aMemoryAlarmBlocksPublishersUntilItClears() throws Exception {
+        blocksPublishersUntilItClears(() -> memory(MEMORY_LIMIT + 1), () -> memory(0), "low on memory");
+    }
+
+    @Test
+    void aDiskAlarmBlocksPublishersUntilItClears() throws Exception {
+        blocksPublishersUntilItClears(() -> disk(DISK_FREE_LIMIT - 1), () -> disk(Long.MAX_VALUE), "low on disk");
+    }
+
+    private void blocksPublishersUntilItClears(Runnable raise, Runnable clear, String reason) throws Exception {
         List<String> events = new CopyOnWriteArrayList<>();
         connection.addBlockedListener(new BlockedListener() {
             @Override
@@ -60,16 +76,16 @@ class ConnectionBlockedTest extends ServerTestSupport {
         String queue = publisher.queueDeclare("held", false, false, false, null).getQueue();
         Channel observer = newConnection().createChannel();
 
-        memory(MEMORY_LIMIT + 1);
-        await().until(() -> events.equals(List.of("blocked: low on memory")));
+        raise.run();
+        await().until(() -> events.equals(List.of("blocked: " + reason)));
         publisher.basicPublish("", queue, null, bytes("first")); // the server stops reading after this publish
         await().during(Duration.ofMillis(300)).until(() -> observer.messageCount(queue) <= 1);
         publisher.basicPublish("", queue, null, bytes("second"));
         await().during(Duration.ofMillis(300)).until(() -> observer.messageCount(queue) <= 1);
 
-        memory(0);
+        clear.run();
 
-        await().until(() -> events.equals(List.of("blocked: low on memory", "unblocked")));
+        await().until(() -> events.equals(List.of("blocked: " + reason, "unblocked")));
         await().until(() -> observer.messageCount(queue) == 2);
         assertThat(publisher.isOpen()).isTrue();
     }

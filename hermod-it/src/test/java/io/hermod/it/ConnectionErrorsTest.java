@@ -9,13 +9,19 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 import io.hermod.amqp.codec.BasicProperties;
 import io.hermod.amqp.codec.BasicPublish;
+import io.hermod.amqp.codec.BasicQos;
+import io.hermod.amqp.codec.ChannelOpen;
 import io.hermod.amqp.codec.ConnectionClose;
 import io.hermod.amqp.codec.ConnectionCloseOk;
+import io.hermod.amqp.codec.ConnectionStartOk;
+import io.hermod.amqp.codec.ConnectionTune;
+import io.hermod.amqp.codec.ConnectionTuneOk;
 import io.hermod.amqp.codec.FrameEncoder;
 import io.hermod.amqp.server.AmqpServerConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -107,6 +113,91 @@ class ConnectionErrorsTest extends ServerTestSupport {
 
         assertThatThrownBy(big::newConnection).isInstanceOf(IOException.class);
         assertThat(newConnection(fits).isOpen()).isTrue();
+    }
+
+    @Test
+    void aFrameLargerThanTheInitialFrameMaxBeforeTuningIsAFrameError() throws Exception {
+        try (RawAmqpPeer peer = new RawAmqpPeer(server.port())) {
+            peer.header();
+            peer.send(
+                    0,
+                    new ConnectionStartOk(
+                            Map.of("padding", "x".repeat(8192)),
+                            "PLAIN",
+                            "\0guest\0guest".getBytes(StandardCharsets.UTF_8),
+                            "en_US"));
+
+            assertThat(peer.expect(ConnectionClose.class).replyCode()).isEqualTo(501);
+            assertThat(peer.closedByServer(2_000)).isTrue();
+        }
+    }
+
+    @Test
+    void aFrameWithoutItsEndOctetIsAFrameError() throws Exception {
+        try (RawAmqpPeer peer = new RawAmqpPeer(server.port()).handshake(0)) {
+            peer.write(out -> {
+                FrameEncoder.writeMethod(out, 1, new BasicQos(0, 10, false));
+                out.setByte(out.writerIndex() - 1, 0x00); // 0xCE expected
+            });
+
+            ConnectionClose close = peer.expect(ConnectionClose.class);
+            assertThat(close.replyCode()).isEqualTo(501);
+            // with the framing lost no close-ok could be read: the server closes at once, not after its 3 s wait
+            assertThat(peer.closedByServer(2_000)).isTrue();
+        }
+        assertThat(channel().queueDeclare().getQueue()).isNotEmpty();
+    }
+
+    @Test
+    void aQueueNameThatIsNotUtf8IsASyntaxError() throws Exception {
+        try (RawAmqpPeer peer = new RawAmqpPeer(server.port()).handshake(0)) {
+            byte[] name = {'q', (byte) 0xC3, (byte) 0x28}; // a two-byte sequence cut short
+            peer.write(out -> {
+                out.writeByte(1); // method frame
+                out.writeShort(1);
+                out.writeInt(2 + 2 + 2 + 1 + name.length + 1 + 4);
+                out.writeShort(50); // queue
+                out.writeShort(10); // declare
+                out.writeShort(0); // reserved-1
+                out.writeByte(name.length);
+                out.writeBytes(name);
+                out.writeByte(0); // passive, durable, exclusive, auto-delete, no-wait
+                out.writeInt(0); // arguments: an empty table
+                out.writeByte(0xCE);
+            });
+
+            ConnectionClose close = peer.expect(ConnectionClose.class);
+            assertThat(close.replyCode()).isEqualTo(502);
+            peer.send(0, new ConnectionCloseOk()); // the server waits for it, then closes the socket
+            assertThat(peer.closedByServer(2_000)).isTrue();
+        }
+        assertThat(channel().queueDeclare().getQueue()).isNotEmpty();
+    }
+
+    @Test
+    void aHandshakeMethodOnAnOpenConnectionIsCommandInvalid() throws Exception {
+        try (RawAmqpPeer peer = new RawAmqpPeer(server.port()).handshake(0)) {
+            peer.send(0, new ConnectionTuneOk(2047, 131_072, 0));
+
+            ConnectionClose close = peer.expect(ConnectionClose.class);
+            assertThat(close.replyCode()).isEqualTo(503);
+            assertThat(close.replyText()).contains("connection.tune-ok");
+            assertThat(close.failingClassId()).isEqualTo(10);
+            assertThat(close.failingMethodId()).isEqualTo(31);
+        }
+    }
+
+    @Test
+    void aChannelOpenedBeforeConnectionOpenIsCommandInvalid() throws Exception {
+        try (RawAmqpPeer peer = new RawAmqpPeer(server.port())) {
+            ConnectionTune tune = peer.authenticate();
+            peer.send(0, new ConnectionTuneOk(tune.channelMax(), tune.frameMax(), 0));
+            peer.send(1, new ChannelOpen(""));
+
+            ConnectionClose close = peer.expect(ConnectionClose.class);
+            assertThat(close.replyCode()).isEqualTo(503);
+            assertThat(peer.closedByServer(2_000)).isTrue();
+        }
     }
 
     @Test

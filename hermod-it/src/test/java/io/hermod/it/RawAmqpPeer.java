@@ -53,15 +53,25 @@ final class RawAmqpPeer implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
-    /** Header, start-ok (PLAIN guest/guest), tune-ok with {@code heartbeat}, open of vhost "/" and channel 1. */
-    RawAmqpPeer handshake(int heartbeat) throws IOException {
+    /** The protocol header; returns the server's connection.start. */
+    ConnectionStart header() throws IOException {
         out.write(new byte[] {'A', 'M', 'Q', 'P', 0, 0, 9, 1});
-        expect(ConnectionStart.class);
+        return expect(ConnectionStart.class);
+    }
+
+    /** Header and start-ok (PLAIN guest/guest); returns the server's proposal, connection.tune. */
+    ConnectionTune authenticate() throws IOException {
+        header();
         send(
                 0,
                 new ConnectionStartOk(
                         Map.of("product", "raw"), "PLAIN", "\0guest\0guest".getBytes(StandardCharsets.UTF_8), "en_US"));
-        ConnectionTune tune = expect(ConnectionTune.class);
+        return expect(ConnectionTune.class);
+    }
+
+    /** Header, start-ok (PLAIN guest/guest), tune-ok with {@code heartbeat}, open of vhost "/" and channel 1. */
+    RawAmqpPeer handshake(int heartbeat) throws IOException {
+        ConnectionTune tune = authenticate();
         send(0, new ConnectionTuneOk(tune.channelMax(), tune.frameMax(), heartbeat));
         send(0, new ConnectionOpen("/", "", false));
         expect(ConnectionOpenOk.class);

@@ -28,6 +28,11 @@ enum ConfigKey {
             "0",
             "most open AMQP connections, both listeners together; one more is refused at connection.open with 530"
                     + " (0: no limit)"),
+    AMQP_HANDSHAKE_TIMEOUT(
+            "amqp.handshake_timeout",
+            "10000",
+            "ms a new AMQP connection has, from its TCP accept, to get through TLS, authentication and tuning to"
+                    + " connection.open; then it is closed (0: no limit)"),
     AMQP_TLS_PORT(
             "amqp.tls.port",
             "",

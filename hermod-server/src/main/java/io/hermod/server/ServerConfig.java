@@ -139,7 +139,12 @@ record ServerConfig(
                         0,
                         Integer.MAX_VALUE),
                 tlsPort,
-                tlsPort == AmqpServerConfig.NO_PORT ? null : sslContext);
+                tlsPort == AmqpServerConfig.NO_PORT ? null : sslContext,
+                ConfigValues.integer(
+                        ConfigKey.AMQP_HANDSHAKE_TIMEOUT,
+                        settings.get(ConfigKey.AMQP_HANDSHAKE_TIMEOUT),
+                        0,
+                        Integer.MAX_VALUE));
         return new ServerConfig(
                 ConfigValues.path(ConfigKey.DATA_DIR, settings.get(ConfigKey.DATA_DIR)),
                 amqp,

@@ -91,6 +91,11 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         return frameMax;
     }
 
+    /** Whether the framing was lost: everything received from now on is discarded, a {@code close-ok} included. */
+    public boolean framingLost() {
+        return framingLost;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (framingLost) {

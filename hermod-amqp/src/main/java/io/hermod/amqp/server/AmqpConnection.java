@@ -103,6 +103,8 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private Heartbeats heartbeats;
     /** Whether this connection holds a place of {@link #connectionLimit} (from connection.open to the socket's end). */
     private boolean counted;
+    /** Whether connection.open succeeded: the handshake is over (read on the event loop by the handshake timeout). */
+    private boolean opened;
     /** The client's connection.close methods not answered yet: close-ok waits for the session's close. */
     private int closeOksOwed;
 
@@ -158,7 +160,12 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
                 ? cause.getCause()
                 : cause;
         if (root instanceof AmqpCodecException codec) {
-            fail(ProtocolError.connection(codec.replyCode(), codec.getMessage()));
+            CompletableFuture<Void> sent = fail(ProtocolError.connection(codec.replyCode(), codec.getMessage()));
+            if (frames.framingLost()) {
+                // nothing the client sends can be read any more, its close-ok included: the socket closes as soon as
+                // connection.close is written, instead of after the close-ok timeout
+                sent.whenComplete((r, x) -> onEventLoop(this::closeSocket));
+            }
         } else if (root instanceof java.io.IOException) {
             LOG.debug("Connection {} failed: {}", clientName, root.getMessage());
             context.close();
@@ -338,15 +345,16 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void onTuneOk(ConnectionTuneOk tuneOk, String user) {
-        // spec 1.4.2.6: the client may lower, never raise, what the server proposed; 0 means no limit
-        channelMax = (int) negotiate(config.channelMax(), tuneOk.channelMax());
+        // spec 1.4.2.6: the client may lower what the server proposed, never raise it (its "upper-limit" rules: the
+        // server closes the connection); 0 is no limit, which is more than the server's limit. As rabbit_reader, both
+        // are refused with NOT_ALLOWED
+        channelMax = negotiated("channel_max", config.channelMax(), 0, tuneOk.channelMax());
         // frame-max is an unsigned 32-bit field: a client may send up to 2^32-1
-        frameMax = (int) negotiate(config.frameMax(), Integer.toUnsignedLong(tuneOk.frameMax()));
-        if (frameMax < AmqpServerConfig.MIN_FRAME_MAX) {
-            throw ProtocolError.connection(
-                    ReplyCodes.NOT_ALLOWED,
-                    "frame_max=" + frameMax + " < " + AmqpServerConfig.MIN_FRAME_MAX + " min size");
-        }
+        frameMax = negotiated(
+                "frame_max",
+                config.frameMax(),
+                AmqpServerConfig.MIN_FRAME_MAX,
+                Integer.toUnsignedLong(tuneOk.frameMax()));
         frames.setFrameMax(frameMax);
         heartbeat = tuneOk.heartbeat();
         if (heartbeat > 0) {
@@ -356,11 +364,20 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         state = new ConnectionState.AwaitingOpen(user);
     }
 
-    private static long negotiate(long server, long client) {
-        if (client == 0) {
-            return server;
+    /** The client's value of {@code field} in tune-ok: at least {@code min} and at most what the server proposed. */
+    private static int negotiated(String field, int server, int min, long client) {
+        if (client != 0 && client < min) {
+            throw ProtocolError.connection(
+                    ReplyCodes.NOT_ALLOWED,
+                    "negotiated " + field + " = " + client + " is lower than the minimum allowed value (" + min + ")");
         }
-        return server == 0 ? client : Math.min(server, client);
+        if (client == 0 || client > server) {
+            throw ProtocolError.connection(
+                    ReplyCodes.NOT_ALLOWED,
+                    "negotiated " + field + " = " + client + (client == 0 ? " (no limit)" : "")
+                            + " is higher than the maximum allowed value (" + server + ")");
+        }
+        return (int) client;
     }
 
     private void onOpen(ConnectionOpen open, String user) {
@@ -379,6 +396,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
             throw ProtocolError.connection(ReplyCodes.NOT_ALLOWED, e.getMessage());
         }
         state = new ConnectionState.Open(user);
+        opened = true;
         broker.alarms().onChange(alarmListener);
         send(0, new ConnectionOpenOk(""));
         if (broker.alarms().publishingBlocked()) {
@@ -836,6 +854,11 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
             state = new ConnectionState.Closed();
             ctx.channel().writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /** Whether the handshake got through connection.open. Event loop only. */
+    boolean opened() {
+        return opened;
     }
 
     private Map<String, Object> serverProperties() {

@@ -22,6 +22,7 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
@@ -96,6 +97,7 @@ public final class AmqpServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             connections.add(ch);
+                            closeUnlessOpenedIn(ch, config.handshakeTimeoutMillis());
                             SslContext tls = ch.parent().attr(TLS).get();
                             if (tls != null) {
                                 ch.pipeline()
@@ -147,6 +149,33 @@ public final class AmqpServer implements AutoCloseable {
                     "cannot listen on " + config.host() + ":" + bindingPort + ": " + e.getMessage(),
                     e instanceof java.io.IOException ioe ? ioe : new java.io.IOException(e));
         }
+    }
+
+    /**
+     * Closes {@code ch} if it has not got through connection.open within {@code millis} of its accept (RabbitMQ's
+     * {@code handshake_timeout}): a peer that connects and then stalls, before its protocol header, in TLS or in
+     * tuning, has no heartbeat to time it out yet, and it would hold its socket and buffers for good.
+     */
+    private static void closeUnlessOpenedIn(SocketChannel ch, long millis) {
+        if (millis == AmqpServerConfig.NO_LIMIT) {
+            return;
+        }
+        ScheduledFuture<?> timeout = ch.eventLoop()
+                .schedule(
+                        () -> {
+                            AmqpConnection connection = ch.pipeline().get(AmqpConnection.class);
+                            if (ch.isActive() && (connection == null || !connection.opened())) {
+                                LOG.info(
+                                        "Closing connection from {}: no connection.open within {} ms (handshake"
+                                                + " timeout)",
+                                        ch.remoteAddress(),
+                                        millis);
+                                ch.close();
+                            }
+                        },
+                        millis,
+                        TimeUnit.MILLISECONDS);
+        ch.closeFuture().addListener(f -> timeout.cancel(false));
     }
 
     /** The port the plain listener is bound to; {@link AmqpServerConfig#NO_PORT} without one. */

@@ -20,6 +20,9 @@ import java.util.Objects;
  * @param sslContext the server-side TLS context of the TLS listener (certificate, key, peer verification, versions);
  *     null exactly when there is no TLS listener. The amqp module takes it ready-made: reading PEM files is the
  *     server's business.
+ * @param handshakeTimeoutMillis how long a new connection has, from its TCP accept, to get through its handshake (TLS,
+ *     protocol header, authentication, tuning) to connection.open before it is closed (RabbitMQ's {@code
+ *     handshake_timeout}, 10 s); {@link #NO_LIMIT} (0) for no limit
  */
 public record AmqpServerConfig(
         String host,
@@ -30,13 +33,16 @@ public record AmqpServerConfig(
         long maxMessageBytes,
         int maxConnections,
         int tlsPort,
-        SslContext sslContext) {
+        SslContext sslContext,
+        long handshakeTimeoutMillis) {
 
     public static final int MIN_FRAME_MAX = 4096;
     /** A port for a listener that is not there. */
     public static final int NO_PORT = -1;
-    /** {@link #maxConnections()} for no limit. */
+    /** {@link #maxConnections()} or {@link #handshakeTimeoutMillis()} for no limit. */
     public static final int NO_LIMIT = 0;
+    /** RabbitMQ's {@code handshake_timeout}. */
+    public static final long DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
     public AmqpServerConfig {
         Objects.requireNonNull(host, "host");
@@ -70,12 +76,25 @@ public record AmqpServerConfig(
         if (maxConnections < 0) {
             throw new IllegalArgumentException("maxConnections must be >= 0: " + maxConnections);
         }
+        if (handshakeTimeoutMillis < 0) {
+            throw new IllegalArgumentException("handshakeTimeoutMillis must be >= 0: " + handshakeTimeoutMillis);
+        }
     }
 
     /** A plain listener only, without a connection limit. */
     public AmqpServerConfig(
             String host, int port, int frameMax, int channelMax, int heartbeatSeconds, long maxMessageBytes) {
-        this(host, port, frameMax, channelMax, heartbeatSeconds, maxMessageBytes, NO_LIMIT, NO_PORT, null);
+        this(
+                host,
+                port,
+                frameMax,
+                channelMax,
+                heartbeatSeconds,
+                maxMessageBytes,
+                NO_LIMIT,
+                NO_PORT,
+                null,
+                DEFAULT_HANDSHAKE_TIMEOUT_MILLIS);
     }
 
     /** RabbitMQ's defaults on a given address and port: frames of 128 KiB, 2047 channels, 60 s heartbeats. */
@@ -94,7 +113,8 @@ public record AmqpServerConfig(
                 maxMessageBytes,
                 maxConnections,
                 port,
-                Objects.requireNonNull(context, "context"));
+                Objects.requireNonNull(context, "context"),
+                handshakeTimeoutMillis);
     }
 
     /** These settings without the plain listener (TLS only: call {@link #withTls} first). */
@@ -108,13 +128,38 @@ public record AmqpServerConfig(
                 maxMessageBytes,
                 maxConnections,
                 tlsPort,
-                sslContext);
+                sslContext,
+                handshakeTimeoutMillis);
     }
 
     /** These settings with at most {@code count} open connections ({@link #NO_LIMIT} for none). */
     public AmqpServerConfig withMaxConnections(int count) {
         return new AmqpServerConfig(
-                host, port, frameMax, channelMax, heartbeatSeconds, maxMessageBytes, count, tlsPort, sslContext);
+                host,
+                port,
+                frameMax,
+                channelMax,
+                heartbeatSeconds,
+                maxMessageBytes,
+                count,
+                tlsPort,
+                sslContext,
+                handshakeTimeoutMillis);
+    }
+
+    /** These settings with {@code millis} for a connection's handshake ({@link #NO_LIMIT} for no limit). */
+    public AmqpServerConfig withHandshakeTimeout(long millis) {
+        return new AmqpServerConfig(
+                host,
+                port,
+                frameMax,
+                channelMax,
+                heartbeatSeconds,
+                maxMessageBytes,
+                maxConnections,
+                tlsPort,
+                sslContext,
+                millis);
     }
 
     /** With the TLS context shown as present or absent, not as an object identity. */
@@ -122,6 +167,7 @@ public record AmqpServerConfig(
     public String toString() {
         return "AmqpServerConfig[host=" + host + ", port=" + port + ", frameMax=" + frameMax + ", channelMax="
                 + channelMax + ", heartbeatSeconds=" + heartbeatSeconds + ", maxMessageBytes=" + maxMessageBytes
-                + ", maxConnections=" + maxConnections + ", tlsPort=" + tlsPort + "]";
+                + ", maxConnections=" + maxConnections + ", tlsPort=" + tlsPort + ", handshakeTimeoutMillis="
+                + handshakeTimeoutMillis + "]";
     }
 }
