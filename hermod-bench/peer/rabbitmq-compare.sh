@@ -260,6 +260,15 @@ latency_ms() { # $1 log, $2 field (2 = median, 5 = 99th); prints milliseconds
   sed -n 's/.*consumer latency min\/median\/75th\/95th\/99th[/a-z]* \([-0-9/]*\) \([^ ]*\).*/\1 \2/p' "$1" | tail -n 1 |
     awk -v f="$2" '{ split($1, v, "/"); x = v[f]; if ($2 == "ms") x *= 1000; if (x != "") printf "%.2f", x / 1000 }'
 }
+# the median over a run's seconds of PerfTest's per-second consumer latency p99 ("time N s, ... consumer latency:
+# min/median/75th/95th/99th µs" lines), in ms: PerfTest's end-of-run figures come from a histogram that keeps a
+# sample of about 1,000 of the run's latencies (Dropwizard's exponentially decaying reservoir), so their p99 is about
+# the tenth-largest of that sample and swings from run to run; this one shows the steady state beside it
+second_p99_median_ms() {
+  awk '/ time [0-9.]+ s, / && match($0, /consumer latency: [0-9\/]+/) {
+         split(substr($0, RSTART + 18, RLENGTH - 18), v, "/"); print v[5] }' "$1" | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR > 0) printf "%.2f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) / 1000 }'
+}
 ratio() { awk -v h="$1" -v r="$2" 'BEGIN { if (h == "" || r == "" || r == 0) print "-"; else printf "%.2f", h / r }'; }
 # $1 Hermod, $2 RabbitMQ, $3 "higher" (Hermod must be >= 2x) or "lower" (Hermod must be below RabbitMQ)
 verdict() {
@@ -333,6 +342,8 @@ table() {
     qr=$(latency_ms "$lr" 5 2>/dev/null || true); qh=$(latency_ms "$lh" 5 2>/dev/null || true)
     row "" "at $(fixed_rate_title "$w"): latency p50 ms" "$pr" "$ph" lower
     row "" "at $(fixed_rate_title "$w"): latency p99 ms" "$qr" "$qh" lower
+    row "" "at $(fixed_rate_title "$w"): median of the per-second p99s, ms" \
+      "$(second_p99_median_ms "$lr" 2>/dev/null || true)" "$(second_p99_median_ms "$lh" 2>/dev/null || true)" ""
     row "" "other processes' CPU during the run, % of machine" \
       "$(cat "$run/$w-rabbitmq.foreign-cpu" 2>/dev/null)" "$(cat "$run/$w-hermod.foreign-cpu" 2>/dev/null)" none
     row "" "peak RSS MiB" "$(kib_to_mib "$run/$w-rabbitmq.rss-peak")" "$(kib_to_mib "$run/$w-hermod.rss-peak")" ""
