@@ -128,7 +128,10 @@ public final class AmqpServer implements AutoCloseable {
                         .channel();
             }
             AmqpServer server = new AmqpServer(boss, workers, plain, tls, connections);
-            String transport = epoll ? "epoll" : "nio";
+            String transport = server.transport();
+            if (!epoll && Epoll.unavailabilityCause() != null) {
+                LOG.debug("Native epoll transport unavailable, running on NIO", Epoll.unavailabilityCause());
+            }
             if (plain != null) {
                 LOG.info("AMQP 0-9-1 listening on {}:{} ({})", config.host(), server.port, transport);
             }
@@ -176,6 +179,11 @@ public final class AmqpServer implements AutoCloseable {
                         millis,
                         TimeUnit.MILLISECONDS);
         ch.closeFuture().addListener(f -> timeout.cancel(false));
+    }
+
+    /** The transport the listeners run on: {@code "epoll"} (Netty's native transport on Linux) or {@code "nio"}. */
+    public String transport() {
+        return listeners.getFirst() instanceof EpollServerSocketChannel ? "epoll" : "nio";
     }
 
     /** The port the plain listener is bound to; {@link AmqpServerConfig#NO_PORT} without one. */
