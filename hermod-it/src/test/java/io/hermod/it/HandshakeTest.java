@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The connection handshake: what connection.start announces, what tune-ok may ask for (spec 1.4.2.6's upper-limit
- * rules, enforced as RabbitMQ does), update-secret, and the handshake timeout that closes peers stalling before connection.open.
+ * rules, enforced as RabbitMQ does), update-secret, and the handshake timeout that closes peers stalling before
+ * connection.open.
  */
 class HandshakeTest extends ServerTestSupport {
 
