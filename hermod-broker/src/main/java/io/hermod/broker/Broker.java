@@ -23,6 +23,7 @@ import io.hermod.broker.queue.MessageCache;
 import io.hermod.broker.queue.Queue;
 import io.hermod.broker.queue.QueueHost;
 import io.hermod.broker.queue.QueueStats;
+import io.hermod.broker.queue.SerialExecutor;
 import io.hermod.broker.queue.StoredMessage;
 import io.hermod.storage.Durability;
 import io.hermod.storage.LogConfig;
@@ -526,6 +527,7 @@ public final class Broker implements AutoCloseable {
             return null;
         });
         if (commandDeletions == null) {
+            beforeWaiting();
             gone.join();
             return;
         }
@@ -750,8 +752,46 @@ public final class Broker implements AutoCloseable {
         return sb.toString();
     }
 
+    /** The CPU load up to which a thread that deferred queue work runs it itself ({@link #runDeferredQueueWork}). */
+    static final double RUN_HERE_MAX_CPU_LOAD = 0.75;
+
+    /**
+     * Defers the runs of the queues this thread publishes to, settles on or otherwise wakes from now on until it calls
+     * {@link #runDeferredQueueWork}, which under light load runs them on this thread instead of the broker's queue
+     * pool: for a protocol's event loop, which reads a burst of commands off a socket and then, in one go, appends each
+     * queue's publishes and writes their deliveries (without a handoff to a queue thread and back, one wake-up and its
+     * scheduling delay less per message). Call it for each unit of input (a frame): the size of the burst counts.
+     * The caller must call {@link #runDeferredQueueWork} soon after, on this thread (an event loop: in a task it
+     * submits to itself), and must not wait for that work meanwhile (join a publish's result): the broker's own
+     * commands that wait for a queue run the deferred work first, so none waits for itself. Returns whether this call
+     * started deferring (false: the thread already defers).
+     */
+    public boolean deferQueueWork() {
+        return SerialExecutor.deferRuns();
+    }
+
+    /**
+     * Stops deferring and starts the queue work this thread deferred ({@link #deferQueueWork}): here while the CPU has
+     * room (a load under {@value #RUN_HERE_MAX_CPU_LOAD} over the last second) and the burst was small, where sparing a
+     * handoff is worth most; on the queue pool otherwise, where queues run in parallel on the other cores and a busy
+     * queue takes its publishes in larger batches.
+     */
+    public void runDeferredQueueWork() {
+        double load = cpu.load(); // negative until measured: nothing says the CPU is busy
+        SerialExecutor.runDeferred(load < RUN_HERE_MAX_CPU_LOAD);
+    }
+
+    /**
+     * Before the calling thread waits for the broker: starts the queue work it deferred ({@link #deferQueueWork}),
+     * which may be what it is about to wait for.
+     */
+    static void beforeWaiting() {
+        SerialExecutor.runDeferred(true);
+    }
+
     /** Waits for a broker-internal future, unwrapping its failure. */
     static <T> T await(CompletableFuture<T> future) {
+        beforeWaiting();
         try {
             return future.join();
         } catch (CompletionException e) {
@@ -825,7 +865,8 @@ public final class Broker implements AutoCloseable {
 
     /** Whether the calling thread is one of the broker's own (which must never wait for publishing to open). */
     static boolean onBrokerThread() {
-        return Thread.currentThread() instanceof BrokerThread;
+        // a protocol's event loop running queue work it deferred (deferQueueWork) counts while it does
+        return Thread.currentThread() instanceof BrokerThread || SerialExecutor.runningDeferred();
     }
 
     /** How long the storage's fsyncs (group commits) took, in nanoseconds, for metrics. */
@@ -847,6 +888,7 @@ public final class Broker implements AutoCloseable {
         if (closed) {
             return;
         }
+        beforeWaiting();
         for (Session s : List.copyOf(sessions)) {
             try {
                 s.close();

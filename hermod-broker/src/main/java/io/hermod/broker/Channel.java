@@ -176,6 +176,7 @@ public final class Channel implements AutoCloseable {
         access.publish(session, message.exchange());
         boolean waits = session.waitsOnAlarm() && !Broker.onBrokerThread();
         if (waits) {
+            Broker.beforeWaiting();
             broker.alarms().awaitOpen(0); // a memory or disk alarm blocks publishers until it clears
             session.awaitPublishCredit();
         }

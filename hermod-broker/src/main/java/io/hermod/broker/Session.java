@@ -146,6 +146,7 @@ public final class Session implements AutoCloseable {
         closeAsync();
         CompletableFuture<Void> exclusive = exclusiveQueuesGone;
         if (exclusive != null && !Broker.onBrokerThread()) {
+            Broker.beforeWaiting();
             exclusive.join(); // the session's exclusive queues are gone when close returns (off broker threads)
         }
     }

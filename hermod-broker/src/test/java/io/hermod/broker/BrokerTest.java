@@ -66,6 +66,68 @@ class BrokerTest {
     }
 
     @Test
+    void queueWorkAThreadDefersWaitsUntilItStartsIt() {
+        open();
+        // a protocol's session, whose publishes never wait (a publish that may wait runs the deferred work first)
+        Channel ch = broker.connect("/", "test", "guest", false).openChannel();
+        ch.declareQueue(QueueSpec.transientQueue("q")); // nothing waits for a disk
+        var queue = broker.vhost("/").orElseThrow().queues().iterator().next();
+
+        // When a thread that defers its queue work publishes
+        assertThat(broker.deferQueueWork()).isTrue();
+        var result = ch.publish(Message.of("", "q", false, "one".getBytes(StandardCharsets.UTF_8)));
+
+        // Then the queue takes the message only once the thread starts that work (on itself, or on the queue pool
+        // when the machine's CPU is busy: SerialExecutorTest has both)
+        assertThat(result).isNotDone();
+        assertThat(queue.messageCount()).isZero();
+        broker.runDeferredQueueWork();
+        assertThat(result.join().routed()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.messageCount() == 1);
+    }
+
+    @Test
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a wait for itself would not be interrupted
+    void aCommandThatWaitsForAQueueRunsTheWorkItsThreadDeferredFirst() {
+        open();
+        Channel ch = broker.connect("/", "test", "guest", false).openChannel(); // its publishes never wait
+        ch.declareQueue(QueueSpec.durable("q"));
+
+        // When a thread that defers its queue work publishes, then gets from the queue (a command that waits for it)
+        broker.deferQueueWork();
+        ch.publish(persistent("", "q", "one"));
+        var got = ch.get("q", true);
+
+        // Then the command does not wait for itself: the publish went in first, and the thread no longer defers
+        assertThat(got).map(BrokerTest::text).hasValue("one");
+        assertThat(broker.deferQueueWork()).isTrue();
+        broker.runDeferredQueueWork();
+    }
+
+    @Test
+    void anEmbeddedConsumerCalledFromDeferredWorkIsOnABrokerThread() {
+        open();
+        Channel publisher = broker.connect("/", "protocol", "guest", false).openChannel();
+        Channel consumer = channel();
+        consumer.declareQueue(QueueSpec.transientQueue("q"));
+        List<String> calls = new CopyOnWriteArrayList<>();
+        consumer.consume(
+                "q",
+                ConsumeOptions.automaticAck(),
+                d -> calls.add(Thread.currentThread().getName() + " " + Broker.onBrokerThread()));
+
+        // When a protocol's thread publishes to the queue and then runs the queue's work itself
+        broker.deferQueueWork();
+        publisher.publish(Message.of("", "q", false, "one".getBytes(StandardCharsets.UTF_8)));
+        Broker.beforeWaiting();
+
+        // Then the embedded consumer was called on it, which counted as a broker thread meanwhile (its publishes never
+        // wait on an alarm there), and no longer does
+        assertThat(calls).containsExactly(Thread.currentThread().getName() + " true");
+        assertThat(Broker.onBrokerThread()).isFalse();
+    }
+
+    @Test
     void aConsumerReceivesMessagesInOrderAndAcknowledgesThem() {
         open();
         Channel ch = channel();

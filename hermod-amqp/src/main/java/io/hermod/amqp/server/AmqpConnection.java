@@ -107,6 +107,8 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private boolean opened;
     /** The client's connection.close methods not answered yet: close-ok waits for the session's close. */
     private int closeOksOwed;
+    /** The event-loop task behind {@link #deferQueueWork}. */
+    private final Runnable runDeferredQueueWork;
 
     AmqpConnection(
             Broker broker,
@@ -121,6 +123,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
         this.connectionLimit = connectionLimit;
         this.channelMax = config.channelMax();
         this.frameMax = config.frameMax();
+        this.runDeferredQueueWork = broker::runDeferredQueueWork;
     }
 
     // ------------------------------------------------------------------ Netty events
@@ -141,6 +144,7 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
             if (state instanceof ConnectionState.Closed) {
                 return;
             }
+            deferQueueWork();
             onFrame((Frame) msg);
         } catch (IgnoredFrame e) {
             // a frame for a channel after the server closed the connection: dropped (spec 2.2.4)
@@ -550,6 +554,21 @@ final class AmqpConnection extends ChannelInboundHandlerAdapter {
     /** The allocator of the connection's buffers. */
     ByteBufAllocator alloc() {
         return ctx.alloc();
+    }
+
+    /**
+     * Has the queues this frame wakes (publishes, acks) run on this event loop once it has read everything ready on its
+     * sockets, in one task after that I/O, rather than on the broker's queue pool: see {@link
+     * Broker#deferQueueWork}. The first frame of a loop's burst submits the task.
+     */
+    private void deferQueueWork() {
+        if (broker.deferQueueWork()) {
+            try {
+                ctx.executor().execute(runDeferredQueueWork);
+            } catch (RejectedExecutionException stopped) {
+                broker.runDeferredQueueWork(); // the server is shutting down: run them here, now
+            }
+        }
     }
 
     /** Whether the caller runs on the connection's event loop. */

@@ -288,6 +288,153 @@ class SerialExecutorTest {
         assertThat(runs).isEmpty();
     }
 
+    @Test
+    void aThreadThatDefersRunsRunsThemItselfAndThePoolNone() {
+        // Given two executors on a pool that only counts what it is given
+        ArrayDeque<Runnable> pooled = new ArrayDeque<>();
+        List<String> ran = new ArrayList<>();
+        SerialExecutor first = new SerialExecutor(pooled::add, new Recording());
+        SerialExecutor second = new SerialExecutor(pooled::add, new Recording());
+
+        // When this thread defers runs and adds tasks to both, the first twice
+        assertThat(SerialExecutor.deferRuns()).isTrue();
+        assertThat(SerialExecutor.deferRuns()).as("already deferring").isFalse();
+        first.execute(() -> ran.add("first 1 on " + Thread.currentThread().getName()));
+        second.execute(() -> ran.add("second on " + Thread.currentThread().getName()));
+        first.execute(() -> ran.add("first 2 on " + Thread.currentThread().getName()));
+
+        // Then nothing has run yet, and the pool got nothing
+        assertThat(ran).isEmpty();
+        assertThat(pooled).isEmpty();
+
+        // When the thread runs what it deferred
+        SerialExecutor.runDeferred(true);
+
+        // Then each executor ran once, here, in the order it was first scheduled, and the pool still got nothing
+        String here = Thread.currentThread().getName();
+        assertThat(ran).containsExactly("first 1 on " + here, "first 2 on " + here, "second on " + here);
+        assertThat(pooled).isEmpty();
+
+        // And the thread no longer defers: a new task goes to the pool
+        first.execute(() -> ran.add("later"));
+        assertThat(pooled).hasSize(1);
+    }
+
+    @Test
+    void afterALargeBurstTheDeferredRunsGoToThePool() {
+        // Given a thread that defers runs and takes one unit of input more than it runs itself after
+        ArrayDeque<Runnable> pooled = new ArrayDeque<>();
+        List<String> ran = new ArrayList<>();
+        SerialExecutor first = new SerialExecutor(pooled::add, new Recording());
+        SerialExecutor second = new SerialExecutor(pooled::add, new Recording());
+        for (int i = 0; i <= SerialExecutor.RUN_HERE_MAX_INPUTS; i++) {
+            assertThat(SerialExecutor.deferRuns()).isEqualTo(i == 0);
+        }
+        first.execute(() -> ran.add("first"));
+        second.execute(() -> ran.add("second"));
+
+        // When it starts the runs it deferred
+        SerialExecutor.runDeferred(true);
+
+        // Then none ran here: both went to the pool, in the order they were scheduled, and run from there
+        assertThat(ran).isEmpty();
+        assertThat(pooled).hasSize(2);
+        pooled.poll().run();
+        pooled.poll().run();
+        assertThat(ran).containsExactly("first", "second");
+    }
+
+    @Test
+    void aCallerThatSaysTheLoadIsHighHasEvenASmallBurstsRunsGoToThePool() {
+        // Given a thread that deferred the run of an executor after one unit of input
+        ArrayDeque<Runnable> pooled = new ArrayDeque<>();
+        AtomicBoolean ran = new AtomicBoolean();
+        SerialExecutor executor = new SerialExecutor(pooled::add, new Recording());
+        SerialExecutor.deferRuns();
+        executor.execute(() -> ran.set(true));
+
+        // When it starts the deferred runs but may not run them itself
+        SerialExecutor.runDeferred(false);
+
+        // Then the run went to the pool
+        assertThat(ran).isFalse();
+        assertThat(pooled).hasSize(1);
+        pooled.poll().run();
+        assertThat(ran).isTrue();
+    }
+
+    @Test
+    void whatADeferredRunLeavesOrSchedulesGoesToThePool() {
+        // Given an executor whose owner has more work queued after every run, and another one
+        ArrayDeque<Runnable> pooled = new ArrayDeque<>();
+        Recording busy = new Recording();
+        busy.queuedWork = true;
+        SerialExecutor owner = new SerialExecutor(pooled::add, busy);
+        SerialExecutor other = new SerialExecutor(pooled::add, new Recording());
+        AtomicBoolean otherRan = new AtomicBoolean();
+
+        // When a deferred run of it schedules the other executor
+        SerialExecutor.deferRuns();
+        owner.execute(() -> other.execute(() -> otherRan.set(true)));
+        SerialExecutor.runDeferred(true);
+
+        // Then the other executor's run and the owner's next run both went to the pool, not back to the deferral
+        assertThat(busy.runs).hasValue(1);
+        assertThat(otherRan).isFalse();
+        assertThat(pooled).hasSize(2);
+        busy.queuedWork = false;
+        pooled.poll().run();
+        pooled.poll().run();
+        assertThat(otherRan).isTrue();
+        assertThat(busy.runs).hasValue(2);
+        assertThat(pooled).isEmpty();
+    }
+
+    @Test
+    void anotherThreadsTasksAreNotDeferredByThisOne() throws Exception {
+        // Given this thread defers runs
+        SerialExecutor executor = new SerialExecutor(pool, new Recording());
+        SerialExecutor.deferRuns();
+        try {
+            // When another thread adds a task
+            CountDownLatch ran = new CountDownLatch(1);
+            Thread other = new Thread(() -> executor.execute(ran::countDown));
+            other.start();
+            other.join();
+
+            // Then it runs on the pool without this thread's help
+            assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            SerialExecutor.runDeferred(true);
+        }
+    }
+
+    @Test
+    void aPoolThatRefusesOneDeferredRunLeavesTheOthersRunning() {
+        // Given an executor whose runs always leave work for the pool, and a pool that refuses it (shut down)
+        Recording busy = new Recording();
+        busy.queuedWork = true;
+        SerialExecutor refused = new SerialExecutor(
+                task -> {
+                    throw new java.util.concurrent.RejectedExecutionException("shut down");
+                },
+                busy);
+        AtomicBoolean otherRan = new AtomicBoolean();
+        SerialExecutor other = new SerialExecutor(pool, new Recording());
+
+        // When both are deferred, the refused one first
+        SerialExecutor.deferRuns();
+        refused.execute(() -> {});
+        other.execute(() -> otherRan.set(true));
+
+        // Then running them reports the refusal, and the other ran all the same
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SerialExecutor.runDeferred(true))
+                .isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+        assertThat(otherRan).isTrue();
+        assertThat(SerialExecutor.deferRuns()).as("no longer deferring").isTrue();
+        SerialExecutor.runDeferred(true);
+    }
+
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             if (!latch.await(10, TimeUnit.SECONDS)) {
