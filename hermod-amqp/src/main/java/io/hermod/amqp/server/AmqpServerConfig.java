@@ -104,51 +104,28 @@ public record AmqpServerConfig(
 
     /** These settings with a TLS listener on {@code port} (0: a free one) using {@code context}. */
     public AmqpServerConfig withTls(int port, SslContext context) {
-        return new AmqpServerConfig(
-                host,
-                this.port,
-                frameMax,
-                channelMax,
-                heartbeatSeconds,
-                maxMessageBytes,
-                maxConnections,
-                port,
-                Objects.requireNonNull(context, "context"),
-                handshakeTimeoutMillis);
+        return with(
+                this.port, maxConnections, port, Objects.requireNonNull(context, "context"), handshakeTimeoutMillis);
     }
 
     /** These settings without the plain listener (TLS only: call {@link #withTls} first). */
     public AmqpServerConfig withoutPlainListener() {
-        return new AmqpServerConfig(
-                host,
-                NO_PORT,
-                frameMax,
-                channelMax,
-                heartbeatSeconds,
-                maxMessageBytes,
-                maxConnections,
-                tlsPort,
-                sslContext,
-                handshakeTimeoutMillis);
+        return with(NO_PORT, maxConnections, tlsPort, sslContext, handshakeTimeoutMillis);
     }
 
     /** These settings with at most {@code count} open connections ({@link #NO_LIMIT} for none). */
     public AmqpServerConfig withMaxConnections(int count) {
-        return new AmqpServerConfig(
-                host,
-                port,
-                frameMax,
-                channelMax,
-                heartbeatSeconds,
-                maxMessageBytes,
-                count,
-                tlsPort,
-                sslContext,
-                handshakeTimeoutMillis);
+        return with(port, count, tlsPort, sslContext, handshakeTimeoutMillis);
     }
 
     /** These settings with {@code millis} for a connection's handshake ({@link #NO_LIMIT} for no limit). */
     public AmqpServerConfig withHandshakeTimeout(long millis) {
+        return with(port, maxConnections, tlsPort, sslContext, millis);
+    }
+
+    /** These limits with the listeners, connection limit and handshake timeout given: what the withers change. */
+    private AmqpServerConfig with(
+            int port, int maxConnections, int tlsPort, SslContext sslContext, long handshakeTimeoutMillis) {
         return new AmqpServerConfig(
                 host,
                 port,
@@ -159,7 +136,7 @@ public record AmqpServerConfig(
                 maxConnections,
                 tlsPort,
                 sslContext,
-                millis);
+                handshakeTimeoutMillis);
     }
 
     /** With the TLS context shown as present or absent, not as an object identity. */
