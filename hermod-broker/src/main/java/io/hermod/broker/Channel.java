@@ -188,6 +188,19 @@ public final class Channel implements AutoCloseable {
     }
 
     /**
+     * What {@link #publish} checks before it routes, in RabbitMQ's order (write permission on the exchange, then that
+     * it exists and is not internal), for a protocol that takes the message now and publishes it later (an AMQP
+     * transaction) or hands it on without routing (direct reply-to).
+     *
+     * @throws BrokerException as {@link #publish}: {@code ACCESS_REFUSED} or {@code NOT_FOUND}
+     */
+    public void checkPublish(String exchange) {
+        ensureOpen();
+        access.publish(session, exchange);
+        vhost.publishable(exchange);
+    }
+
+    /**
      * The message as a protocol hands it on without the broker's routing: back to its publisher (AMQP's basic.return
      * of an unroutable mandatory message) or to a consumer of its own (direct reply-to). It has no {@code BCC} header,
      * as RabbitMQ takes that out of every message before routing it ({@link SenderSelected}); a message without one is

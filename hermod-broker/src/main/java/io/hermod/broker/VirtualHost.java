@@ -562,6 +562,19 @@ public final class VirtualHost {
     // ------------------------------------------------------------------ publishing
 
     /**
+     * The exchange a publish goes to, as routing would find it.
+     *
+     * @throws BrokerException {@code NOT_FOUND} for an unknown exchange, {@code ACCESS_REFUSED} for an internal one
+     */
+    Exchange publishable(String exchange) {
+        Exchange x = exchange(exchange);
+        if (x.definition().internal()) {
+            throw new BrokerException(ErrorCode.ACCESS_REFUSED, "cannot publish to internal " + describe(x.name()));
+        }
+        return x;
+    }
+
+    /**
      * Routes a message and hands it to every queue it reaches: with its routing key and the keys of its {@code CC} and
      * {@code BCC} headers ({@link SenderSelected}).
      *
@@ -571,10 +584,7 @@ public final class VirtualHost {
      *     {@code PRECONDITION_FAILED} for a {@code CC} or {@code BCC} header that is not an array
      */
     Publication publish(Message message) {
-        Exchange x = exchange(message.exchange());
-        if (x.definition().internal()) {
-            throw new BrokerException(ErrorCode.ACCESS_REFUSED, "cannot publish to internal " + describe(x.name()));
-        }
+        Exchange x = publishable(message.exchange());
         boolean senderSelected = SenderSelected.named(message.headers());
         if (senderSelected) {
             SenderSelected.check(message.headers());

@@ -296,6 +296,27 @@ class PermissionTest {
     }
 
     @Test
+    void checkPublishRefusesWhatPublishWouldInTheSameOrderAndPublishesNothing() {
+        admin.declareQueue(QueueSpec.durable("q"));
+        admin.declareExchange(ExchangeSpec.durable("x", "fanout"));
+        admin.declareExchange(new ExchangeSpec("internal", "fanout", true, false, true, Map.of()));
+        admin.bindQueue("q", "x", "", Map.of());
+
+        Channel reader = as(".*", "^q$", ".*");
+        assertRefused(refusal("write", "exchange", "x"), () -> reader.checkPublish("x"));
+        assertRefused(refusal("write", "exchange", "amq.default"), () -> reader.checkPublish(""));
+        assertRefused(refusal("write", "exchange", "missing"), () -> reader.checkPublish("missing"));
+
+        // with write permission, the exchange's own checks: it exists, and it is not internal
+        Channel writer = as("", ".*", "");
+        writer.checkPublish("x");
+        writer.checkPublish("");
+        assertFails(ErrorCode.NOT_FOUND, () -> writer.checkPublish("missing"));
+        assertFails(ErrorCode.ACCESS_REFUSED, () -> writer.checkPublish("internal"));
+        assertThat(fixture.vhost().queueInfo("q").orElseThrow().messageCount()).isZero();
+    }
+
+    @Test
     void consumeAndGetNeedReadOnTheQueue() {
         admin.declareQueue(QueueSpec.durable("q"));
         publish(admin, "", "q", "m");

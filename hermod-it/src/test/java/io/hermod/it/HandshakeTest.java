@@ -7,6 +7,8 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
+import com.rabbitmq.client.impl.CredentialsProvider;
+import com.rabbitmq.client.impl.CredentialsRefreshService;
 import io.hermod.amqp.codec.ConnectionClose;
 import io.hermod.amqp.codec.ConnectionTune;
 import io.hermod.amqp.codec.ConnectionTuneOk;
@@ -16,8 +18,11 @@ import io.hermod.amqp.codec.QueueDeclare;
 import io.hermod.amqp.codec.QueueDeclareOk;
 import io.hermod.amqp.server.AmqpServerConfig;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -111,6 +116,55 @@ class HandshakeTest extends ServerTestSupport {
             peer.send(1, new QueueDeclare(0, "after-update", false, false, false, true, false, Map.of()));
             assertThat(peer.expect(QueueDeclareOk.class).queue()).isEqualTo("after-update");
         }
+    }
+
+    @Test
+    void theJavaClientsCredentialsRefreshSendsUpdateSecretAndTheConnectionWorksOn() throws Exception {
+        // Given the client's hook for expiring credentials (OAuth tokens): it registers a refresh per connection
+        AtomicReference<Callable<Boolean>> refresh = new AtomicReference<>();
+        ConnectionFactory f = factory();
+        f.setCredentialsProvider(new CredentialsProvider() {
+            @Override
+            public String getUsername() {
+                return "guest";
+            }
+
+            @Override
+            public String getPassword() {
+                return "guest";
+            }
+
+            @Override
+            public Duration getTimeBeforeExpiration() {
+                return Duration.ofMinutes(5);
+            }
+        });
+        f.setCredentialsRefreshService(new CredentialsRefreshService() {
+            @Override
+            public String register(CredentialsProvider provider, Callable<Boolean> callback) {
+                refresh.set(callback);
+                return "registration";
+            }
+
+            @Override
+            public void unregister(CredentialsProvider provider, String registrationId) {}
+
+            @Override
+            public boolean isApproachingExpiration(Duration timeBeforeExpiration) {
+                return false;
+            }
+        });
+        Connection c = newConnection(f);
+        assertThat(refresh.get()).as("the client registered its refresh").isNotNull();
+
+        // When the refresh runs: the client sends connection.update-secret and waits for its ok
+        assertThat(refresh.get().call()).isTrue();
+
+        // Then the connection works on
+        Channel ch = c.createChannel();
+        String queue = ch.queueDeclare().getQueue();
+        ch.basicPublish("", queue, null, "after the refresh".getBytes(StandardCharsets.UTF_8));
+        await().until(() -> ch.basicGet(queue, true) != null);
     }
 
     @Test

@@ -262,6 +262,139 @@ class UserAccessTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> ch.basicGet("app.q", true) != null);
     }
 
+    /** One operation of the user "app" on a channel of its own, and what RabbitMQ refuses it with. */
+    private record Refused(String operation, ChannelCall call, String replyText) {}
+
+    @FunctionalInterface
+    private interface ChannelCall {
+        void on(Channel ch) throws IOException;
+    }
+
+    @Test
+    void everyKindOfOperationIsCheckedAgainstItsOwnPermission() throws Exception {
+        // Given resources of another team, made by guest, and the app's own
+        try (Channel admin = connect(factory("guest", "guest")).createChannel()) {
+            admin.exchangeDeclare("other.x", "direct", true);
+            admin.queueDeclare("other.q", true, false, false, null);
+        }
+        Connection c = connect(factory("app", "app-secret"));
+        try (Channel own = c.createChannel()) {
+            own.exchangeDeclare("app.x", "direct", true);
+            own.queueDeclare("app.q", true, false, false, null);
+        }
+        String refused = " in vhost '/' refused for user 'app'";
+        List<Refused> operations = List.of(
+                new Refused(
+                        "exchange.declare",
+                        ch -> ch.exchangeDeclare("other.y", "direct"),
+                        "configure access to exchange 'other.y'"),
+                new Refused(
+                        "exchange.delete",
+                        ch -> ch.exchangeDelete("other.x"),
+                        "configure access to exchange 'other.x'"),
+                new Refused(
+                        "exchange.bind, destination",
+                        ch -> ch.exchangeBind("other.x", "app.x", "k"),
+                        "write access to exchange 'other.x'"),
+                new Refused(
+                        "exchange.bind, source",
+                        ch -> ch.exchangeBind("app.x", "other.x", "k"),
+                        "read access to exchange 'other.x'"),
+                new Refused(
+                        "exchange.unbind",
+                        ch -> ch.exchangeUnbind("app.x", "other.x", "k"),
+                        "read access to exchange 'other.x'"),
+                new Refused("queue.delete", ch -> ch.queueDelete("other.q"), "configure access to queue 'other.q'"),
+                new Refused("queue.purge", ch -> ch.queuePurge("other.q"), "read access to queue 'other.q'"),
+                new Refused(
+                        "queue.bind, destination",
+                        ch -> ch.queueBind("other.q", "app.x", "k"),
+                        "write access to queue 'other.q'"),
+                new Refused(
+                        "queue.bind, source",
+                        ch -> ch.queueBind("app.q", "other.x", "k"),
+                        "read access to exchange 'other.x'"),
+                new Refused(
+                        "queue.unbind",
+                        ch -> ch.queueUnbind("app.q", "other.x", "k"),
+                        "read access to exchange 'other.x'"),
+                new Refused("basic.get", ch -> ch.basicGet("other.q", true), "read access to queue 'other.q'"));
+
+        for (Refused op : operations) {
+            Channel ch = c.createChannel();
+            assertChannelClosed(() -> op.call().on(ch), "ACCESS_REFUSED - " + op.replyText() + refused);
+        }
+
+        // Then nothing of the other team's changed, and the connection serves on
+        assertThat(c.isOpen()).isTrue();
+        try (Channel admin = connect(factory("guest", "guest")).createChannel()) {
+            admin.exchangeDeclarePassive("other.x");
+            assertThat(admin.queueDeclarePassive("other.q").getMessageCount()).isZero();
+        }
+    }
+
+    @Test
+    void aTransactionalPublishWithoutWritePermissionIsRefusedAtOnceAndNothingOfTheTransactionHappens()
+            throws Exception {
+        Connection c = connect(factory("app", "app-secret"));
+        Channel tx = c.createChannel();
+        tx.queueDeclare("app.q", true, false, false, null);
+        tx.txSelect();
+
+        // When a transaction publishes where the user may, then where it may not
+        tx.basicPublish("", "app.q", null, "allowed".getBytes(StandardCharsets.UTF_8));
+        tx.basicPublish("amq.topic", "k", null, "refused".getBytes(StandardCharsets.UTF_8));
+
+        // Then the refusal comes for the publish (as RabbitMQ's), so the commit finds the channel closed, and the
+        // transaction's first publish never reaches its queue
+        ShutdownSignalException e = closedBy(tx::txCommit);
+        AMQP.Channel.Close close = (AMQP.Channel.Close) e.getReason();
+        assertThat(close.getReplyCode()).isEqualTo(403);
+        assertThat(close.getReplyText())
+                .isEqualTo("ACCESS_REFUSED - write access to exchange 'amq.topic' in vhost '/' refused for user 'app'");
+        try (Channel observer = c.createChannel()) {
+            await().during(Duration.ofMillis(200)).until(() -> observer.messageCount("app.q") == 0);
+        }
+    }
+
+    @Test
+    void aReplyThroughDirectReplyToNeedsWritePermissionOnTheDefaultExchange() throws Exception {
+        // Given a responder that may read its requests but not write to the default exchange
+        broker.addUser("reader", "reader-secret", List.of());
+        broker.setPermissions("/", "reader", "^$", "^$", "^requests$");
+        Channel requester = connect(factory("guest", "guest")).createChannel();
+        requester.queueDeclare("requests", false, false, false, null);
+        List<String> replies = Collections.synchronizedList(new ArrayList<>());
+        requester.basicConsume(
+                "amq.rabbitmq.reply-to",
+                true,
+                (tag, d) -> replies.add(new String(d.getBody(), StandardCharsets.UTF_8)),
+                tag -> {});
+        requester.basicPublish(
+                "",
+                "requests",
+                new AMQP.BasicProperties.Builder()
+                        .replyTo("amq.rabbitmq.reply-to")
+                        .build(),
+                "ping".getBytes(StandardCharsets.UTF_8));
+        Channel responder = connect(factory("reader", "reader-secret")).createChannel();
+        await().atMost(Duration.ofSeconds(10)).until(() -> responder.messageCount("requests") == 1);
+        String replyTo = responder.basicGet("requests", true).getProps().getReplyTo();
+
+        // When it replies
+        responder.basicPublish("", replyTo, null, "pong".getBytes(StandardCharsets.UTF_8));
+
+        // Then the reply is refused as any publish to the default exchange, and never arrives
+        await().atMost(Duration.ofSeconds(10)).until(() -> !responder.isOpen());
+        AMQP.Channel.Close close =
+                (AMQP.Channel.Close) responder.getCloseReason().getReason();
+        assertThat(close.getReplyCode()).isEqualTo(403);
+        assertThat(close.getReplyText())
+                .isEqualTo("ACCESS_REFUSED - write access to exchange 'amq.default' in vhost '/' refused for user"
+                        + " 'reader'");
+        await().during(Duration.ofMillis(200)).until(replies::isEmpty);
+    }
+
     private static void assertChannelClosed(ThrowingCallable call, String replyText) {
         ShutdownSignalException e = closedBy(call);
 

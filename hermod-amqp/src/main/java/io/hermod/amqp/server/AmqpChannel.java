@@ -583,7 +583,7 @@ final class AmqpChannel {
                     Expiration.parse(p.decoded.expiration()),
                     p.decoded.priority() == null ? 0 : Math.max(0, Math.min(255, p.decoded.priority())));
             if (tx != null) {
-                checkPublishable(m.exchange()); // an unknown or internal exchange fails now, not at commit
+                channel.checkPublish(m.exchange()); // refused now, as RabbitMQ, not at commit half-way through
                 tx.publish(message, m.mandatory());
                 return;
             }
@@ -616,20 +616,13 @@ final class AmqpChannel {
      */
     private CompletableFuture<PublishResult> route(Message message) {
         if (DirectReplyTo.isReplyAddress(message.exchange(), message.routingKey())) {
+            channel.checkPublish(message.exchange()); // a write to amq.default, as any publish to it
             boolean delivered = connection.directReplyTo().deliver(connection.vhost(), channel.withoutBcc(message));
             return CompletableFuture.completedFuture(PublishResult.routedTo(delivered ? 1 : 0));
         }
         Publication publication = channel.publishRouted(message);
         connection.publishing(message.body().length, publication.targets(), publication.result());
         return publication.result();
-    }
-
-    /** What the broker checks on publish before routing: the exchange exists and is not internal. */
-    private void checkPublishable(String exchange) {
-        if (!exchange.isEmpty() && channel.declareExchangePassive(exchange).internal()) {
-            throw new BrokerException(
-                    ErrorCode.ACCESS_REFUSED, "cannot publish to internal exchange '" + exchange + "'");
-        }
     }
 
     /** basic.return of an unroutable mandatory message (RabbitMQ's NO_ROUTE); any thread. */
