@@ -269,6 +269,15 @@ second_p99_median_ms() {
          split(substr($0, RSTART + 18, RLENGTH - 18), v, "/"); print v[5] }' "$1" | sort -n |
     awk '{ v[NR] = $1 } END { if (NR > 0) printf "%.2f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) / 1000 }'
 }
+# the seconds of a run in which the consumers took under 1,000 msg/s while the producers sent over 5,000: PerfTest's
+# consumer socket stuck with a receive window below loopback's 64 KiB segment, so that the broker sends only when its
+# zero-window probe timer fires (about 286 msg/s of 1 KB; the bench README, "A consumer that trickles")
+stalled_seconds() {
+  awk '/ time [0-9.]+ s, sent: / {
+         s = $0; sub(/.* sent: /, "", s); r = $0; sub(/.* received: /, "", r)
+         if (s + 0 > 5000 && r + 0 < 1000) n++ }
+       END { print n + 0 }' "$1"
+}
 ratio() { awk -v h="$1" -v r="$2" 'BEGIN { if (h == "" || r == "" || r == 0) print "-"; else printf "%.2f", h / r }'; }
 # $1 Hermod, $2 RabbitMQ, $3 "higher" (Hermod must be >= 2x) or "lower" (Hermod must be below RabbitMQ)
 verdict() {
@@ -334,6 +343,8 @@ table() {
     local t; t=$(workload_title "$w")
     row "$t" "sent msg/s" "$sr" "$sh" higher
     row "" "received msg/s" "$rr" "$rh" higher
+    row "" "seconds the consumer trickled (under 1,000 msg/s received, over 5,000 sent)" \
+      "$(stalled_seconds "$lr" 2>/dev/null || true)" "$(stalled_seconds "$lh" 2>/dev/null || true)" none
     row "" "consumer latency p50 ms" "$pr" "$ph" lower
     row "" "consumer latency p99 ms" "$qr" "$qh" lower
     lr=$run/$w@rate-rabbitmq.log
