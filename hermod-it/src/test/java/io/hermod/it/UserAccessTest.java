@@ -322,7 +322,11 @@ class UserAccessTest {
 
         for (Refused op : operations) {
             Channel ch = c.createChannel();
-            assertChannelClosed(() -> op.call().on(ch), "ACCESS_REFUSED - " + op.replyText() + refused);
+            try {
+                assertChannelClosed(() -> op.call().on(ch), "ACCESS_REFUSED - " + op.replyText() + refused);
+            } catch (AssertionError e) {
+                throw new AssertionError(op.operation() + ": " + e.getMessage(), e);
+            }
         }
 
         // Then nothing of the other team's changed, and the connection serves on
