@@ -144,7 +144,7 @@ class HermodServerProcessTest {
         }
     }
 
-    /** Whether this JVM was started with SIGINT ignored (Linux: bit 2 of SigIgn in /proc/self/status), as its children are. */
+    /** Whether this JVM, and so its children, started with SIGINT ignored (Linux: SigIgn in /proc/self/status). */
     private static boolean sigintIgnored() throws IOException {
         Path status = Path.of("/proc/self/status");
         if (!Files.isReadable(status)) {
