@@ -27,6 +27,7 @@ class SerialExecutorTest {
 
     @AfterEach
     void tearDown() {
+        SerialExecutor.runDeferred(false); // a test that failed while deferring must not leave this thread deferring
         pool.shutdownNow();
     }
 
